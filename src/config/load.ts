@@ -1,0 +1,155 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { PortraitError } from '../util/errors.js';
+import { ConfigSchema, type Config } from './schema.js';
+
+/** The project root: the nearest folder above this file holding config/default.yaml (src/ and dist/src/ alike). */
+export const PROJECT_ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
+
+function findRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(resolve(dir, 'config', 'default.yaml')) && existsSync(resolve(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return process.cwd();
+  }
+}
+
+export const DEFAULT_CONFIG_FILE = resolve(PROJECT_ROOT, 'config', 'default.yaml');
+const ENV_PREFIX = 'PORTRAIT_';
+
+type Plain = Record<string, unknown>;
+
+function isPlainObject(v: unknown): v is Plain {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** kafka.maxBatchSize -> PORTRAIT_KAFKA_MAX_BATCH_SIZE */
+export function envName(path: readonly string[]): string {
+  return ENV_PREFIX + path.map((p) => p.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('_');
+}
+
+function readYaml(file: string): Plain {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new PortraitError('CONFIG_UNREADABLE', `cannot read config file ${file}: ${(cause as Error).message}`, { cause });
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (cause) {
+    throw new PortraitError('CONFIG_UNREADABLE', `config file ${file} is not valid YAML: ${(cause as Error).message}`, { cause });
+  }
+  if (doc === null || doc === undefined) return {};
+  if (!isPlainObject(doc)) throw new PortraitError('CONFIG_INVALID', `config file ${file} must hold a mapping at the top level`);
+  return doc;
+}
+
+function deepMerge(base: Plain, over: Plain): Plain {
+  const out: Plain = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] = isPlainObject(b) && isPlainObject(v) ? deepMerge(b, v) : v;
+  }
+  return out;
+}
+
+/** Parse an environment value into the type of the default value at the same path. */
+function coerceEnv(raw: string, like: unknown, name: string): unknown {
+  if (Array.isArray(like)) return raw.trim() === '' ? [] : raw.split(',').map((s) => s.trim());
+  if (typeof like === 'number') {
+    const n = Number(raw);
+    return raw.trim() === '' || Number.isNaN(n) ? raw : n; // the schema then names the bad value
+  }
+  if (typeof like === 'boolean') {
+    if (/^(true|1|yes|on)$/i.test(raw)) return true;
+    if (/^(false|0|no|off)$/i.test(raw)) return false;
+    return raw;
+  }
+  if (like === null || isPlainObject(like)) {
+    if (raw.trim() === '' || raw.trim() === 'null') return null;
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch (cause) {
+      throw new PortraitError('CONFIG_INVALID', `${name} must be JSON: ${(cause as Error).message}`, { cause });
+    }
+  }
+  return raw;
+}
+
+/** Apply PORTRAIT_* variables for every leaf of the defaults; records which key came from where. */
+function applyEnv(defaults: Plain, target: Plain, env: NodeJS.ProcessEnv, path: string[], origin: Map<string, string>): void {
+  for (const [k, like] of Object.entries(defaults)) {
+    const p = [...path, k];
+    if (isPlainObject(like)) {
+      const sub = isPlainObject(target[k]) ? (target[k] as Plain) : (target[k] = {});
+      applyEnv(like, sub as Plain, env, p, origin);
+      continue;
+    }
+    const name = envName(p);
+    const raw = env[name];
+    if (raw !== undefined) {
+      target[k] = coerceEnv(raw, like, name);
+      origin.set(p.join('.'), name);
+    }
+  }
+}
+
+function formatIssues(issues: readonly z.core.$ZodIssue[], origin: Map<string, string>): string {
+  return issues
+    .map((i) => {
+      const keys = i.code === 'unrecognized_keys' ? i.keys.map((k) => [...i.path, k].join('.')) : [i.path.join('.')];
+      const where = keys.map((k) => (origin.has(k) ? `${k} (from ${origin.get(k)})` : k)).join(', ');
+      const msg = i.code === 'unrecognized_keys' ? 'unknown key' : i.message;
+      return `  ${where || '(root)'}: ${msg}`;
+    })
+    .join('\n');
+}
+
+function deepFreeze<T>(o: T): T {
+  if (typeof o === 'object' && o !== null && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}
+
+export interface LoadOptions {
+  /** Extra YAML files layered over the defaults, in order (PORTRAIT_CONFIG adds one). */
+  files?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** In-code overrides applied last (tests, CLI flags). */
+  overrides?: Plain;
+}
+
+/** Load config/default.yaml, layered files, PORTRAIT_* env vars and overrides; validate; freeze. */
+export function loadConfig(opts: LoadOptions = {}): Readonly<Config> {
+  const env = opts.env ?? process.env;
+  const defaults = readYaml(DEFAULT_CONFIG_FILE);
+  let merged = defaults;
+  const files = [...(opts.files ?? [])];
+  if (env.PORTRAIT_CONFIG) files.push(env.PORTRAIT_CONFIG);
+  for (const f of files) merged = deepMerge(merged, readYaml(resolve(f)));
+  const origin = new Map<string, string>();
+  applyEnv(defaults, merged, env, [], origin);
+  if (opts.overrides) merged = deepMerge(merged, opts.overrides);
+  const parsed = ConfigSchema.safeParse(merged);
+  if (!parsed.success) {
+    throw new PortraitError('CONFIG_INVALID', `invalid configuration:\n${formatIssues(parsed.error.issues, origin)}`, {
+      details: { issues: parsed.error.issues },
+    });
+  }
+  return deepFreeze(parsed.data);
+}
+
+/** Resolve a path from the config relative to the project root. */
+export function projectPath(p: string): string {
+  return resolve(PROJECT_ROOT, p);
+}
+
+export function deadLetterTopic(cfg: Pick<Config, 'kafka'>): string {
+  return cfg.kafka.topics.deadLetter || `${cfg.kafka.topics.comments}.dlq`;
+}

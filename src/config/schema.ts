@@ -1,0 +1,88 @@
+import { z } from 'zod';
+
+const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port');
+const positiveInt = z.number().int().positive();
+
+const sasl = z
+  .strictObject({
+    mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+    username: z.string().min(1),
+    password: z.string().min(1),
+  })
+  .nullable();
+
+export const ConfigSchema = z.strictObject({
+  kafka: z.strictObject({
+    brokers: z.array(hostPort).min(1),
+    clientId: z.string().min(1),
+    groupId: z.string().min(1),
+    topics: z.strictObject({
+      comments: z.string().min(1),
+      profiles: z.string().min(1),
+      deadLetter: z.string(),
+    }),
+    partitions: positiveInt,
+    replicationFactor: positiveInt,
+    sessionTimeoutMs: positiveInt,
+    heartbeatIntervalMs: positiveInt,
+    maxBytesPerPartition: positiveInt,
+    maxBatchSize: positiveInt,
+    sasl,
+    ssl: z.boolean(),
+  }),
+  redis: z.strictObject({
+    url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL'),
+    clusterNodes: z.array(hostPort),
+    keyPrefix: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
+    namespace: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
+    userTtlSeconds: z.number().int().nonnegative(),
+  }),
+  embedder: z.strictObject({
+    model: z.string().min(1),
+    modelDir: z.string().min(1),
+    dtype: z.enum(['q8', 'int8', 'fp32', 'fp16', 'uint8', 'q4']),
+    pooling: z.enum(['cls', 'mean']),
+    allowRemote: z.boolean(),
+    threads: z.number().int().min(1).max(64),
+    batchSize: z.number().int().min(1).max(256),
+    cacheSize: z.number().int().nonnegative(),
+  }),
+  text: z.strictObject({
+    maxChars: positiveInt,
+    maxTokens: positiveInt,
+  }),
+  classifier: z.strictObject({
+    kind: z.enum(['zero-shot', 'artifact']),
+    taxonomy: z.string().min(1),
+    artifact: z.string(),
+    temperature: z.number().positive(),
+  }),
+  profile: z.strictObject({
+    halfLifeDays: z.number().positive(),
+    maxTerms: positiveInt,
+    evidencePerLabel: positiveInt,
+    topK: positiveInt,
+    topTerms: positiveInt,
+    confidencePrior: z.number().nonnegative(),
+  }),
+  api: z.strictObject({
+    host: z.string().min(1),
+    port: z.number().int().min(0).max(65535),
+    token: z.string(),
+  }),
+  log: z.strictObject({
+    level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
+  }),
+  stack: z.strictObject({
+    kafkaVersion: z.string().regex(/^4\.\d+\.\d+$/, 'expected a Kafka 4.x version such as 4.1.2'),
+    log4jSlf4jVersion: z.string().min(1),
+    kafkaPort: z.number().int().min(1).max(65535),
+    controllerPort: z.number().int().min(1).max(65535),
+    heap: z.string().regex(/^\d+[mMgG]$/, 'expected a JVM heap size such as 512m'),
+    redisPort: z.number().int().min(1).max(65535),
+    dir: z.string().min(1),
+    startTimeoutMs: positiveInt,
+  }),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;

@@ -1,0 +1,140 @@
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { PortraitError, type ErrorCode } from '../util/errors.js';
+import type { Embedder, EmbedderOptions, WorkerRequest, WorkerResponse } from './types.js';
+
+interface Pending {
+  resolve: (v: Float32Array[]) => void;
+  reject: (e: Error) => void;
+  count: number;
+}
+
+/** Start the worker from compiled JS, or from TypeScript source through tsx (dev, tests). */
+function spawnWorker(): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url));
+  // Running from source: register tsx's loader inside the worker, then load the TS entry.
+  const tsxCjs = createRequire(import.meta.url).resolve('tsx/esm/api'); // .../dist/esm/api/index.cjs
+  const tsxApi = pathToFileURL(tsxCjs.replace(/index\.cjs$/, 'index.mjs')).href;
+  const entry = new URL('./worker.ts', import.meta.url).href;
+  const boot = `import(${JSON.stringify(tsxApi)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); })`;
+  return new Worker(boot, { eval: true });
+}
+
+/**
+ * Sentence embeddings with transformers.js on onnxruntime-node, in a worker thread.
+ * Batches are split into chunks of `batchSize`, sorted by length so each chunk pads little
+ * (the pipeline pads to the longest text in a chunk, never to the model's maximum).
+ */
+export class TransformersEmbedder implements Embedder {
+  readonly id: string;
+  private _dim = 0;
+  private worker: Worker | undefined;
+  private readyPromise: Promise<void> | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private closed = false;
+
+  constructor(private readonly opts: EmbedderOptions) {
+    this.id = `${opts.model}@${opts.dtype}/${opts.pooling}`;
+  }
+
+  get dim(): number {
+    return this._dim;
+  }
+
+  ready(): Promise<void> {
+    this.readyPromise ??= this.start();
+    return this.readyPromise;
+  }
+
+  private start(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const w = spawnWorker();
+      this.worker = w;
+      let started = false;
+      w.on('message', (msg: WorkerResponse) => {
+        if (msg.type === 'ready') {
+          this._dim = msg.dim;
+          started = true;
+          resolve();
+        } else if (msg.type === 'result') {
+          const p = this.pending.get(msg.id);
+          if (!p) return;
+          this.pending.delete(msg.id);
+          const vecs: Float32Array[] = [];
+          for (let i = 0; i < p.count; i++) vecs.push(msg.data.subarray(i * msg.dim, (i + 1) * msg.dim));
+          p.resolve(vecs);
+        } else if (msg.id === null) {
+          const code: ErrorCode = msg.code === 'MODEL_MISSING' ? 'MODEL_MISSING' : 'EMBED_FAILED';
+          const err = new PortraitError(code, `embedder failed to start: ${msg.message}`, { retriable: false });
+          if (!started) reject(err);
+        } else {
+          const p = this.pending.get(msg.id);
+          this.pending.delete(msg.id);
+          p?.reject(new PortraitError('EMBED_FAILED', `embedding failed: ${msg.message}`));
+        }
+      });
+      w.on('error', (err) => {
+        const e = new PortraitError('EMBED_FAILED', `embedding worker crashed: ${err.message}`, { cause: err });
+        if (!started) reject(e);
+        this.failAll(e);
+      });
+      w.on('exit', (code) => {
+        if (this.closed) return;
+        const e = new PortraitError('EMBED_FAILED', `embedding worker exited with code ${code}`);
+        if (!started) reject(e);
+        this.failAll(e);
+        // Restart lazily on the next call.
+        this.readyPromise = undefined;
+        this.worker = undefined;
+      });
+      const init: WorkerRequest = { type: 'init', options: this.opts };
+      w.postMessage(init);
+    });
+  }
+
+  private failAll(err: Error): void {
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+
+  private runChunk(texts: string[]): Promise<Float32Array[]> {
+    const w = this.worker;
+    if (!w) return Promise.reject(new PortraitError('EMBED_FAILED', 'embedding worker is not running'));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, count: texts.length });
+      const msg: WorkerRequest = { type: 'embed', id, texts };
+      w.postMessage(msg);
+    });
+  }
+
+  async embed(texts: readonly string[]): Promise<Float32Array[]> {
+    if (this.closed) throw new PortraitError('EMBED_FAILED', 'embedder is closed', { retriable: false });
+    if (texts.length === 0) return [];
+    await this.ready();
+    // Group by length: fewer pad tokens per chunk.
+    const order = texts.map((_, i) => i).sort((a, b) => texts[a]!.length - texts[b]!.length);
+    const out = new Array<Float32Array>(texts.length);
+    const chunks: Promise<void>[] = [];
+    for (let s = 0; s < order.length; s += this.opts.batchSize) {
+      const idx = order.slice(s, s + this.opts.batchSize);
+      chunks.push(
+        this.runChunk(idx.map((i) => texts[i]!)).then((vecs) => {
+          idx.forEach((i, k) => (out[i] = vecs[k]!));
+        }),
+      );
+    }
+    await Promise.all(chunks);
+    return out;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const w = this.worker;
+    this.worker = undefined;
+    this.failAll(new PortraitError('EMBED_FAILED', 'embedder closed', { retriable: false }));
+    if (w) await w.terminate();
+  }
+}

@@ -1,0 +1,74 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { PortraitError } from '../util/errors.js';
+import { isAlive, ownedPid, stopGracefully, tailFile, waitForPort, writePid } from './proc.js';
+
+export interface RedisStackOptions {
+  dir: string;
+  host: string;
+  port: number;
+  startTimeoutMs: number;
+  log?: (msg: string) => void;
+}
+
+/** True when a Redis server answers PING with PONG (or asks for auth, which also means it is Redis). */
+export function redisAnswers(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect({ host, port });
+    let buf = '';
+    const done = (ok: boolean) => {
+      sock.destroy();
+      resolve(ok);
+    };
+    sock.setTimeout(timeoutMs, () => done(false));
+    sock.once('connect', () => sock.write('PING\r\n'));
+    sock.on('data', (d) => {
+      buf += d.toString('utf8');
+      if (buf.includes('\r\n')) done(buf.startsWith('+PONG') || buf.startsWith('-NOAUTH'));
+    });
+    sock.once('error', () => done(false));
+  });
+}
+
+export async function ensureRedis(o: RedisStackOptions): Promise<{ state: 'started' | 'reused' | 'external'; pid?: number; url: string }> {
+  const url = `redis://${o.host}:${o.port}`;
+  const pidFile = join(o.dir, 'redis.pid');
+  const ours = ownedPid(pidFile, 'redis-server');
+  if (await redisAnswers(o.host, o.port)) return ours === undefined ? { state: 'external', url } : { state: 'reused', pid: ours, url };
+  const logDir = join(o.dir, 'logs');
+  const dataDir = join(o.dir, 'data', 'redis');
+  mkdirSync(logDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true });
+  const logFile = join(logDir, 'redis.log');
+  const out = openSync(logFile, 'w');
+  const child = spawn('redis-server', ['--port', String(o.port), '--bind', o.host, '--save', '', '--appendonly', 'no', '--dir', dataDir], {
+    detached: true,
+    stdio: ['ignore', out, out],
+  });
+  const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
+  child.unref();
+  const pid = child.pid;
+  if (pid === undefined) {
+    const err = await spawnError;
+    throw new PortraitError('STACK_DEPENDENCY', `no Redis answers on ${url} and redis-server could not be started (${err.message}); install Redis or set PORTRAIT_REDIS_URL`);
+  }
+  writePid(pidFile, pid);
+  o.log?.(`starting redis-server (pid ${pid}) on ${url}`);
+  const ready = await waitForPort(o.host, o.port, o.startTimeoutMs, () => isAlive(pid));
+  if (ready !== 'up' || !(await redisAnswers(o.host, o.port))) {
+    rmSync(pidFile, { force: true });
+    throw new PortraitError('STACK_START_FAILED', `redis-server did not answer on ${url}:\n${tailFile(logFile, 20)}`);
+  }
+  return { state: 'started', pid, url };
+}
+
+export async function stopRedis(o: Pick<RedisStackOptions, 'dir'>): Promise<string> {
+  const pidFile = join(o.dir, 'redis.pid');
+  const pid = ownedPid(pidFile, 'redis-server');
+  if (pid === undefined) return 'redis: not started by this stack';
+  const how = await stopGracefully(pid, 15_000);
+  rmSync(pidFile, { force: true });
+  return `redis: ${how} (pid ${pid})`;
+}

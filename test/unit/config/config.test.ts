@@ -1,0 +1,90 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { envName, loadConfig } from '../../../src/config/index.js';
+import { PortraitError } from '../../../src/util/errors.js';
+
+function tmpYaml(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'portrait-config-'));
+  const file = join(dir, 'c.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+function errorOf(fn: () => unknown): PortraitError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof PortraitError) return e;
+    throw e;
+  }
+  throw new Error('expected an error');
+}
+
+describe('config loader', () => {
+  it('loads the defaults and freezes them', () => {
+    const cfg = loadConfig({ env: {} });
+    expect(cfg.kafka.brokers).toEqual(['127.0.0.1:9092']);
+    expect(cfg.embedder.model).toBe('BAAI/bge-small-zh-v1.5');
+    expect(Object.isFrozen(cfg.kafka)).toBe(true);
+    expect(() => {
+      (cfg.kafka as { clientId: string }).clientId = 'x';
+    }).toThrow();
+  });
+
+  it('maps camelCase paths to PORTRAIT_ env names', () => {
+    expect(envName(['kafka', 'brokers'])).toBe('PORTRAIT_KAFKA_BROKERS');
+    expect(envName(['kafka', 'maxBatchSize'])).toBe('PORTRAIT_KAFKA_MAX_BATCH_SIZE');
+  });
+
+  it('applies environment overrides with the type of the default', () => {
+    const cfg = loadConfig({
+      env: {
+        PORTRAIT_KAFKA_BROKERS: '10.0.0.1:9092, 10.0.0.2:9092',
+        PORTRAIT_EMBEDDER_THREADS: '4',
+        PORTRAIT_EMBEDDER_ALLOW_REMOTE: 'true',
+        PORTRAIT_KAFKA_SASL: '{"mechanism":"plain","username":"u","password":"p"}',
+      },
+    });
+    expect(cfg.kafka.brokers).toEqual(['10.0.0.1:9092', '10.0.0.2:9092']);
+    expect(cfg.embedder.threads).toBe(4);
+    expect(cfg.embedder.allowRemote).toBe(true);
+    expect(cfg.kafka.sasl).toEqual({ mechanism: 'plain', username: 'u', password: 'p' });
+  });
+
+  it('names the bad key and the variable it came from', () => {
+    const err = errorOf(() => loadConfig({ env: { PORTRAIT_EMBEDDER_THREADS: 'many' } }));
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect(err.message).toContain('embedder.threads (from PORTRAIT_EMBEDDER_THREADS)');
+  });
+
+  it('rejects unknown keys in a layered file, naming them', () => {
+    const file = tmpYaml('kafka:\n  brokerz: [a:1]\n');
+    const err = errorOf(() => loadConfig({ env: {}, files: [file] }));
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect(err.message).toContain('kafka.brokerz: unknown key');
+  });
+
+  it('layers PORTRAIT_CONFIG over the defaults', () => {
+    const file = tmpYaml('redis:\n  namespace: rebuild-2\n');
+    const cfg = loadConfig({ env: { PORTRAIT_CONFIG: file } });
+    expect(cfg.redis.namespace).toBe('rebuild-2');
+    expect(cfg.redis.url).toBe('redis://127.0.0.1:6379');
+  });
+
+  it('reports unreadable YAML clearly', () => {
+    const file = tmpYaml('kafka: [unclosed\n');
+    const err = errorOf(() => loadConfig({ env: {}, files: [file] }));
+    expect(err.code).toBe('CONFIG_UNREADABLE');
+    expect(err.message).toContain('not valid YAML');
+    const missing = errorOf(() => loadConfig({ env: {}, files: ['/nonexistent/portrait.yaml'] }));
+    expect(missing.code).toBe('CONFIG_UNREADABLE');
+  });
+
+  it('validates values against the schema', () => {
+    const err = errorOf(() => loadConfig({ env: { PORTRAIT_KAFKA_BROKERS: 'no-port' } }));
+    expect(err.message).toContain('kafka.brokers.0');
+    expect(err.message).toContain('host:port');
+  });
+});
