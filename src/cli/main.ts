@@ -1,0 +1,19 @@
+import { Command, CommanderError } from 'commander';
+import { registerFetchModel } from './commands/fetch-model.js';
+import { registerStack } from './commands/stack.js';
+import { Exit, failAndExit } from './output.js';
+
+const program = new Command('portrait')
+  .description('Portrait: live user profiles from what users write (Kafka → embeddings → classifier → Redis → profiles topic)')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerStack(program);
+registerFetchModel(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? Exit.OK : Exit.USAGE);
+  failAndExit(err);
+}

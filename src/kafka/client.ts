@@ -1,0 +1,38 @@
+import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
+import type { Config } from '../config/index.js';
+import type { Logger } from '../util/logger.js';
+
+// kafkajs's default-partitioner notice is about upgrades from v1; Portrait always used v2's.
+process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
+
+const levelMap: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/** Route kafkajs logs into pino; its own retry chatter at ERROR level is logged at warn. */
+function logCreator(log: Logger) {
+  return () =>
+    ({ namespace, level, log: entry }: LogEntry) => {
+      const { message, ...rest } = entry;
+      const lvl = levelMap[level] ?? 'info';
+      log[lvl === 'error' ? 'warn' : lvl]({ kafkajs: namespace, ...rest }, message);
+    };
+}
+
+export function createKafka(cfg: Pick<Config, 'kafka'>, log: Logger, clientIdSuffix = ''): Kafka {
+  const k = cfg.kafka;
+  const conf: KafkaConfig = {
+    clientId: `${k.clientId}${clientIdSuffix}`,
+    brokers: [...k.brokers],
+    logLevel: logLevel.WARN,
+    logCreator: logCreator(log.child({ component: 'kafkajs' })),
+    retry: { initialRetryTime: 300, retries: 10 },
+    connectionTimeout: 5000,
+  };
+  if (k.ssl) conf.ssl = true;
+  if (k.sasl) conf.sasl = { mechanism: k.sasl.mechanism, username: k.sasl.username, password: k.sasl.password } as SASLOptions;
+  return new Kafka(conf);
+}

@@ -1,0 +1,72 @@
+/**
+ * Per-test isolation on the shared broker and Redis: random topic names and key prefixes, each
+ * cleaned up where it is created (platformatic/kafka's habit).
+ */
+import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Redis } from 'ioredis';
+import { afterAll, inject } from 'vitest';
+
+process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+}
+
+export function brokers(): string[] {
+  return inject('kafkaBrokers');
+}
+
+export function redisUrl(): string {
+  return inject('redisUrl');
+}
+
+export function modelDir(): string {
+  return inject('modelDir');
+}
+
+export function testKafka(clientId = uniqueName('test')): Kafka {
+  return new Kafka({ clientId, brokers: brokers(), logLevel: logLevel.NOTHING });
+}
+
+/** An admin client that is disconnected after the file's tests. */
+export async function testAdmin(): Promise<Admin> {
+  const admin = testKafka().admin();
+  await admin.connect();
+  afterAll(async () => {
+    await admin.disconnect();
+  });
+  return admin;
+}
+
+/** Create topics with random names; they are deleted after the file's tests. */
+export async function createTestTopics(admin: Admin, base: string, partitions = 1, n = 1): Promise<string[]> {
+  const names = Array.from({ length: n }, (_, i) => uniqueName(`${base}${n > 1 ? i : ''}`));
+  await admin.createTopics({ topics: names.map((topic) => ({ topic, numPartitions: partitions })), waitForLeaders: true });
+  afterAll(async () => {
+    await admin.deleteTopics({ topics: names }).catch(() => {});
+  });
+  return names;
+}
+
+/** A Redis connection plus a random key prefix whose keys are removed after the file's tests. */
+export function testRedis(): { redis: Redis; prefix: string } {
+  const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 2 });
+  const prefix = uniqueName('t');
+  afterAll(async () => {
+    await deleteByPrefix(redis, prefix);
+    redis.disconnect();
+  });
+  return { redis, prefix };
+}
+
+export async function deleteByPrefix(redis: Redis, prefix: string): Promise<number> {
+  let cursor = '0';
+  let n = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+    cursor = next;
+    if (keys.length > 0) n += await redis.unlink(...keys);
+  } while (cursor !== '0');
+  return n;
+}
