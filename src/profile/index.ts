@@ -1,0 +1,8 @@
+/** Profile maths: pure, mergeable, time-decayed aggregates of a user's comments. See docs/profile.md. */
+export type { AggregateState, DerivedProfile, EvidenceEntry, Interest, Observation, ProfileParams } from './types.js';
+export { decayTo, emptyState, finalize, merge, observationProblem, update } from './aggregate.js';
+export { decayFactor } from './decay.js';
+export { assertParams, paramsProblem } from './params.js';
+export { decodeState, encodeState, STATE_FORMAT_VERSION } from './codec.js';
+export type { EncodedState } from './codec.js';
+export { referenceProfile, referenceState } from './reference.js';

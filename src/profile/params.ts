@@ -1,0 +1,22 @@
+import { PortraitError } from '../util/errors.js';
+import type { ProfileParams } from './types.js';
+
+/** Why the parameters are unusable, or undefined if they are fine. */
+export function paramsProblem(params: ProfileParams): string | undefined {
+  const { halfLifeMs, maxTerms, evidencePerLabel, topK, topTerms, confidencePrior } = params;
+  if (!(Number.isFinite(halfLifeMs) && halfLifeMs > 0)) return `halfLifeMs must be finite and > 0, got ${halfLifeMs}`;
+  const counts = { maxTerms, evidencePerLabel, topK, topTerms };
+  for (const [name, value] of Object.entries(counts)) {
+    if (!(Number.isSafeInteger(value) && value >= 0)) return `${name} must be an integer >= 0, got ${value}`;
+  }
+  if (!(Number.isFinite(confidencePrior) && confidencePrior >= 0)) {
+    return `confidencePrior must be finite and >= 0, got ${confidencePrior}`;
+  }
+  return undefined;
+}
+
+/** Throws PortraitError CONFIG_INVALID if the parameters are unusable. */
+export function assertParams(params: ProfileParams): void {
+  const problem = paramsProblem(params);
+  if (problem !== undefined) throw new PortraitError('CONFIG_INVALID', `profile params: ${problem}`);
+}
