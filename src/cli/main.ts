@@ -1,5 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { registerFetchModel } from './commands/fetch-model.js';
+import { registerProduce } from './commands/produce.js';
+import { registerProfile } from './commands/profile.js';
+import { registerRun } from './commands/run.js';
+import { registerTopics } from './commands/topics.js';
 import { registerStack } from './commands/stack.js';
 import { Exit, failAndExit } from './output.js';
 
@@ -8,6 +12,10 @@ const program = new Command('portrait')
   .showHelpAfterError()
   .exitOverride();
 
+registerRun(program);
+registerProduce(program);
+registerProfile(program);
+registerTopics(program);
 registerStack(program);
 registerFetchModel(program);
 

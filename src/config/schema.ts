@@ -47,6 +47,11 @@ export const ConfigSchema = z.strictObject({
     batchSize: z.number().int().min(1).max(256),
     cacheSize: z.number().int().nonnegative(),
   }),
+  events: z.strictObject({
+    maxRecordBytes: positiveInt,
+    maxFutureMs: z.number().int().nonnegative(),
+    minTs: z.number().int(),
+  }),
   text: z.strictObject({
     maxChars: positiveInt,
     maxTokens: positiveInt,

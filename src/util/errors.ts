@@ -21,6 +21,8 @@ export const ErrorCodes = {
   // services at run time
   KAFKA_UNAVAILABLE: { retriable: true, message: 'Kafka is unavailable' },
   REDIS_UNAVAILABLE: { retriable: true, message: 'Redis is unavailable' },
+  PROFILE_INVALID: { retriable: false, message: 'built an invalid profile event (a bug)' },
+  STATE_CORRUPT: { retriable: false, message: 'stored profile state cannot be decoded' },
   STORE_CONFLICT: { retriable: true, message: 'concurrent profile update detected' },
   EMBED_FAILED: { retriable: true, message: 'embedding failed' },
   // record rejections: these go to the dead-letter topic and the stream moves on

@@ -5,9 +5,27 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { Redis } from 'ioredis';
-import { afterAll, inject } from 'vitest';
+import { afterAll, inject, onTestFinished } from 'vitest';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+
+// Cleanups registered outside a test (in beforeAll or at file level) run after the file's tests.
+// This module is evaluated once per test file, at collection time, so this afterAll is file-level.
+const fileCleanups: (() => Promise<void> | void)[] = [];
+afterAll(async () => {
+  for (const fn of fileCleanups.splice(0).reverse()) await fn();
+});
+
+/** Run `fn` when the current test ends, or after the file's tests when called outside a test. */
+export function registerCleanup(fn: () => Promise<void> | void): void {
+  try {
+    onTestFinished(async () => {
+      await fn();
+    });
+  } catch {
+    fileCleanups.push(fn);
+  }
+}
 
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
@@ -33,9 +51,7 @@ export function testKafka(clientId = uniqueName('test')): Kafka {
 export async function testAdmin(): Promise<Admin> {
   const admin = testKafka().admin();
   await admin.connect();
-  afterAll(async () => {
-    await admin.disconnect();
-  });
+  registerCleanup(() => admin.disconnect());
   return admin;
 }
 
@@ -43,7 +59,7 @@ export async function testAdmin(): Promise<Admin> {
 export async function createTestTopics(admin: Admin, base: string, partitions = 1, n = 1): Promise<string[]> {
   const names = Array.from({ length: n }, (_, i) => uniqueName(`${base}${n > 1 ? i : ''}`));
   await admin.createTopics({ topics: names.map((topic) => ({ topic, numPartitions: partitions })), waitForLeaders: true });
-  afterAll(async () => {
+  registerCleanup(async () => {
     await admin.deleteTopics({ topics: names }).catch(() => {});
   });
   return names;
@@ -53,7 +69,7 @@ export async function createTestTopics(admin: Admin, base: string, partitions = 
 export function testRedis(): { redis: Redis; prefix: string } {
   const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 2 });
   const prefix = uniqueName('t');
-  afterAll(async () => {
+  registerCleanup(async () => {
     await deleteByPrefix(redis, prefix);
     redis.disconnect();
   });

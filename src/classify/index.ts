@@ -1,0 +1,33 @@
+export type { Classifier, ClassifierKind } from './types.js';
+export { softmax, cosine, dot, norm, normalize, mean, argmax, toRecord } from './math.js';
+export { canonicalJson, contentHash } from './canonical.js';
+export { Taxonomy, TaxonomyLabel, LABEL_ID, loadTaxonomy, parseTaxonomy } from './taxonomy.js';
+export { ZeroShotClassifier, buildZeroShot, zeroShotVersion, prototypeTexts, prepareDescription, DEFAULT_TEMPERATURE } from './zero-shot.js';
+export {
+  ClassifierArtifact,
+  ClassLabel,
+  ARTIFACT_FILE,
+  ARTIFACT_FORMAT,
+  ARTIFACT_FORMAT_VERSION,
+  ARTIFACT_KINDS,
+  artifactVersion,
+  finalizeArtifact,
+  parseArtifact,
+  readArtifact,
+  saveArtifact,
+  type ArtifactDraft,
+  type ArtifactKind,
+} from './artifact.js';
+export {
+  ForestClassifier,
+  trainForest,
+  trainingFingerprint,
+  parseForestModel,
+  DEFAULT_FOREST_OPTIONS,
+  FOREST_LIBRARY,
+  type ForestOptions,
+  type TrainForestOptions,
+  type ForestModel,
+  type ForestNode,
+} from './forest.js';
+export { loadClassifierArtifact, type ExpectedEmbedder } from './load.js';

@@ -1,0 +1,14 @@
+/** A classifier turns embeddings into a probability per label. Pure: no I/O in predict. */
+export type ClassifierKind = 'zero-shot' | 'rf' | 'linear';
+
+export interface Classifier {
+  readonly kind: ClassifierKind;
+  /** Content version: changes whenever the predictions could change (model, labels, embedder, settings). */
+  readonly version: string;
+  readonly labels: readonly string[];
+  /** Embedder the classifier was built for (Embedder.id); embeddings from another model are meaningless to it. */
+  readonly embedderId: string;
+  readonly dim: number;
+  /** One record per embedding: probability per label (every label present, values >= 0, sum 1). */
+  predict(embeddings: readonly Float32Array[]): Record<string, number>[];
+}

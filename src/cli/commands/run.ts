@@ -1,0 +1,46 @@
+import type { Command } from 'commander';
+import { startProcessor } from '../../../consumers/comments.js';
+import { loadConfig } from '../../config/index.js';
+import { createLogger } from '../../util/logger.js';
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('start the comment processor: consume comments, update profiles in Redis, publish profile events')
+    .option('--group <id>', 'consumer group id (default: kafka.groupId)')
+    .action(async (opts: { group?: string }) => {
+      const cfg = loadConfig(opts.group ? { overrides: { kafka: { groupId: opts.group } } } : {});
+      const log = createLogger(cfg.log.level);
+      const p = await startProcessor(cfg, log, {
+        hooks: {
+          onBatch: (out, info) =>
+            log.debug({ partition: info.partition, offset: info.lastOffset, ms: Math.round(info.ms), ...out.stats }, 'batch done'),
+        },
+      });
+      let stopping = false;
+      const shutdown = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        log.info({ signal }, 'stopping: finishing the batch in flight');
+        p.stop().then(
+          () => {
+            log.info('stopped cleanly');
+            log.flush();
+            process.exit(0);
+          },
+          (err: unknown) => {
+            log.error({ err }, 'error while stopping');
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
+      process.on('SIGINT', () => shutdown('SIGINT'));
+      const err = await p.runner.done;
+      if (err && !stopping) {
+        log.fatal({ err }, 'processor stopped on an error that retrying cannot fix');
+        await p.stop().catch(() => {});
+        process.exit(1);
+      }
+    });
+}

@@ -1,0 +1,32 @@
+export {
+  SCHEMA_VERSION,
+  LIMITS,
+  INPUT_EVENT_TYPES,
+  EventId,
+  UserId,
+  CommentId,
+  Timestamp,
+  Metadata,
+  CommentEvent,
+  ForgetEvent,
+  InputEvent,
+  Interest,
+  Centroid,
+  ProfileEvent,
+  type CommentEventInput,
+  type ForgetEventInput,
+  type ProfileInterest,
+} from './schema.js';
+export {
+  decodeRecord,
+  formatIssues,
+  clip,
+  DEFAULT_DECODE_LIMITS,
+  MAX_DETAIL_CHARS,
+  type DecodeOptions,
+  type DecodeResult,
+  type RawRecord,
+} from './decode.js';
+export { deadLetter, DLQ_HEADERS, type DeadLetterInput, type DeadLetterRecord, type RecordSource } from './dlq.js';
+export { roundCentroid, encodeProfileEvent, decodeProfileEvent, CENTROID_DECIMALS, type EncodeProfileResult } from './profile-event.js';
+export { renderSchemas, writeSchemas, SCHEMA_FILES, type SchemaFileName } from './json-schema.js';

@@ -1,0 +1,163 @@
+/**
+ * Event contracts (zod). Input events arrive on the comments topic (key = userId); profile events
+ * leave on the compacted profiles topic (key = userId). The contracts are written down in
+ * docs/events.md and published as JSON Schemas in docs/schemas/ (generated from these schemas by
+ * src/events/json-schema.ts; a unit test keeps them in sync).
+ *
+ * Unknown top-level keys of INPUT events are ignored (stripped), so producers can add fields without
+ * a coordinated deployment; breaking changes bump `schemaVersion`, which this build rejects.
+ * PROFILE events are what Portrait writes: their schema is closed so nothing (raw text!) can leak in.
+ */
+import { z } from 'zod';
+
+export const SCHEMA_VERSION = 1;
+
+/** Size limits of the contract (string lengths are in UTF-16 code units, like JavaScript's `length`). */
+export const LIMITS = {
+  eventId: 128,
+  userId: 256,
+  commentId: 256,
+  text: 100_000,
+  lang: 35,
+  source: 128,
+  reason: 512,
+  metadataKeys: 32,
+  metadataKey: 128,
+  metadataString: 1024,
+  label: 128,
+} as const;
+
+/** No C0/C1 control characters and no unpaired UTF-16 surrogates (they would not survive UTF-8). */
+const PRINTABLE = /^[^\p{Cc}\p{Cs}]*$/u;
+
+function identifier(max: number, description: string) {
+  return z
+    .string()
+    .min(1, { error: 'must not be empty' })
+    .max(max, { error: `must be at most ${max} characters` })
+    .regex(PRINTABLE, { error: 'must not contain control characters or unpaired surrogates' })
+    .meta({ description });
+}
+
+export const EventId = identifier(LIMITS.eventId, 'Unique id of this event (used for de-duplication and tracing).');
+export const UserId = identifier(
+  LIMITS.userId,
+  'The user the event is about; also the record key. Any characters but control characters, including { } : *.',
+);
+export const CommentId = identifier(LIMITS.commentId, 'Id of the comment in the upstream application.');
+
+/** ISO-8601 date-time with a timezone (Z or ±hh:mm), or epoch milliseconds; normalised to epoch ms. */
+export const Timestamp = z
+  .union([z.iso.datetime({ offset: true }), z.int()], {
+    error: (iss) =>
+      iss.input === undefined ? 'required' : 'expected an ISO-8601 date-time with a timezone (e.g. 2024-05-01T12:00:00Z) or integer epoch milliseconds',
+  })
+  .transform((v) => (typeof v === 'number' ? v : Date.parse(v)))
+  .meta({ description: 'Event time: ISO-8601 date-time with timezone, or epoch milliseconds.' });
+
+const MetadataValue = z.union([z.string().max(LIMITS.metadataString, { error: `must be at most ${LIMITS.metadataString} characters` }), z.number(), z.boolean(), z.null()], {
+  error: 'expected a string, number, boolean or null',
+});
+
+export const Metadata = z
+  .record(z.string().min(1).max(LIMITS.metadataKey), MetadataValue)
+  .refine((o) => Object.keys(o).length <= LIMITS.metadataKeys, { error: `must have at most ${LIMITS.metadataKeys} keys` })
+  .meta({ description: 'Flat key/value pairs passed through for tracing; not used for profiling.', maxProperties: LIMITS.metadataKeys });
+
+const schemaVersion = z.literal(SCHEMA_VERSION, { error: `unsupported schemaVersion (this build reads ${SCHEMA_VERSION})` });
+
+export const CommentEvent = z
+  .object({
+    type: z.literal('comment').default('comment'),
+    schemaVersion,
+    eventId: EventId,
+    userId: UserId,
+    commentId: CommentId,
+    text: z
+      .string()
+      .max(LIMITS.text, { error: `must be at most ${LIMITS.text} characters` })
+      .meta({ description: 'The comment as the user wrote it (Chinese, English or mixed). Never stored or published.' }),
+    ts: Timestamp,
+    lang: z.string().min(1).max(LIMITS.lang).optional().meta({ description: 'Language hint such as zh or en (BCP 47).' }),
+    source: z.string().max(LIMITS.source).optional().meta({ description: 'Producing application or surface.' }),
+    metadata: Metadata.optional(),
+  })
+  .meta({ title: 'CommentEvent', description: 'A comment a user wrote. Topic: comments; key: userId (UTF-8).' });
+
+export const ForgetEvent = z
+  .object({
+    type: z.literal('forget'),
+    schemaVersion,
+    eventId: EventId,
+    userId: UserId,
+    ts: Timestamp,
+    reason: z.string().max(LIMITS.reason).optional().meta({ description: 'Why the user is erased (audit only).' }),
+  })
+  .meta({ title: 'ForgetEvent', description: 'Erase everything Portrait holds about a user. Topic: comments; key: userId (UTF-8).' });
+
+export const InputEvent = z.discriminatedUnion('type', [CommentEvent, ForgetEvent]);
+
+export const INPUT_EVENT_TYPES = ['comment', 'forget'] as const;
+
+export type CommentEvent = z.infer<typeof CommentEvent>;
+export type ForgetEvent = z.infer<typeof ForgetEvent>;
+export type InputEvent = z.infer<typeof InputEvent>;
+/** What a producer may send (before defaults and timestamp normalisation). */
+export type CommentEventInput = z.input<typeof CommentEvent>;
+export type ForgetEventInput = z.input<typeof ForgetEvent>;
+
+// ---------------------------------------------------------------------------------------------------
+// Profile events (output)
+
+const IsoUtc = z.iso.datetime().meta({ description: 'ISO-8601 UTC date-time (Date.prototype.toISOString).' });
+const Label = z.string().min(1).max(LIMITS.label);
+const unit = z.number().min(0).max(1);
+
+export const Interest = z.strictObject({
+  label: Label,
+  score: z.number().min(0).meta({ description: 'Decayed sum of the label probabilities.' }),
+  share: unit.meta({ description: 'score / sum of all label scores.' }),
+  confidence: unit.meta({ description: 'share shrunk towards 0 for users with few comments.' }),
+});
+
+/** A unit vector (|v| = 1 within 1e-3) or, for a profile without signal, all zeros. */
+export const Centroid = z
+  .array(z.number())
+  .min(1)
+  .refine(
+    (v) => {
+      let s = 0;
+      for (const x of v) s += x * x;
+      return Math.abs(Math.sqrt(s) - 1) <= 1e-3 || s === 0;
+    },
+    { error: 'must be a unit vector (or all zeros)' },
+  )
+  .meta({ description: 'Decayed mean of the comment embeddings, L2-normalised, rounded to 6 decimals.' });
+
+export const ProfileEvent = z
+  .strictObject({
+    schemaVersion,
+    userId: UserId,
+    version: z.int().min(1).meta({ description: 'Per-user monotonic version; consumers drop a version they have already seen.' }),
+    updatedAt: IsoUtc,
+    firstSeen: IsoUtc,
+    lastSeen: IsoUtc,
+    commentCount: z.int().min(0),
+    interests: z.array(Interest).meta({ description: 'Top interests by score, highest first.' }),
+    centroid: Centroid,
+    topTerms: z.array(z.strictObject({ term: z.string().min(1), score: z.number().min(0) })),
+    evidence: z.record(Label, z.array(CommentId)).meta({ description: 'Recent comment ids per interest label, newest first.' }),
+    embedder: z.strictObject({ id: z.string().min(1), dim: z.int().min(1) }),
+    classifier: z.strictObject({ kind: z.enum(['zero-shot', 'rf', 'linear']), version: z.string().min(1) }),
+    causedBy: z.array(EventId).min(1).meta({ description: 'Ids of the input events folded into this version.' }),
+    namespace: z.string().min(1).max(128).meta({ description: 'Profile namespace (one per replay / experiment).' }),
+  })
+  .superRefine((e, ctx) => {
+    if (e.centroid.length !== e.embedder.dim) {
+      ctx.addIssue({ code: 'custom', path: ['centroid'], message: `length ${e.centroid.length} differs from embedder.dim ${e.embedder.dim}` });
+    }
+  })
+  .meta({ title: 'ProfileEvent', description: "A user's refreshed profile. Topic: profiles (compacted); key: userId (UTF-8); a null value (tombstone) means the user was erased." });
+
+export type ProfileEvent = z.infer<typeof ProfileEvent>;
+export type ProfileInterest = z.infer<typeof Interest>;

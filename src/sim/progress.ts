@@ -1,0 +1,59 @@
+/**
+ * Progress on stderr for long-running CLI work: a cli-progress bar when stderr is a terminal,
+ * otherwise (CI logs, pipes) one plain line every few seconds.
+ */
+import cliProgress from 'cli-progress';
+
+export interface Progress {
+  update(done: number): void;
+  stop(): void;
+}
+
+export interface ProgressOptions {
+  total: number;
+  label: string;
+  stream?: NodeJS.WriteStream;
+  /** Force the bar on or off; defaults to whether the stream is a TTY. */
+  tty?: boolean;
+  /** Plain-line mode: at most one line per interval (default 5 s). */
+  intervalMs?: number;
+  now?: () => number;
+}
+
+export function createProgress(opts: ProgressOptions): Progress {
+  const stream = opts.stream ?? process.stderr;
+  const now = opts.now ?? Date.now;
+  const started = now();
+  if (opts.tty ?? stream.isTTY === true) {
+    const bar = new cliProgress.SingleBar(
+      {
+        stream,
+        format: `${opts.label} [{bar}] {percentage}% | {value}/{total} | {rate}/s | eta {eta_formatted}`,
+        hideCursor: true,
+        clearOnComplete: false,
+        etaBuffer: 50,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(opts.total, 0, { rate: '0' });
+    return {
+      update(done) {
+        const secs = (now() - started) / 1000;
+        bar.update(done, { rate: secs > 0 ? (done / secs).toFixed(0) : '0' });
+      },
+      stop: () => bar.stop(),
+    };
+  }
+  const interval = opts.intervalMs ?? 5000;
+  let last = started;
+  return {
+    update(done) {
+      const t = now();
+      if (t - last < interval) return;
+      last = t;
+      const secs = (t - started) / 1000;
+      stream.write(`${opts.label}: ${done}/${opts.total} (${secs > 0 ? (done / secs).toFixed(0) : 0}/s)\n`);
+    },
+    stop() {},
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * The one key builder. Layout (docs/redis-keys.md):
+ *
+ *   <prefix>:<ns>:u:{<user>}:p      hash   a user's profile state (all of one user's keys share the hash tag {<user>})
+ *
+ * <user> is the user id escaped so that it can never contain a hash-tag brace, a separator, a glob
+ * character or whitespace: encodeURIComponent plus ! ' ( ) * and ~ escaped. The escaping is injective,
+ * so one user's id can never name another user's keys, and SCAN patterns over a user's keys are exact.
+ */
+export function escapeUserId(userId: string): string {
+  return encodeURIComponent(userId).replace(/[!'()*~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+export function unescapeUserId(escaped: string): string {
+  return decodeURIComponent(escaped);
+}
+
+export class Keys {
+  constructor(
+    readonly prefix: string,
+    readonly namespace: string,
+  ) {}
+
+  /** Everything of one namespace starts with this. */
+  get nsPrefix(): string {
+    return `${this.prefix}:${this.namespace}:`;
+  }
+
+  /** Hash tag of a user: Redis Cluster puts every key of the user in one slot. */
+  userTag(userId: string): string {
+    return `{${escapeUserId(userId)}}`;
+  }
+
+  profile(userId: string): string {
+    return `${this.nsPrefix}u:${this.userTag(userId)}:p`;
+  }
+
+  /** SCAN pattern matching every key of one user in this namespace. */
+  userPattern(userId: string): string {
+    return `${this.nsPrefix}u:${this.userTag(userId)}:*`;
+  }
+
+  /** SCAN pattern for all profile keys of this namespace. */
+  allProfilesPattern(): string {
+    return `${this.nsPrefix}u:*:p`;
+  }
+
+  /** The user id back from a profile key, or undefined when the key is not one. */
+  userIdOf(key: string): string | undefined {
+    const m = /^.*:u:\{([^{}]*)\}:p$/.exec(key);
+    return m?.[1] === undefined ? undefined : unescapeUserId(m[1]);
+  }
+}

@@ -1,0 +1,39 @@
+--[[
+  Apply one user's new profile state, atomically and at most once.
+
+  The caller read the state at version ARGV[1], folded the batch's new events into it (skipping
+  any whose offset is at or below the applied offset it read) and asks to write version ARGV[2].
+  The write happens only if the stored version is still ARGV[1]: a compare-and-set that makes a
+  stale writer (a zombie consumer after a rebalance, or a redelivery racing a retry) a no-op, so
+  no event is ever counted twice. Applied offsets live in the user's own hash, so the check and
+  the write are one atomic step on one key (Redis Cluster safe).
+
+  KEYS[1]  the user's profile hash
+  ARGV[1]  expected current version (0 = the key must not exist)
+  ARGV[2]  new version
+  ARGV[3]  state meta (JSON)
+  ARGV[4]  centroid (float32 LE bytes)
+  ARGV[5]  applied offsets (JSON object "topic:partition" -> next offset)
+  ARGV[6]  profile (JSON of the derived profile event)
+  ARGV[7]  TTL in seconds (0 = none)
+  ARGV[8]  updatedAt (epoch ms)
+
+  Returns {1, newVersion} when written, {0, currentVersion} on a version conflict.
+]]
+local current = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
+local expected = tonumber(ARGV[1])
+if current ~= expected then
+  return {0, current}
+end
+redis.call('HSET', KEYS[1],
+  'v', ARGV[2],
+  'meta', ARGV[3],
+  'c', ARGV[4],
+  'applied', ARGV[5],
+  'profile', ARGV[6],
+  'upd', ARGV[8])
+local ttl = tonumber(ARGV[7])
+if ttl > 0 then
+  redis.call('EXPIRE', KEYS[1], ttl)
+end
+return {1, tonumber(ARGV[2])}

@@ -1,0 +1,131 @@
+import type { Cluster, Redis } from 'ioredis';
+import { decodeState, encodeState } from '../profile/index.js';
+import { PortraitError } from '../util/errors.js';
+import { Keys } from './keys.js';
+import { luaScript } from './lua.js';
+import type { RedisClient } from './redis-client.js';
+import type { ProfileStore, ProfileWrite, StoredProfile, WriteResult } from './types.js';
+
+type WithScripts = (Redis | Cluster) & {
+  applyProfile(key: string, ...args: (string | Buffer | number)[]): Promise<[number, number]>;
+};
+
+export interface RedisProfileStoreOptions {
+  keyPrefix: string;
+  namespace: string;
+  userTtlSeconds: number;
+}
+
+function wrap(err: unknown, what: string): PortraitError {
+  return new PortraitError('REDIS_UNAVAILABLE', `Redis ${what} failed: ${(err as Error).message}`, { cause: err });
+}
+
+/**
+ * ProfileStore on Redis (single server or Cluster). Every call is sent as independent commands on
+ * an auto-pipelined connection, so a batch of users costs one round trip per Redis node, and no
+ * command ever spans two users' hash tags.
+ */
+export class RedisProfileStore implements ProfileStore {
+  readonly keys: Keys;
+  private readonly redis: WithScripts;
+
+  constructor(
+    redis: RedisClient,
+    private readonly opts: RedisProfileStoreOptions,
+  ) {
+    this.keys = new Keys(opts.keyPrefix, opts.namespace);
+    const script = luaScript('apply-profile-1');
+    if (!('applyProfile' in redis)) redis.defineCommand('applyProfile', script);
+    this.redis = redis as WithScripts;
+  }
+
+  get namespace(): string {
+    return this.opts.namespace;
+  }
+
+  async load(userIds: readonly string[], dim: number): Promise<Map<string, StoredProfile | null>> {
+    let rows: (Buffer | null)[][];
+    try {
+      rows = await Promise.all(userIds.map((u) => this.redis.hmgetBuffer(this.keys.profile(u), 'v', 'meta', 'c', 'applied')));
+    } catch (err) {
+      throw wrap(err, 'load');
+    }
+    const out = new Map<string, StoredProfile | null>();
+    userIds.forEach((u, i) => {
+      const [v, meta, c, applied] = rows[i]!;
+      if (!v || !meta || !c) {
+        out.set(u, null);
+        return;
+      }
+      let state;
+      try {
+        state = decodeState(meta.toString('utf8'), c, dim);
+      } catch (cause) {
+        // Never overwrite what cannot be read: a corrupt state or one written by an embedder of
+        // another dimension (rebuild into a fresh namespace instead) stops the processor.
+        throw new PortraitError('STATE_CORRUPT', `stored profile of user ${JSON.stringify(u)} in namespace ${this.opts.namespace} cannot be decoded: ${(cause as Error).message}`, { cause });
+      }
+      out.set(u, {
+        version: Number(v.toString()),
+        state,
+        applied: applied ? (JSON.parse(applied.toString('utf8')) as Record<string, number>) : {},
+      });
+    });
+    return out;
+  }
+
+  async apply(writes: readonly ProfileWrite[]): Promise<Map<string, WriteResult>> {
+    let results: [number, number][];
+    try {
+      results = await Promise.all(
+        writes.map((w) => {
+          const enc = encodeState(w.state);
+          return this.redis.applyProfile(
+            this.keys.profile(w.userId),
+            w.expectedVersion,
+            w.version,
+            enc.meta,
+            enc.centroid,
+            JSON.stringify(w.applied),
+            w.profileJson,
+            this.opts.userTtlSeconds,
+            w.updatedAt,
+          );
+        }),
+      );
+    } catch (err) {
+      throw wrap(err, 'apply');
+    }
+    const out = new Map<string, WriteResult>();
+    writes.forEach((w, i) => {
+      const [ok, v] = results[i]!;
+      out.set(w.userId, ok === 1 ? { ok: true, version: v } : { ok: false, currentVersion: v });
+    });
+    return out;
+  }
+
+  async getProfile(userId: string): Promise<unknown> {
+    let raw: string | null;
+    try {
+      raw = await this.redis.hget(this.keys.profile(userId), 'profile');
+    } catch (err) {
+      throw wrap(err, 'read');
+    }
+    return raw === null ? null : (JSON.parse(raw) as unknown);
+  }
+
+  async ping(): Promise<void> {
+    try {
+      if ('nodes' in this.redis && typeof this.redis.nodes === 'function') {
+        await Promise.all(this.redis.nodes('master').map((n) => n.ping()));
+      } else await this.redis.ping();
+    } catch (err) {
+      throw wrap(err, 'ping');
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
+

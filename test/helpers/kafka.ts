@@ -1,0 +1,50 @@
+import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { uniqueName } from './services.js';
+
+/** Wait until the group's committed offsets reach the end of every partition of the topic. */
+export async function waitForCaughtUp(admin: Admin, groupId: string, topic: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lag = Infinity;
+  while (Date.now() < deadline) {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const parts = committed[0]?.partitions ?? [];
+    lag = ends.reduce((sum, e) => {
+      const c = parts.find((p) => p.partition === e.partition);
+      const at = c && Number(c.offset) >= 0 ? Number(c.offset) : Number(e.low);
+      return sum + (Number(e.high) - at);
+    }, 0);
+    if (lag === 0) return;
+    await sleep(250);
+  }
+  throw new Error(`group ${groupId} still has lag ${lag} on ${topic} after ${timeoutMs} ms`);
+}
+
+export type ReadMessage = KafkaMessage & { partition: number };
+
+/** Every message currently in the topic (up to the end offsets at call time), in partition order. */
+export async function readAll(kafka: Kafka, admin: Admin, topic: string): Promise<ReadMessage[]> {
+  const ends = await admin.fetchTopicOffsets(topic);
+  const remaining = new Map(ends.filter((e) => Number(e.high) > Number(e.low)).map((e) => [e.partition, Number(e.high)]));
+  const out: ReadMessage[] = [];
+  if (remaining.size === 0) return out;
+  const groupId = uniqueName('reader');
+  const consumer = kafka.consumer({ groupId });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await new Promise<void>((resolve) => {
+    void consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ partition, message }) => {
+        out.push({ ...message, partition });
+        if (Number(message.offset) + 1 >= (remaining.get(partition) ?? 0)) remaining.delete(partition);
+        if (remaining.size === 0) resolve();
+      },
+    });
+  });
+  await consumer.disconnect();
+  await admin.deleteGroups([groupId]).catch(() => {});
+  out.sort((a, b) => a.partition - b.partition || Number(a.offset) - Number(b.offset));
+  return out;
+}

@@ -1,0 +1,52 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { describe, expect, it } from 'vitest';
+import { encodeProfileEvent, renderSchemas, writeSchemas, type SchemaFileName } from '../../../src/events/index.js';
+import { comment, profileEvent } from './helpers.js';
+
+const DOCS = fileURLToPath(new URL('../../../docs/schemas/', import.meta.url));
+
+describe('docs/schemas', () => {
+  it('match the zod schemas (regenerate: see src/events/json-schema.ts)', () => {
+    const rendered = renderSchemas();
+    for (const [name, text] of Object.entries(rendered)) {
+      const onDisk = readFileSync(join(DOCS, name), 'utf8');
+      expect(onDisk, `${name} is stale: run npx tsx -e "import('./src/events/json-schema.ts').then((m) => m.writeSchemas('docs/schemas'))"`).toBe(text);
+    }
+    expect(readdirSync(DOCS).filter((f) => f.endsWith('.schema.json')).sort()).toEqual(Object.keys(rendered).sort());
+  });
+
+  it('writeSchemas writes the rendered files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portrait-schemas-'));
+    try {
+      const paths = writeSchemas(dir);
+      expect(paths).toHaveLength(3);
+      for (const [name, text] of Object.entries(renderSchemas())) expect(readFileSync(join(dir, name), 'utf8')).toBe(text);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('are usable JSON Schemas: examples validate, broken examples do not', () => {
+    const ajv = new Ajv2020({ strict: false, validateFormats: false });
+    const schemas = renderSchemas();
+    const validator = (name: SchemaFileName) => ajv.compile(JSON.parse(schemas[name]) as object);
+    const c = validator('comment-event.schema.json');
+    expect(c(comment())).toBe(true);
+    expect(c({ ...comment(), ts: 1714550400000, type: undefined })).toBe(true);
+    expect(c({ ...comment(), userId: '{a}:*' })).toBe(true);
+    expect(c({ ...comment(), userId: 'a\nb' })).toBe(false);
+    expect(c({ ...comment(), text: 5 })).toBe(false);
+    const f = validator('forget-event.schema.json');
+    expect(f({ type: 'forget', schemaVersion: 1, eventId: 'e', userId: 'u', ts: '2025-01-01T00:00:00Z' })).toBe(true);
+    expect(f({ type: 'comment', schemaVersion: 1, eventId: 'e', userId: 'u', ts: '2025-01-01T00:00:00Z' })).toBe(false);
+    const p = validator('profile-event.schema.json');
+    const enc = encodeProfileEvent(profileEvent());
+    if (!enc.ok) throw new Error(enc.detail);
+    expect(p(JSON.parse(enc.value.toString('utf8')))).toBe(true);
+    expect(p({ ...profileEvent(), text: 'leak' })).toBe(false);
+  });
+});
