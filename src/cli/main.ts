@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerDemo } from './commands/demo.js';
 import { registerFetchModel } from './commands/fetch-model.js';
 import { registerProduce } from './commands/produce.js';
 import { registerProfile } from './commands/profile.js';
@@ -12,6 +13,7 @@ const program = new Command('portrait')
   .showHelpAfterError()
   .exitOverride();
 
+registerDemo(program);
 registerRun(program);
 registerProduce(program);
 registerProfile(program);

@@ -62,6 +62,9 @@ const LAUGHTER = /^(?:[哈呵嘿嘻嘎]+|(?:ha|he|ah|xi){2,}h?|h{2,}|l+o+l+(?:o+
 // Nothing but punctuation, symbols, digits (and number punctuation), or a single Latin letter.
 const NO_LETTERS = /^[^\p{L}]*$/u;
 const SINGLE_LATIN = /^\p{Script=Latin}$/u;
+// A lone Han character is usually a fragment the segmenter could not join (员, 发, 性), not a
+// topic word: as a term it is noise, so it is dropped (it still reaches the embedder in `text`).
+const SINGLE_HAN = /^\p{Script=Han}$/u;
 
 /** Longest token kept: longer "words" are hashes, keyboard mashing or unsplit junk. */
 export const MAX_TOKEN_LENGTH = 32;
@@ -86,7 +89,7 @@ export function isStopword(word: string): boolean {
  */
 export function isContentToken(token: string): boolean {
   if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) return false;
-  if (NO_LETTERS.test(token) || SINGLE_LATIN.test(token)) return false;
+  if (NO_LETTERS.test(token) || SINGLE_LATIN.test(token) || SINGLE_HAN.test(token)) return false;
   if (PLACEHOLDER_WORDS.has(token) || STOPWORDS.has(token) || LAUGHTER.test(token)) return false;
   return true;
 }

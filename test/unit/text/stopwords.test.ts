@@ -37,7 +37,12 @@ describe('isContentToken', () => {
     expect(isContentToken(token)).toBe(false);
   });
 
-  it.each(['5g', 'iphone', '火锅', '猫', 'ai', 'c++', 'привет', 'phone', 'email'])('keeps %j', (token) => {
+  it('drops a lone Han character, a segmentation fragment rather than a topic word', () => {
+    expect(isContentToken('员')).toBe(false);
+    expect(isContentToken('性')).toBe(false);
+  });
+
+  it.each(['5g', 'iphone', '火锅', '猫咪', 'ai', 'c++', 'привет', 'phone', 'email'])('keeps %j', (token) => {
     expect(isContentToken(token)).toBe(true);
   });
 });

@@ -1,0 +1,115 @@
+/**
+ * The main job, end to end on one machine: services up, processor running, sample comments from
+ * simulated users streamed, live profile updates printed, final profiles compared with the users'
+ * latent interests.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Command } from 'commander';
+import { startProcessor } from '../../../consumers/comments.js';
+import { loadConfig, projectPath, type Config } from '../../config/index.js';
+import { fetchBundledModel } from '../../embed/model-fetch.js';
+import { createKafka } from '../../kafka/client.js';
+import { stackUp } from '../../stack/index.js';
+import { createLogger } from '../../util/logger.js';
+import { runProduce, type ProduceSummary } from './produce.js';
+
+const say = (s = '') => process.stdout.write(`${s}\n`);
+
+function bar(share: number, width = 20): string {
+  const n = Math.round(share * width);
+  return '█'.repeat(n) + '·'.repeat(width - n);
+}
+
+interface ProfileView {
+  userId: string;
+  version: number;
+  commentCount: number;
+  interests: { label: string; share: number; confidence: number }[];
+  topTerms: { term: string }[];
+}
+
+function usesLocalStack(cfg: Readonly<Config>): boolean {
+  return cfg.kafka.brokers.length === 1 && cfg.kafka.brokers[0] === `127.0.0.1:${cfg.stack.kafkaPort}`;
+}
+
+export function registerDemo(program: Command): void {
+  program
+    .command('demo')
+    .description('bring the stack up, start the processor, stream sample comments of simulated users, show live profiles')
+    .option('--users <n>', 'simulated users (half Chinese, half English)', (v) => Number(v), 24)
+    .option('--comments <n>', 'comments in total', (v) => Number(v), 480)
+    .option('--rate <n>', 'events per second', (v) => Number(v), 120)
+    .action(async (opts: { users: number; comments: number; rate: number }) => {
+      const cfg = loadConfig();
+      const log = createLogger(process.env.PORTRAIT_LOG_LEVEL ?? 'warn');
+      say('Portrait demo\n');
+      if (usesLocalStack(cfg)) {
+        say('1. services: Kafka (from Maven jars, KRaft) and Redis on 127.0.0.1');
+        const info = await stackUp(cfg, (m) => say(`   ${m}`));
+        say(`   kafka ${info.kafka.bootstrap} (${info.kafka.state}), redis ${info.redis.url} (${info.redis.state})`);
+      } else say(`1. services: using Kafka ${cfg.kafka.brokers.join(',')} and Redis ${cfg.redis.url} from the configuration`);
+
+      const model = fetchBundledModel(projectPath(cfg.embedder.modelDir), (m) => say(`   ${m}`));
+      say(`2. model: ${cfg.embedder.model} (${model.state}); starting the processor (${cfg.classifier.kind} classifier)`);
+      let applied = 0;
+      const proc = await startProcessor(cfg, log, { hooks: { onBatch: (out) => (applied += out.stats.applied) } });
+
+      // Watch the profiles topic the way a recommender would.
+      const run = randomBytes(3).toString('hex');
+      const prefix = `demo-${run}-`;
+      const kafka = createKafka(cfg, log, '-demo-watch');
+      const watcher = kafka.consumer({ groupId: `portrait-demo-${run}` });
+      await watcher.connect();
+      await watcher.subscribe({ topic: cfg.kafka.topics.profiles, fromBeginning: false });
+      const latest = new Map<string, ProfileView>();
+      let shown = 0;
+      let seen = 0;
+      await watcher.run({
+        eachMessage: async ({ message }) => {
+          if (!message.value) return;
+          const p = JSON.parse(message.value.toString()) as ProfileView;
+          if (!p.userId.startsWith(prefix)) return;
+          latest.set(p.userId, p);
+          seen++;
+          if (seen % 15 === 1 && shown < 12) {
+            shown++;
+            const top = p.interests.slice(0, 2).map((i) => `${i.label} ${(i.share * 100).toFixed(0)}%`).join(', ');
+            say(`   live  ${p.userId.slice(prefix.length)} v${p.version} (${p.commentCount} comments): ${top}`);
+          }
+        },
+      });
+      // let the watcher join before producing, so it sees the updates from the start
+      await new Promise((r) => setTimeout(r, 1500));
+
+      say(`3. streaming ${opts.comments} real comments (SIB-200, Chinese and English) from ${opts.users} simulated users at ${opts.rate}/s`);
+      const half = Math.max(1, Math.floor(opts.users / 2));
+      const common = { rate: opts.rate / 2, seed: 7, comments: [5, 30] as [number, number], interests: [1, 3] as [number, number], dominant: 0.6, spanDays: 30 };
+      const runs: ProduceSummary[] = await Promise.all([
+        runProduce({ ...common, file: projectPath('data/sib200_zh.jsonl'), users: half, limit: Math.ceil(opts.comments / 2), userPrefix: `${prefix}zh`, lang: 'zh' }, cfg),
+        runProduce({ ...common, file: projectPath('data/sib200_en.jsonl'), users: opts.users - half, limit: Math.floor(opts.comments / 2), userPrefix: `${prefix}en`, lang: 'en', seed: 8 }, cfg),
+      ]);
+      const produced = runs.reduce((n, r) => n + r.events, 0);
+      const deadline = Date.now() + 120_000;
+      while (applied < produced && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 1000));
+      say(`   processed ${applied}/${produced} comments into ${latest.size} profiles\n`);
+
+      say('4. final profiles (latent interests of the simulated user → the profile Portrait built)');
+      const users = runs.flatMap((r) => r.userInterests ?? []).slice(0, 8);
+      for (const u of users) {
+        const p = latest.get(u.userId) ?? ((await proc.store.getProfile(u.userId)) as ProfileView | null);
+        say(`\n   ${u.userId.slice(prefix.length)}  wrote ${u.comments} comments about: ${u.interests.join(', ')}`);
+        if (!p) {
+          say('     (no profile yet)');
+          continue;
+        }
+        for (const i of p.interests.slice(0, 3)) say(`     ${i.label.padEnd(14)} ${bar(i.share)} ${(i.share * 100).toFixed(0).padStart(3)}%  confidence ${i.confidence.toFixed(2)}`);
+        say(`     top terms: ${p.topTerms.slice(0, 6).map((t) => t.term).join(' · ')}   (version ${p.version})`);
+      }
+      say(`\n   npx portrait profile ${users[0]?.userId ?? '<userId>'}   prints a full profile as JSON`);
+
+      await watcher.disconnect();
+      await proc.stop();
+      say('\nDone. The stack keeps running (npm run stack:down stops it); npx portrait run starts the processor on its own.');
+    });
+}

@@ -1,0 +1,59 @@
+/** `portrait run` as a real process: consumes, publishes, and on SIGTERM finishes, commits and exits 0. */
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readAll, waitForCaughtUp } from '../helpers/kafka.js';
+import { brokers, createTestTopics, redisUrl, registerCleanup, testAdmin, testKafka, testRedis, uniqueName } from '../helpers/services.js';
+
+const bin = resolve(import.meta.dirname, '../../bin/portrait.js');
+
+describe('portrait run', () => {
+  it('processes comments and stops cleanly on SIGTERM with exit code 0', async () => {
+    const admin = await testAdmin();
+    const [comments, profiles, dlq] = await createTestTopics(admin, 'run', 2, 3);
+    const { prefix } = testRedis();
+    const groupId = uniqueName('run-group');
+    const kafka = testKafka();
+    const producer = kafka.producer();
+    await producer.connect();
+    const users = ['alice', 'bob', '小明'];
+    await producer.send({
+      topic: comments!,
+      messages: Array.from({ length: 30 }, (_, i) => {
+        const userId = users[i % 3]!;
+        return { key: userId, value: JSON.stringify({ type: 'comment', schemaVersion: 1, eventId: `r-${i}`, userId, commentId: `c-${i}`, ts: Date.parse('2026-03-01T00:00:00Z') + i * 60_000, text: i % 2 ? '这场篮球比赛太精彩了' : 'the new phone camera is amazing' }) };
+      }),
+    });
+    await producer.disconnect();
+
+    const child = spawn(process.execPath, [bin, 'run'], {
+      env: {
+        ...process.env,
+        PORTRAIT_KAFKA_BROKERS: brokers().join(','),
+        PORTRAIT_KAFKA_TOPICS_COMMENTS: comments,
+        PORTRAIT_KAFKA_TOPICS_PROFILES: profiles,
+        PORTRAIT_KAFKA_TOPICS_DEAD_LETTER: dlq,
+        PORTRAIT_KAFKA_GROUP_ID: groupId,
+        PORTRAIT_REDIS_URL: redisUrl(),
+        PORTRAIT_REDIS_KEY_PREFIX: prefix,
+        PORTRAIT_LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    registerCleanup(() => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+
+    await waitForCaughtUp(admin, groupId, comments!, 90_000);
+    const published = await readAll(kafka, admin, profiles!);
+    expect(new Set(published.map((m) => m.key!.toString()))).toEqual(new Set(users));
+
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stderr).toContain('stopped cleanly');
+    await admin.deleteGroups([groupId]).catch(() => {});
+  });
+});
