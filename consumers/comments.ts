@@ -7,6 +7,7 @@
 import { buildZeroShot, loadClassifierArtifact, loadTaxonomy, type Classifier } from '../src/classify/index.js';
 import { deadLetterTopic, projectPath, type Config } from '../src/config/index.js';
 import { CachedEmbedder } from '../src/embed/cached-embedder.js';
+import { RedisCachedEmbedder } from '../src/embed/redis-cache.js';
 import { TransformersEmbedder } from '../src/embed/transformers-embedder.js';
 import type { Embedder } from '../src/embed/types.js';
 import { createKafka } from '../src/kafka/client.js';
@@ -15,6 +16,7 @@ import { ensureTopics, portraitTopics } from '../src/kafka/topics.js';
 import { BatchProcessor } from '../src/pipeline/processor.js';
 import type { ProfileParams } from '../src/profile/index.js';
 import { createRedis, RedisProfileStore, type RedisClient } from '../src/store/index.js';
+import { Namespaces } from '../src/store/namespaces.js';
 import type { Logger } from '../src/util/logger.js';
 
 export function profileParams(cfg: Pick<Config, 'profile'>): ProfileParams {
@@ -29,7 +31,12 @@ export function profileParams(cfg: Pick<Config, 'profile'>): ProfileParams {
   };
 }
 
-export function createEmbedder(cfg: Pick<Config, 'embedder'>): Embedder {
+/**
+ * The embedder chain: the model in a worker thread; then, given a Redis client and
+ * embedder.sharedCache, the shared int8 cache in Redis (a rebuild does not re-embed); then an
+ * in-process LRU.
+ */
+export function createEmbedder(cfg: Pick<Config, 'embedder'> & Partial<Pick<Config, 'redis'>>, redis?: RedisClient): Embedder {
   const e = cfg.embedder;
   const inner = new TransformersEmbedder({
     model: e.model,
@@ -40,7 +47,8 @@ export function createEmbedder(cfg: Pick<Config, 'embedder'>): Embedder {
     threads: e.threads,
     batchSize: e.batchSize,
   });
-  return e.cacheSize > 0 ? new CachedEmbedder(inner, e.cacheSize) : inner;
+  const shared = redis && cfg.redis && e.sharedCache ? new RedisCachedEmbedder(inner, redis, { keyPrefix: cfg.redis.keyPrefix, ttlSeconds: e.sharedCacheTtlSeconds }) : inner;
+  return e.cacheSize > 0 ? new CachedEmbedder(shared, e.cacheSize) : shared;
 }
 
 export async function createClassifier(cfg: Pick<Config, 'classifier'>, embedder: Embedder): Promise<Classifier> {
@@ -56,7 +64,8 @@ export interface Processor {
   runner: CommentsRunner;
   embedder: Embedder;
   redis: RedisClient;
-  store: RedisProfileStore;
+  /** the store of the namespace in force */
+  readonly store: RedisProfileStore;
   classifier: () => Classifier;
   stop(): Promise<void>;
 }
@@ -66,17 +75,56 @@ export interface StartOptions {
   hooks?: RunnerHooks;
   /** reuse an embedder (tests, several processors in one process) */
   embedder?: Embedder;
+  /** write this namespace only (a rebuild); default: follow the active namespace */
+  namespace?: string;
+  /** consumer group (default kafka.groupId) */
+  groupId?: string;
+  /** publish profile events and dead letters (default true; a rebuild publishes nothing) */
+  publish?: boolean;
+  /** bounded run: per partition, the first offset not to process */
+  stopAt?: Map<number, number>;
+  /** with stopAt: where each partition starts */
+  startAt?: Map<number, number>;
 }
+
+/** How often a live processor checks which namespace is active. */
+const NAMESPACE_POLL_MS = 1000;
 
 /** Build everything, create the topics, start consuming. Throws with one clear message on bad start-up. */
 export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: StartOptions = {}): Promise<Processor> {
-  const embedder = opts.embedder ?? createEmbedder(cfg);
+  const redis = createRedis(cfg);
+  const embedder = opts.embedder ?? createEmbedder(cfg, redis);
   const ownEmbedder = opts.embedder === undefined;
   await embedder.ready();
   let classifier = await createClassifier(cfg, embedder);
-  const redis = createRedis(cfg);
-  const store = new RedisProfileStore(redis, { keyPrefix: cfg.redis.keyPrefix, namespace: cfg.redis.namespace, userTtlSeconds: cfg.redis.userTtlSeconds });
+  const stores = new Map<string, RedisProfileStore>();
+  const storeFor = async (ns: string) => {
+    let s = stores.get(ns);
+    if (!s) {
+      s = new RedisProfileStore(redis, { keyPrefix: cfg.redis.keyPrefix, namespace: ns, userTtlSeconds: cfg.redis.userTtlSeconds });
+      await s.registerNamespace();
+      stores.set(ns, s);
+    }
+    return s;
+  };
+  const namespaces = new Namespaces(redis, cfg.redis.keyPrefix, cfg.redis.namespace);
+  let store = await storeFor(opts.namespace ?? (await namespaces.active()));
   await store.ping();
+  // A live processor follows `portrait namespace activate`: the switch takes effect between batches.
+  const follow = opts.namespace
+    ? undefined
+    : setInterval(() => {
+        namespaces
+          .active()
+          .then(async (ns) => {
+            if (ns !== store.namespace) {
+              log.info({ from: store.namespace, to: ns }, 'switching to the newly activated namespace');
+              store = await storeFor(ns);
+            }
+          })
+          .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'could not read the active namespace'));
+      }, NAMESPACE_POLL_MS);
+  follow?.unref();
 
   const kafka = createKafka(cfg, log);
   const admin = kafka.admin();
@@ -91,7 +139,7 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
   const processor = new BatchProcessor({
     embedder,
     classifier: () => classifier,
-    store,
+    store: () => store,
     params: profileParams(cfg),
     text: { maxChars: cfg.text.maxChars, maxTokens: cfg.text.maxTokens },
     decode: { maxRecordBytes: cfg.events.maxRecordBytes, maxFutureMs: cfg.events.maxFutureMs, minTs: cfg.events.minTs },
@@ -101,7 +149,7 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
     kafka,
     processor,
     {
-      groupId: cfg.kafka.groupId,
+      groupId: opts.groupId ?? cfg.kafka.groupId,
       commentsTopic: cfg.kafka.topics.comments,
       profilesTopic: cfg.kafka.topics.profiles,
       deadLetterTopic: deadLetterTopic(cfg),
@@ -110,6 +158,9 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
       sessionTimeoutMs: cfg.kafka.sessionTimeoutMs,
       heartbeatIntervalMs: cfg.kafka.heartbeatIntervalMs,
       fromBeginning: opts.fromBeginning ?? true,
+      ...(opts.publish === false ? { publish: false } : {}),
+      ...(opts.stopAt ? { stopAt: opts.stopAt } : {}),
+      ...(opts.startAt ? { startAt: opts.startAt } : {}),
     },
     log,
     opts.hooks,
@@ -119,9 +170,12 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
     runner,
     embedder,
     redis,
-    store,
+    get store() {
+      return store;
+    },
     classifier: () => classifier,
     async stop() {
+      if (follow) clearInterval(follow);
       await runner.stop();
       await store.close();
       if (ownEmbedder) await embedder.close();

@@ -46,6 +46,8 @@ export const ConfigSchema = z.strictObject({
     threads: z.number().int().min(1).max(64),
     batchSize: z.number().int().min(1).max(256),
     cacheSize: z.number().int().nonnegative(),
+    sharedCache: z.boolean(),
+    sharedCacheTtlSeconds: z.number().int().nonnegative(),
   }),
   events: z.strictObject({
     maxRecordBytes: positiveInt,
@@ -74,6 +76,15 @@ export const ConfigSchema = z.strictObject({
     host: z.string().min(1),
     port: z.number().int().min(0).max(65535),
     token: z.string(),
+    historyLength: z.number().int().min(1).max(100),
+    similarIndex: z.boolean(),
+  }),
+  metrics: z.strictObject({
+    port: z.number().int().min(0).max(65535),
+    host: z.string().min(1),
+    lagIntervalMs: z.number().int().min(100),
+    publishIntervalMs: z.number().int().min(100),
+    statsTtlSeconds: z.number().int().min(1),
   }),
   log: z.strictObject({
     level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),

@@ -16,7 +16,7 @@ export class CachedEmbedder implements Embedder {
   readonly stats: CacheStats = { hits: 0, misses: 0 };
 
   constructor(
-    private readonly inner: Embedder,
+    readonly inner: Embedder,
     maxEntries: number,
   ) {
     this.cache = new LRUCache({ max: Math.max(1, maxEntries) });

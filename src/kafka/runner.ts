@@ -11,6 +11,14 @@ import type { BatchOutput, BatchProcessor, InRecord, OutRecord } from '../pipeli
 import { isPortraitError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 
+/**
+ * Test-only crash injection (docs/reliability.md), read once at start-up:
+ * PORTRAIT_FAULT=crash-after-store@N kills this process (SIGKILL) right after the N-th chunk's
+ * Redis writes, before its profile events are produced; crash-after-produce@N right after they
+ * are acknowledged, before the offset commit. N defaults to 1. Unset in production.
+ */
+const FAULT = /^(crash-after-store|crash-after-produce)(?:@(\d+))?$/.exec(process.env.PORTRAIT_FAULT ?? '');
+
 export interface RunnerOptions {
   groupId: string;
   commentsTopic: string;
@@ -22,6 +30,15 @@ export interface RunnerOptions {
   heartbeatIntervalMs: number;
   fromBeginning: boolean;
   partitionsConsumedConcurrently?: number;
+  /** false for a rebuild: profile events and dead letters are not published (default true) */
+  publish?: boolean;
+  /**
+   * A bounded run (replay): per partition, the first offset NOT to process. Records at or beyond it
+   * are left alone, the partition is paused, and `finished` resolves once every partition is done.
+   */
+  stopAt?: Map<number, number>;
+  /** with stopAt: where each partition starts; a partition with nothing between is done at once */
+  startAt?: Map<number, number>;
 }
 
 export interface RunnerHooks {
@@ -79,8 +96,13 @@ export class CommentsRunner {
   private producer: Producer | undefined;
   private stopping = false;
   private crashed: ((err: Error) => void) | undefined;
+  private chunksProcessed = 0;
   /** Resolves when the consumer has stopped for good (stop() or a non-retriable failure). */
   readonly done: Promise<Error | undefined>;
+  /** With `stopAt`: resolves when every partition has reached its stop offset. */
+  readonly finished: Promise<void>;
+  private resolveFinished!: () => void;
+  private readonly pendingPartitions = new Set<number>();
   private resolveDone!: (e: Error | undefined) => void;
 
   constructor(
@@ -91,6 +113,24 @@ export class CommentsRunner {
     private readonly hooks: RunnerHooks = {},
   ) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
+    for (const [partition, end] of opts.stopAt ?? []) if (end > (opts.startAt?.get(partition) ?? 0)) this.pendingPartitions.add(partition);
+    if (opts.stopAt && this.pendingPartitions.size === 0) this.resolveFinished();
+  }
+
+  /** Drop records at or past the stop offset; note partitions that are done. */
+  private bounded(partition: number, msgs: KafkaMessage[]): KafkaMessage[] {
+    const end = this.opts.stopAt?.get(partition);
+    if (end === undefined) return this.opts.stopAt ? [] : msgs;
+    return msgs.filter((m) => Number(m.offset) < end);
+  }
+
+  private markProgress(topic: string, partition: number, nextOffset: number): void {
+    const end = this.opts.stopAt?.get(partition);
+    if (end === undefined || nextOffset < end || !this.pendingPartitions.has(partition)) return;
+    this.pendingPartitions.delete(partition);
+    this.consumer?.pause([{ topic, partitions: [partition] }]);
+    if (this.pendingPartitions.size === 0) this.resolveFinished();
   }
 
   async start(): Promise<void> {
@@ -121,12 +161,13 @@ export class CommentsRunner {
       partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently ?? 1,
       eachBatch: (payload) => this.eachBatch(payload),
     });
+    if (FAULT) this.log.warn({ fault: FAULT[0] }, 'PORTRAIT_FAULT is set: this process will kill itself (test-only fault injection)');
     this.log.info({ topic: this.opts.commentsTopic, groupId: this.opts.groupId }, 'processor consuming');
   }
 
   private async eachBatch(p: EachBatchPayload): Promise<void> {
     const { batch } = p;
-    const msgs = batch.messages;
+    const msgs = this.bounded(batch.partition, batch.messages);
     for (let i = 0; i < msgs.length; i += this.opts.maxBatchSize) {
       if (!p.isRunning() || p.isStale()) return;
       const chunk = msgs.slice(i, i + this.opts.maxBatchSize);
@@ -135,8 +176,11 @@ export class CommentsRunner {
       const last = chunk[chunk.length - 1]!;
       p.resolveOffset(last.offset);
       await this.consumer!.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+      this.markProgress(batch.topic, batch.partition, Number(last.offset) + 1);
       await p.heartbeat();
     }
+    // records past the stop offset were left alone: this partition is done
+    if (msgs.length < batch.messages.length) this.markProgress(batch.topic, batch.partition, Number.MAX_SAFE_INTEGER);
   }
 
   /** Process and publish one chunk, retrying retriable failures; false when the consumer stopped meanwhile. */
@@ -153,13 +197,16 @@ export class CommentsRunner {
       const t0 = performance.now();
       try {
         const out = await this.processor.process(records);
+        this.chunksProcessed++;
+        this.injectFault('crash-after-store');
         await p.heartbeat();
-        for (const topicMessages of sendGroups([
+        for (const topicMessages of this.opts.publish === false ? [] : sendGroups([
           ...out.profiles.map((r) => ({ topic: this.opts.profilesTopic, r })),
           ...out.deadLetters.map((r) => ({ topic: this.opts.deadLetterTopic, r })),
         ])) {
           await this.producer!.sendBatch({ acks: -1, topicMessages });
         }
+        this.injectFault('crash-after-produce');
         this.hooks.onBatch?.(out, { partition, lastOffset: records[records.length - 1]!.offset, ms: performance.now() - t0 });
         return true;
       } catch (err) {
@@ -174,6 +221,13 @@ export class CommentsRunner {
           await p.heartbeat().catch(() => {});
         }
       }
+    }
+  }
+
+  private injectFault(point: string): void {
+    if (FAULT?.[1] === point && this.chunksProcessed === Number(FAULT[2] ?? 1)) {
+      this.log.fatal({ fault: point, chunk: this.chunksProcessed }, 'PORTRAIT_FAULT: killing this process');
+      process.kill(process.pid, 'SIGKILL');
     }
   }
 

@@ -2,17 +2,17 @@
  * One batch of comment records in; profile events and dead letters out. No Kafka client here: the
  * runner (src/kafka/runner.ts) feeds records and sends what comes out, and commits only after.
  *
- *   decode → preprocess → embed (batched, off-thread) → classify → per user: load, fold, CAS-write
+ *   decode → preprocess → embed (batched, off-thread) → classify → per user: load, plan, erase / CAS-write
  */
 import type { Classifier } from '../classify/index.js';
 import type { Embedder } from '../embed/types.js';
-import { deadLetter, decodeRecord, encodeProfileEvent, type CommentEvent } from '../events/index.js';
-import { finalize, type Observation, type ProfileParams } from '../profile/index.js';
-import type { ProfileStore, ProfileWrite } from '../store/index.js';
+import { deadLetter, decodeRecord, encodeProfileEvent, type CommentEvent, type ForgetEvent } from '../events/index.js';
+import { finalize, type ProfileParams } from '../profile/index.js';
+import type { LoadedUser, ProfileStore, ProfileWrite } from '../store/index.js';
 import { isRejection, preprocess, type PreprocessOptions } from '../text/index.js';
 import { PortraitError, type Rejection } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
-import { foldUserEvents, type UserEvent } from './fold.js';
+import { planUser, type UserItem, type UserPlan } from './plan.js';
 import { buildProfileEvent } from './profile-event.js';
 
 export interface InRecord {
@@ -30,18 +30,33 @@ export interface OutRecord {
   headers?: Record<string, Buffer | string>;
 }
 
+export interface BatchStats {
+  records: number;
+  comments: number;
+  applied: number;
+  duplicates: number;
+  suppressed: number;
+  forgotten: number;
+  rejected: Record<string, number>;
+  users: number;
+  conflicts: number;
+}
+
 export interface BatchOutput {
-  /** one per user touched by the batch (key = userId), the user's current profile */
+  /** per user touched: a tombstone if erased, then the current profile if there is one (key = userId) */
   profiles: OutRecord[];
   deadLetters: OutRecord[];
-  stats: { records: number; comments: number; applied: number; duplicates: number; rejected: Record<string, number>; users: number; conflicts: number };
+  stats: BatchStats;
+  /** stage timings of this batch, ms */
+  timings: { decode: number; embed: number; classify: number; store: number };
 }
 
 export interface ProcessorDeps {
   embedder: Embedder;
   /** the classifier in force; read once per batch so a hot swap takes effect between batches */
   classifier: () => Classifier;
-  store: ProfileStore;
+  /** the store in force; read once per batch so a namespace switch takes effect between batches */
+  store: () => ProfileStore;
   params: ProfileParams;
   text: PreprocessOptions;
   decode: { maxRecordBytes: number; maxFutureMs: number; minTs: number };
@@ -67,24 +82,25 @@ export class BatchProcessor {
 
   async process(records: readonly InRecord[]): Promise<BatchOutput> {
     const now = this.clock();
+    const t0 = performance.now();
     const deadLetters: OutRecord[] = [];
     const rejected: Record<string, number> = {};
     const rejectRecord = (rec: InRecord, r: Rejection) => {
       rejected[r.code] = (rejected[r.code] ?? 0) + 1;
-      const dl = deadLetter({ key: rec.key, value: rec.value, headers: rec.headers }, r, { topic: rec.topic, partition: rec.partition, offset: rec.offset }, now);
-      deadLetters.push(dl);
+      deadLetters.push(deadLetter({ key: rec.key, value: rec.value, headers: rec.headers }, r, { topic: rec.topic, partition: rec.partition, offset: rec.offset }, now));
     };
 
-    // 1-2. decode and preprocess
+    // 1-2. decode and preprocess; keep every valid event's place in its user's order
     const prepared: Prepared[] = [];
+    const order: ({ kind: 'comment'; i: number } | { kind: 'forget'; rec: InRecord; event: ForgetEvent })[] = [];
     for (const rec of records) {
       const d = decodeRecord({ key: rec.key, value: rec.value }, { ...this.deps.decode, now });
       if (!d.ok) {
         rejectRecord(rec, d.rejection);
         continue;
       }
-      if (d.event.type !== 'comment') {
-        rejectRecord(rec, { code: 'REJECT_UNSUPPORTED_TYPE', detail: `event type '${d.event.type}' is not processed by this version` });
+      if (d.event.type === 'forget') {
+        order.push({ kind: 'forget', rec, event: d.event });
         continue;
       }
       const p = preprocess(d.event.text, this.deps.text);
@@ -92,99 +108,117 @@ export class BatchProcessor {
         rejectRecord(rec, p);
         continue;
       }
+      order.push({ kind: 'comment', i: prepared.length });
       prepared.push({ rec, event: d.event, text: p.text, terms: p.tokens });
     }
+    const t1 = performance.now();
 
     // 3-4. embed and classify the whole batch at once
     const classifier = this.deps.classifier();
+    const store = this.deps.store();
     const vectors = await this.deps.embedder.embed(prepared.map((p) => p.text));
+    const t2 = performance.now();
     const probs = classifier.predict(vectors);
+    const t3 = performance.now();
 
-    // group per user, keeping partition order
-    const byUser = new Map<string, UserEvent[]>();
-    prepared.forEach((p, i) => {
-      const obs: Observation = {
-        eventId: p.event.eventId,
-        commentId: p.event.commentId,
-        ts: p.event.ts,
-        probs: probs[i]!,
-        embedding: vectors[i]!,
-        terms: p.terms,
-      };
-      const list = byUser.get(p.event.userId) ?? [];
-      list.push({ topic: p.rec.topic, partition: p.rec.partition, offset: p.rec.offset, observation: obs });
-      byUser.set(p.event.userId, list);
-    });
+    const byUser = new Map<string, UserItem[]>();
+    const push = (userId: string, item: UserItem) => {
+      const list = byUser.get(userId);
+      if (list) list.push(item);
+      else byUser.set(userId, [item]);
+    };
+    for (const o of order) {
+      if (o.kind === 'forget') {
+        push(o.event.userId, { kind: 'forget', forget: { topic: o.rec.topic, partition: o.rec.partition, offset: o.rec.offset, eventId: o.event.eventId, ts: o.event.ts } });
+        continue;
+      }
+      const p = prepared[o.i]!;
+      push(p.event.userId, {
+        kind: 'comment',
+        event: {
+          topic: p.rec.topic,
+          partition: p.rec.partition,
+          offset: p.rec.offset,
+          observation: { eventId: p.event.eventId, commentId: p.event.commentId, ts: p.event.ts, probs: probs[o.i]!, embedding: vectors[o.i]!, terms: p.terms },
+        },
+      });
+    }
 
-    // 5. fold per user and compare-and-set into the store; retry the users that lost a race
+    // 5. plan per user; erase, then compare-and-set; retry the users that lost a race
+    const stats: BatchStats = { records: records.length, comments: prepared.length, applied: 0, duplicates: 0, suppressed: 0, forgotten: 0, rejected, users: byUser.size, conflicts: 0 };
     const profiles: OutRecord[] = [];
     const republish: string[] = [];
-    let applied = 0;
-    let duplicates = 0;
-    let conflicts = 0;
-    let pending = [...byUser.keys()];
     const dim = this.deps.embedder.dim;
+    let pending = [...byUser.keys()];
     for (let attempt = 1; pending.length > 0; attempt++) {
       if (attempt > MAX_CAS_ATTEMPTS) {
         throw new PortraitError('STORE_CONFLICT', `profiles of ${pending.length} user(s) kept changing under this processor (another consumer writing the same users?)`);
       }
-      const stored = await this.deps.store.load(pending, dim);
+      const loaded = await store.load(pending, dim);
+      const plans = new Map<string, UserPlan>();
+      for (const userId of pending) plans.set(userId, planUser(byUser.get(userId)!, loaded.get(userId) as LoadedUser, this.deps.params, dim));
+
+      // erasures first: suppression recorded, every key deleted, tombstone published
+      const erased = [...plans].filter(([, p]) => p.forget);
+      await Promise.all(erased.map(([u, p]) => store.forget(u, p.forget!.suppression, p.forget!.eventId, now)));
+      for (const [u] of erased) profiles.push({ key: u, value: null });
+
       const writes: ProfileWrite[] = [];
-      const folded = new Map<string, { json: string; applied: number; duplicates: number }>();
-      for (const userId of pending) {
-        const s = stored.get(userId) ?? null;
-        const fold = foldUserEvents(s, byUser.get(userId)!, this.deps.params, dim);
-        if (fold.eventIds.length === 0) {
-          duplicates += fold.duplicates;
-          if (s) republish.push(userId);
+      const built = new Map<string, string>();
+      for (const [userId, plan] of plans) {
+        if (plan.fold.eventIds.length === 0) {
+          // resolved without a write: counted once, here
+          stats.duplicates += plan.fold.duplicates;
+          stats.suppressed += plan.suppressed;
+          if (plan.forget) stats.forgotten++;
+          else if (plan.base) republish.push(userId);
           continue;
         }
-        const version = (s?.version ?? 0) + 1;
+        const version = (plan.base?.version ?? 0) + 1;
         const encoded = encodeProfileEvent(
           buildProfileEvent({
             userId,
             version,
             updatedAt: now,
-            derived: finalize(fold.state, this.deps.params),
+            derived: finalize(plan.fold.state, this.deps.params),
             embedder: { id: this.deps.embedder.id, dim },
             classifier: { kind: classifier.kind, version: classifier.version },
-            causedBy: fold.eventIds,
-            namespace: this.deps.store.namespace,
+            causedBy: plan.fold.eventIds,
+            namespace: store.namespace,
           }),
         );
-        if (!encoded.ok) throw new PortraitError('PROFILE_INVALID', `built an invalid profile event for ${JSON.stringify(userId)}: ${encoded.detail}`, { retriable: false });
+        if (!encoded.ok) throw new PortraitError('PROFILE_INVALID', `built an invalid profile event for ${JSON.stringify(userId)}: ${encoded.detail}`);
         const json = encoded.value.toString('utf8');
-        folded.set(userId, { json, applied: fold.eventIds.length, duplicates: fold.duplicates });
-        writes.push({ userId, expectedVersion: s?.version ?? 0, version, state: fold.state, applied: fold.applied, profileJson: json, updatedAt: now });
+        built.set(userId, json);
+        writes.push({ userId, expectedVersion: plan.base?.version ?? 0, version, state: plan.fold.state, applied: plan.fold.applied, profileJson: json, updatedAt: now });
       }
-      const results = writes.length > 0 ? await this.deps.store.apply(writes) : new Map();
+      const results = writes.length > 0 ? await store.apply(writes) : new Map();
       const retry: string[] = [];
       for (const w of writes) {
-        const f = folded.get(w.userId)!;
+        const plan = plans.get(w.userId)!;
         if (results.get(w.userId)?.ok) {
-          profiles.push({ key: w.userId, value: f.json });
-          applied += f.applied;
-          duplicates += f.duplicates;
+          profiles.push({ key: w.userId, value: built.get(w.userId)! });
+          stats.applied += plan.fold.eventIds.length;
+          stats.duplicates += plan.fold.duplicates;
+          stats.suppressed += plan.suppressed;
+          if (plan.forget) stats.forgotten++;
         } else {
           retry.push(w.userId);
-          conflicts++;
+          stats.conflicts++;
         }
       }
       pending = retry;
     }
 
-    // users whose events were all applied before (redelivery): publish their current profile again,
-    // same version, so a profile event lost between a Redis write and a crash is never lost for good
-    for (const userId of republish) {
-      const p = await this.deps.store.getProfile(userId);
-      if (p !== null) profiles.push({ key: userId, value: JSON.stringify(p) });
-    }
+    // Users whose events were all applied before (a redelivery): publish their current profile
+    // again, same version, so a profile event lost between the Redis write and a crash is sent.
+    const again = await Promise.all(republish.map((u) => store.getProfile(u)));
+    republish.forEach((u, i) => {
+      if (again[i] !== null) profiles.push({ key: u, value: JSON.stringify(again[i]) });
+    });
+    const t4 = performance.now();
 
-    if (conflicts > 0) this.deps.log.warn({ conflicts }, 'profile version conflicts resolved by re-reading');
-    return {
-      profiles,
-      deadLetters,
-      stats: { records: records.length, comments: prepared.length, applied, duplicates, rejected, users: byUser.size, conflicts },
-    };
+    if (stats.conflicts > 0) this.deps.log.warn({ conflicts: stats.conflicts }, 'profile version conflicts resolved by re-reading');
+    return { profiles, deadLetters, stats, timings: { decode: t1 - t0, embed: t2 - t1, classify: t3 - t2, store: t4 - t3 } };
   }
 }

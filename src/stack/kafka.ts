@@ -18,6 +18,13 @@ export interface KafkaStackOptions {
   heap: string;
   startTimeoutMs: number;
   log?: (msg: string) => void;
+  /**
+   * Extra broker properties, appended after the defaults (a later key wins), e.g. a SASL_PLAINTEXT
+   * listener: `{ 'listener.security.protocol.map': 'PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT', ... }`.
+   */
+  extraProperties?: Record<string, string>;
+  /** Keep the data folder of an earlier start (a broker restart keeps its topics and offsets). */
+  keepData?: boolean;
 }
 
 const MAIN_CLASS = 'kafka.Kafka';
@@ -100,6 +107,7 @@ export function serverProperties(o: KafkaStackOptions, dataDir: string): string 
     'log.cleaner.dedupe.buffer.size=8388608',
     // compacted profiles topic: let the cleaner run soon enough to be observable locally
     'log.cleaner.min.compaction.lag.ms=0',
+    ...Object.entries(o.extraProperties ?? {}).map(([k, v]) => `${k}=${v}`),
     '',
   ].join('\n');
 }
@@ -145,20 +153,26 @@ export async function startKafka(o: KafkaStackOptions): Promise<StartResult> {
   const dataDir = join(o.dir, 'data', 'kafka');
   mkdirSync(confDir, { recursive: true });
   mkdirSync(logDir, { recursive: true });
-  // A fresh data dir per start: a leftover one with another cluster id would fail start-up.
-  rmSync(dataDir, { recursive: true, force: true });
-  mkdirSync(dataDir, { recursive: true });
+  // A fresh data dir per start (a leftover one with another cluster id would fail start-up),
+  // unless asked to keep a formatted one (a restart of the same broker).
+  const reuse = o.keepData === true && existsSync(join(dataDir, 'meta.properties'));
+  if (!reuse) {
+    rmSync(dataDir, { recursive: true, force: true });
+    mkdirSync(dataDir, { recursive: true });
+  }
   const props = join(confDir, 'server.properties');
   const log4j = join(confDir, 'log4j2.properties');
   writeFileSync(props, serverProperties(o, dataDir));
   writeFileSync(log4j, LOG4J2);
   const cp = `${libs}/*`;
   const jvmLog = [`-Dlog4j2.configurationFile=${log4j}`, `-Dkafka.logs.dir=${logDir}`, '-Djava.awt.headless=true'];
-  const fmt = spawnSync('java', ['-Xmx256m', ...jvmLog, '-cp', cp, 'kafka.tools.StorageTool', 'format', '-t', newClusterId(), '-c', props], { encoding: 'utf8' });
-  if (fmt.status !== 0) throw new PortraitError('STACK_START_FAILED', `formatting KRaft storage failed:\n${fmt.stdout}${fmt.stderr}`);
+  if (!reuse) {
+    const fmt = spawnSync('java', ['-Xmx256m', ...jvmLog, '-cp', cp, 'kafka.tools.StorageTool', 'format', '-t', newClusterId(), '-c', props], { encoding: 'utf8' });
+    if (fmt.status !== 0) throw new PortraitError('STACK_START_FAILED', `formatting KRaft storage failed:\n${fmt.stdout}${fmt.stderr}`);
+  }
 
   const logFile = join(logDir, 'kafka.log');
-  const out = openSync(logFile, 'w');
+  const out = openSync(logFile, reuse ? 'a' : 'w');
   const child = spawn('java', [`-Xmx${o.heap}`, `-Xms${o.heap}`, '-XX:+UseG1GC', ...jvmLog, '-cp', cp, MAIN_CLASS, props], {
     detached: true,
     stdio: ['ignore', out, out],

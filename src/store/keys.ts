@@ -1,7 +1,13 @@
+import { createHash } from 'node:crypto';
+
 /**
  * The one key builder. Layout (docs/redis-keys.md):
  *
  *   <prefix>:<ns>:u:{<user>}:p      hash   a user's profile state (all of one user's keys share the hash tag {<user>})
+ *   <prefix>:<ns>:u:{<user>}:h      list   the user's recent profile versions (summaries)
+ *   <prefix>:namespaces             set    every namespace ever written (erasure cleans them all)
+ *   <prefix>:forgotten:<sha256>     hash   erasure suppression of a user (id hashed, not stored)
+ *   <prefix>:receipts:<eventId>     hash   receipt of a processed forget event (7 days)
  *
  * <user> is the user id escaped so that it can never contain a hash-tag brace, a separator, a glob
  * character or whitespace: encodeURIComponent plus ! ' ( ) * and ~ escaped. The escaping is injective,
@@ -33,6 +39,29 @@ export class Keys {
 
   profile(userId: string): string {
     return `${this.nsPrefix}u:${this.userTag(userId)}:p`;
+  }
+
+  history(userId: string): string {
+    return `${this.nsPrefix}u:${this.userTag(userId)}:h`;
+  }
+
+  /** Every key a user can have in namespace `ns` (all in the user's slot). */
+  userKeys(userId: string, ns: string = this.namespace): string[] {
+    const base = `${this.prefix}:${ns}:u:${this.userTag(userId)}`;
+    return [`${base}:p`, `${base}:h`];
+  }
+
+  get namespaces(): string {
+    return `${this.prefix}:namespaces`;
+  }
+
+  /** Suppression of an erased user: keyed by a hash, so the id itself is not kept after erasure. */
+  forgotten(userId: string): string {
+    return `${this.prefix}:forgotten:${createHash('sha256').update(userId, 'utf8').digest('hex')}`;
+  }
+
+  receipt(eventId: string): string {
+    return `${this.prefix}:receipts:${escapeUserId(eventId)}`;
   }
 
   /** SCAN pattern matching every key of one user in this namespace. */

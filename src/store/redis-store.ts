@@ -4,11 +4,14 @@ import { PortraitError } from '../util/errors.js';
 import { Keys } from './keys.js';
 import { luaScript } from './lua.js';
 import type { RedisClient } from './redis-client.js';
-import type { ProfileStore, ProfileWrite, StoredProfile, WriteResult } from './types.js';
+import type { ForgetReceipt, LoadedUser, ProfileStore, ProfileWrite, Suppression, WriteResult } from './types.js';
 
 type WithScripts = (Redis | Cluster) & {
   applyProfile(key: string, ...args: (string | Buffer | number)[]): Promise<[number, number]>;
+  suppress(key: string, ts: number, offsets: string): Promise<number>;
 };
+
+const RECEIPT_TTL_SECONDS = 7 * 86_400;
 
 export interface RedisProfileStoreOptions {
   keyPrefix: string;
@@ -34,8 +37,8 @@ export class RedisProfileStore implements ProfileStore {
     private readonly opts: RedisProfileStoreOptions,
   ) {
     this.keys = new Keys(opts.keyPrefix, opts.namespace);
-    const script = luaScript('apply-profile-1');
-    if (!('applyProfile' in redis)) redis.defineCommand('applyProfile', script);
+    if (!('applyProfile' in redis)) redis.defineCommand('applyProfile', luaScript('apply-profile-1'));
+    if (!('suppress' in redis)) redis.defineCommand('suppress', luaScript('suppress-1'));
     this.redis = redis as WithScripts;
   }
 
@@ -43,18 +46,24 @@ export class RedisProfileStore implements ProfileStore {
     return this.opts.namespace;
   }
 
-  async load(userIds: readonly string[], dim: number): Promise<Map<string, StoredProfile | null>> {
+  async load(userIds: readonly string[], dim: number): Promise<Map<string, LoadedUser>> {
     let rows: (Buffer | null)[][];
+    let sups: (string | null)[][];
     try {
-      rows = await Promise.all(userIds.map((u) => this.redis.hmgetBuffer(this.keys.profile(u), 'v', 'meta', 'c', 'applied')));
+      [rows, sups] = await Promise.all([
+        Promise.all(userIds.map((u) => this.redis.hmgetBuffer(this.keys.profile(u), 'v', 'meta', 'c', 'applied'))),
+        Promise.all(userIds.map((u) => this.redis.hmget(this.keys.forgotten(u), 'ts', 'offsets'))),
+      ]);
     } catch (err) {
       throw wrap(err, 'load');
     }
-    const out = new Map<string, StoredProfile | null>();
+    const out = new Map<string, LoadedUser>();
     userIds.forEach((u, i) => {
+      const [sts, soffsets] = sups[i]!;
+      const suppression: Suppression | null = sts ? { ts: Number(sts), offsets: soffsets ? (JSON.parse(soffsets) as Record<string, number>) : {} } : null;
       const [v, meta, c, applied] = rows[i]!;
       if (!v || !meta || !c) {
-        out.set(u, null);
+        out.set(u, { profile: null, suppression });
         return;
       }
       let state;
@@ -66,12 +75,40 @@ export class RedisProfileStore implements ProfileStore {
         throw new PortraitError('STATE_CORRUPT', `stored profile of user ${JSON.stringify(u)} in namespace ${this.opts.namespace} cannot be decoded: ${(cause as Error).message}`, { cause });
       }
       out.set(u, {
-        version: Number(v.toString()),
-        state,
-        applied: applied ? (JSON.parse(applied.toString('utf8')) as Record<string, number>) : {},
+        profile: { version: Number(v.toString()), state, applied: applied ? (JSON.parse(applied.toString('utf8')) as Record<string, number>) : {} },
+        suppression,
       });
     });
     return out;
+  }
+
+  async forget(userId: string, suppression: Suppression, eventId: string, now: number): Promise<ForgetReceipt> {
+    try {
+      await this.redis.suppress(this.keys.forgotten(userId), suppression.ts, JSON.stringify(suppression.offsets));
+      const namespaces = [...new Set([...(await this.redis.smembers(this.keys.namespaces)), this.opts.namespace])].sort();
+      // every key of the user, in every namespace, shares the user's hash tag: one slot, one DEL
+      const keysDeleted = await this.redis.del(...namespaces.flatMap((ns) => this.keys.userKeys(userId, ns)));
+      const receipt: ForgetReceipt = { eventId, namespaces, keysDeleted, processedAt: now };
+      const key = this.keys.receipt(eventId);
+      const first = await this.redis.set(key, JSON.stringify(receipt), 'EX', RECEIPT_TTL_SECONDS, 'NX');
+      if (first === 'OK') return receipt;
+      return ((await this.receipt(eventId)) ?? receipt);
+    } catch (err) {
+      throw wrap(err, 'forget');
+    }
+  }
+
+  async receipt(eventId: string): Promise<ForgetReceipt | null> {
+    const raw = await this.redis.get(this.keys.receipt(eventId));
+    return raw === null ? null : (JSON.parse(raw) as ForgetReceipt);
+  }
+
+  async registerNamespace(): Promise<void> {
+    try {
+      await this.redis.sadd(this.keys.namespaces, this.opts.namespace);
+    } catch (err) {
+      throw wrap(err, 'register namespace');
+    }
   }
 
   async apply(writes: readonly ProfileWrite[]): Promise<Map<string, WriteResult>> {

@@ -9,6 +9,28 @@ export interface StoredProfile {
   applied: Record<string, number>;
 }
 
+/**
+ * What erasure leaves behind so that replaying older events cannot bring a profile back: comments
+ * with an event time at or before `ts`, or at an offset below `offsets[topic:partition]`, are dropped.
+ * Kept outside every namespace, under a hash of the user id (docs/redis-keys.md).
+ */
+export interface Suppression {
+  ts: number;
+  offsets: Record<string, number>;
+}
+
+export interface LoadedUser {
+  profile: StoredProfile | null;
+  suppression: Suppression | null;
+}
+
+export interface ForgetReceipt {
+  eventId: string;
+  namespaces: string[];
+  keysDeleted: number;
+  processedAt: number;
+}
+
 export interface ProfileWrite {
   userId: string;
   /** the version that was read (0 = none) */
@@ -26,8 +48,17 @@ export type WriteResult = { ok: true; version: number } | { ok: false; currentVe
 /** Per-user profile state. Implementations must make `apply` atomic per user and compare-and-set on version. */
 export interface ProfileStore {
   readonly namespace: string;
-  /** Load the states of these users (null for a user without one); one round trip. */
-  load(userIds: readonly string[], dim: number): Promise<Map<string, StoredProfile | null>>;
+  /** Load the states and suppressions of these users; one round trip. */
+  load(userIds: readonly string[], dim: number): Promise<Map<string, LoadedUser>>;
+  /**
+   * Erase a user: record (merge) the suppression first, then delete every key of the user in every
+   * namespace, then keep a receipt under the event id (first one wins, so a redelivery keeps it).
+   */
+  forget(userId: string, suppression: Suppression, eventId: string, now: number): Promise<ForgetReceipt>;
+  /** The receipt of a processed forget event, or null while it is pending. */
+  receipt(eventId: string): Promise<ForgetReceipt | null>;
+  /** Record this namespace in the registry (erasure cleans every registered namespace). */
+  registerNamespace(): Promise<void>;
   /** Write each user's new state if its version is still the expected one; one round trip. */
   apply(writes: readonly ProfileWrite[]): Promise<Map<string, WriteResult>>;
   /** The last published profile of a user (parsed JSON), or null. */

@@ -216,8 +216,12 @@ describe.each([
         const [next, found] = await node.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 1000);
         cursor = next;
         for (const k of found) {
-          const h = await node.hgetallBuffer(k);
-          dumps.push(k, ...Object.entries(h).map(([f, v]) => `${f}=${v.toString('utf8')}`));
+          const type = await node.type(k);
+          if (type === 'hash') dumps.push(k, ...Object.entries(await node.hgetallBuffer(k)).map(([f, v]) => `${f}=${v.toString('utf8')}`));
+          else if (type === 'set') dumps.push(k, ...(await node.smembers(k)));
+          else if (type === 'list') dumps.push(k, ...(await node.lrange(k, 0, -1)));
+          else if (type === 'string') dumps.push(k, (await node.getBuffer(k))?.toString('utf8') ?? '');
+          else throw new Error(`unexpected key type ${type} for ${k}`);
         }
       } while (cursor !== '0');
     }

@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import type { Command } from 'commander';
+import { loadConfig, type Config } from '../../config/index.js';
+import { createKafka } from '../../kafka/client.js';
+import { createRedis, RedisProfileStore, type ForgetReceipt } from '../../store/index.js';
+import { createLogger } from '../../util/logger.js';
+import { usage } from '../output.js';
+
+export interface ForgetResult {
+  status: 'done' | 'pending';
+  userId: string;
+  eventId: string;
+  topic: string;
+  partition: number;
+  offset: string;
+  receipt?: ForgetReceipt;
+}
+
+/**
+ * Publish a forget event keyed by the user on the comments topic (so it is ordered after the
+ * user's earlier comments), then wait for a processor's receipt.
+ */
+export async function runForget(userId: string, opts: { waitSeconds: number; reason?: string }, cfg: Readonly<Config> = loadConfig()): Promise<ForgetResult> {
+  if (userId.length === 0 || userId.length > 256 || /\p{Cc}/u.test(userId)) throw usage('userId must be 1-256 characters without control characters');
+  const log = createLogger(cfg.log.level);
+  const eventId = `forget-${randomUUID()}`;
+  const event = { type: 'forget', schemaVersion: 1, eventId, userId, ts: Date.now(), ...(opts.reason ? { reason: opts.reason } : {}) };
+  const producer = createKafka(cfg, log, '-forget').producer({ idempotent: true });
+  await producer.connect();
+  let meta;
+  try {
+    [meta] = await producer.send({ topic: cfg.kafka.topics.comments, acks: -1, messages: [{ key: userId, value: JSON.stringify(event) }] });
+  } finally {
+    await producer.disconnect();
+  }
+  const result: ForgetResult = { status: 'pending', userId, eventId, topic: cfg.kafka.topics.comments, partition: meta?.partition ?? -1, offset: meta?.baseOffset ?? '?' };
+  const redis = createRedis(cfg, { maxRetriesPerRequest: 2 });
+  const store = new RedisProfileStore(redis, { keyPrefix: cfg.redis.keyPrefix, namespace: cfg.redis.namespace, userTtlSeconds: 0 });
+  try {
+    const deadline = Date.now() + opts.waitSeconds * 1000;
+    while (Date.now() < deadline) {
+      const r = await store.receipt(eventId);
+      if (r) return { ...result, status: 'done', receipt: r };
+      await new Promise((res) => setTimeout(res, 250));
+    }
+    return result;
+  } finally {
+    await store.close();
+  }
+}
+
+export function registerForget(program: Command): void {
+  program
+    .command('forget <userId>')
+    .description("erase a user: publish a forget event ordered with the user's comments; the processor deletes every key of the user, publishes a tombstone and suppresses older events")
+    .option('--wait <seconds>', 'how long to wait for the receipt (0 = do not wait)', (v) => Number(v), 30)
+    .option('--reason <text>', 'why (kept in the event for audit)')
+    .option('--json', 'print the receipt as JSON')
+    .action(async (userId: string, opts: { wait: number; reason?: string; json?: boolean }) => {
+      if (!Number.isFinite(opts.wait) || opts.wait < 0) throw usage('--wait must be a number of seconds ≥ 0');
+      const r = await runForget(userId, { waitSeconds: opts.wait, ...(opts.reason ? { reason: opts.reason } : {}) });
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+        return;
+      }
+      process.stdout.write(`forget event ${r.eventId} for ${JSON.stringify(r.userId)} published to ${r.topic} partition ${r.partition} offset ${r.offset}\n`);
+      if (r.receipt) {
+        process.stdout.write(
+          `erased: ${r.receipt.keysDeleted} Redis key(s) deleted across namespaces ${r.receipt.namespaces.join(', ')}; tombstone published on the profiles topic; older events suppressed (at ${new Date(r.receipt.processedAt).toISOString()})\n`,
+        );
+      } else {
+        process.stdout.write('pending: no processor has handled it yet; it will be applied in order when one does (run `portrait forget` again with the same user to check, or watch the profiles topic for the tombstone)\n');
+      }
+    });
+}

@@ -1,0 +1,183 @@
+/**
+ * `portrait replay`: rebuild profiles from the comments topic into a fresh namespace with its own
+ * consumer group while the live group keeps running. Nothing is published: the rebuilt namespace
+ * becomes visible with `portrait namespace activate`.
+ */
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import type { Command } from 'commander';
+import { startProcessor } from '../../../consumers/comments.js';
+import { loadConfig, type Config } from '../../config/index.js';
+import { RedisCachedEmbedder } from '../../embed/redis-cache.js';
+import type { Embedder } from '../../embed/types.js';
+import { createKafka } from '../../kafka/client.js';
+import { committedOffsets, endOffsets, offsetsAtTime, setGroupOffsets, startOffsets, type PartitionOffsets } from '../../kafka/offsets.js';
+import { createProgress } from '../../sim/progress.js';
+import { createRedis, RedisProfileStore } from '../../store/index.js';
+import { checkNamespace, Namespaces } from '../../store/namespaces.js';
+import { createLogger } from '../../util/logger.js';
+import { printJson, usage } from '../output.js';
+import { diffProfiles, type ProfileDiff } from './profile-diff.js';
+
+export interface ReplayOptions {
+  from: string;
+  to?: string;
+  into?: string;
+  dryRun?: boolean;
+  diff?: number;
+  force?: boolean;
+  quiet?: boolean;
+}
+
+export interface ReplaySummary {
+  namespace: string;
+  groupId: string;
+  resumed: boolean;
+  events: number;
+  applied: number;
+  rejected: number;
+  users: number;
+  seconds: number;
+  eventsPerSecond: number;
+  embedCache?: { hits: number; misses: number };
+  diff?: ProfileDiff[];
+}
+
+/** A sink for progress output when the summary goes to stdout as JSON and stderr is not wanted. */
+function devNull(): NodeJS.WriteStream {
+  return Object.assign(new Writable({ write: (_c, _e, cb) => cb() }), { isTTY: false }) as unknown as NodeJS.WriteStream;
+}
+
+function parseTime(v: string, flag: string): number {
+  const t = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+  if (!Number.isFinite(t)) throw usage(`${flag} must be 'earliest', an ISO-8601 time or epoch ms; got ${JSON.stringify(v)}`);
+  return t;
+}
+
+/** Hits and misses of the shared Redis embedding cache in the embedder chain (model calls = misses). */
+function sharedCacheStats(e: Embedder): { hits: number; misses: number } | undefined {
+  for (let cur: Embedder | undefined = e; cur; cur = (cur as { inner?: Embedder }).inner) {
+    if (cur instanceof RedisCachedEmbedder) return { hits: cur.stats.hits, misses: cur.stats.misses };
+  }
+  return undefined;
+}
+
+export function replayGroupId(cfg: Pick<Config, 'kafka'>, ns: string): string {
+  return `${cfg.kafka.groupId}-replay-${ns}`;
+}
+
+export async function runReplay(cfg: Readonly<Config>, o: ReplayOptions): Promise<ReplaySummary> {
+  const log = createLogger(cfg.log.level === 'info' ? 'warn' : cfg.log.level);
+  if (o.dryRun && o.into) throw usage('--dry-run builds a temporary namespace of its own; do not pass --into with it');
+  if (!o.dryRun && !o.into) throw usage('--into <namespace> is required (or --dry-run)');
+  const ns = checkNamespace(o.dryRun ? `dryrun-${randomBytes(4).toString('hex')}` : o.into!);
+  const topic = cfg.kafka.topics.comments;
+  const redis = createRedis(cfg, { maxRetriesPerRequest: 2 });
+  const namespaces = new Namespaces(redis, cfg.redis.keyPrefix, cfg.redis.namespace);
+  const active = await namespaces.active();
+  if (ns === active && !o.force) throw usage(`namespace ${ns} is the active one; replay into a fresh namespace and activate it (or pass --force)`);
+
+  const kafka = createKafka(cfg, log, '-replay');
+  const admin = kafka.admin();
+  await admin.connect();
+  const groupId = replayGroupId(cfg, ns);
+  let stopAt: PartitionOffsets;
+  let start: PartitionOffsets;
+  let resumed = false;
+  try {
+    const committed = await committedOffsets(admin, groupId, topic);
+    stopAt = o.to ? await offsetsAtTime(admin, topic, parseTime(o.to, '--to')) : await endOffsets(admin, topic);
+    if ([...committed.values()].some((v) => v !== undefined)) {
+      resumed = true;
+      const low = await startOffsets(admin, topic);
+      start = new Map([...stopAt.keys()].map((p) => [p, committed.get(p) ?? low.get(p) ?? 0]));
+    } else {
+      start = o.from === 'earliest' ? await startOffsets(admin, topic) : await offsetsAtTime(admin, topic, parseTime(o.from, '--from'));
+      await setGroupOffsets(admin, groupId, topic, start);
+    }
+  } finally {
+    await admin.disconnect();
+  }
+  const total = [...stopAt].reduce((n, [p, end]) => n + Math.max(0, end - (start.get(p) ?? 0)), 0);
+  const done = new Map<number, number>();
+  let applied = 0;
+  let rejected = 0;
+  const users = new Set<string>();
+  const progress = createProgress({ total, label: `replay → ${ns}`, ...(o.quiet ? { stream: devNull() } : {}) });
+  const t0 = Date.now();
+  const proc = await startProcessor(cfg, log, {
+    namespace: ns,
+    groupId,
+    publish: false,
+    stopAt,
+    startAt: start,
+    hooks: {
+      onBatch: (out, info) => {
+        done.set(info.partition, info.lastOffset + 1 - (start.get(info.partition) ?? 0));
+        applied += out.stats.applied;
+        rejected += Object.values(out.stats.rejected).reduce((a, b) => a + b, 0);
+        for (const r of out.profiles) if (typeof r.key === 'string') users.add(r.key);
+        progress.update([...done.values()].reduce((a, b) => a + b, 0));
+      },
+    },
+  });
+  try {
+    await Promise.race([proc.runner.finished, proc.runner.done.then((e) => Promise.reject(e ?? new Error('replay consumer stopped')))]);
+  } finally {
+    progress.stop();
+  }
+  const seconds = (Date.now() - t0) / 1000;
+  const cache = sharedCacheStats(proc.embedder);
+  const summary: ReplaySummary = {
+    namespace: ns,
+    groupId,
+    resumed,
+    events: total,
+    applied,
+    rejected,
+    users: users.size,
+    seconds: Math.round(seconds * 100) / 100,
+    eventsPerSecond: Math.round((total / Math.max(seconds, 1e-3)) * 10) / 10,
+    ...(cache ? { embedCache: { hits: cache.hits, misses: cache.misses } } : {}),
+  };
+  if (o.dryRun) {
+    const sample = [...users].sort().slice(0, o.diff ?? 5);
+    const live = new RedisProfileStore(redis, { keyPrefix: cfg.redis.keyPrefix, namespace: active, userTtlSeconds: 0 });
+    summary.diff = await Promise.all(sample.map(async (u) => diffProfiles(u, await live.getProfile(u), await proc.store.getProfile(u))));
+  }
+  await proc.stop();
+  if (o.dryRun) {
+    await namespaces.drop(ns);
+    const cleanup = createKafka(cfg, log, '-replay').admin();
+    await cleanup.connect();
+    await cleanup.deleteGroups([groupId]).catch(() => {});
+    await cleanup.disconnect();
+  }
+  redis.disconnect();
+  return summary;
+}
+
+export function registerReplay(program: Command): void {
+  program
+    .command('replay')
+    .description('rebuild profiles from the comments topic into a fresh namespace (own consumer group, nothing published) while the live processor keeps running')
+    .requiredOption('--from <earliest|time>', "where to start: 'earliest' or an ISO-8601 time")
+    .option('--to <time>', 'stop at this ISO-8601 time (default: the end of the topic when the replay starts)')
+    .option('--into <namespace>', 'the namespace to build (then: portrait namespace activate <namespace>)')
+    .option('--dry-run', 'build into a temporary namespace, print how sample profiles would change, drop it')
+    .option('--diff <n>', 'with --dry-run: how many sample profiles to compare', (v) => Number(v), 5)
+    .option('--force', 'allow replaying into the active namespace (idempotent, but not a rebuild)')
+    .option('--json', 'print the summary as JSON')
+    .action(async (opts: { from: string; to?: string; into?: string; dryRun?: boolean; diff: number; force?: boolean; json?: boolean }) => {
+      const cfg = loadConfig();
+      const s = await runReplay(cfg, { ...opts, quiet: opts.json ?? false });
+      if (opts.json) return printJson(s);
+      process.stdout.write(
+        `${s.resumed ? 'resumed and ' : ''}replayed ${s.events} events into namespace ${s.namespace} in ${s.seconds} s (${s.eventsPerSecond} events/s): ${s.applied} applied, ${s.rejected} rejected, ${s.users} users` +
+          (s.embedCache ? `; embedding cache ${s.embedCache.hits} hits / ${s.embedCache.misses} misses` : '') +
+          '\n',
+      );
+      for (const d of s.diff ?? []) process.stdout.write(`${d.summary}\n`);
+      if (!opts.dryRun) process.stdout.write(`next: portrait namespace activate ${s.namespace}\n`);
+    });
+}
