@@ -14,6 +14,7 @@ import { createKafka } from '../src/kafka/client.js';
 import { CommentsRunner, type RunnerHooks } from '../src/kafka/runner.js';
 import { ensureTopics, portraitTopics } from '../src/kafka/topics.js';
 import { BatchProcessor } from '../src/pipeline/processor.js';
+import { StateCache } from '../src/pipeline/state-cache.js';
 import type { ProfileParams } from '../src/profile/index.js';
 import { createRedis, RedisProfileStore, type RedisClient } from '../src/store/index.js';
 import { Namespaces } from '../src/store/namespaces.js';
@@ -36,7 +37,7 @@ export function profileParams(cfg: Pick<Config, 'profile'>): ProfileParams {
  * embedder.sharedCache, the shared int8 cache in Redis (a rebuild does not re-embed); then an
  * in-process LRU.
  */
-export function createEmbedder(cfg: Pick<Config, 'embedder'> & Partial<Pick<Config, 'redis'>>, redis?: RedisClient): Embedder {
+export function createEmbedder(cfg: Pick<Config, 'embedder'> & Partial<Pick<Config, 'redis'>>, redis?: RedisClient, sharedCacheRead = false): Embedder {
   const e = cfg.embedder;
   const inner = new TransformersEmbedder({
     model: e.model,
@@ -47,7 +48,7 @@ export function createEmbedder(cfg: Pick<Config, 'embedder'> & Partial<Pick<Conf
     threads: e.threads,
     batchSize: e.batchSize,
   });
-  const shared = redis && cfg.redis && e.sharedCache ? new RedisCachedEmbedder(inner, redis, { keyPrefix: cfg.redis.keyPrefix, ttlSeconds: e.sharedCacheTtlSeconds }) : inner;
+  const shared = redis && cfg.redis && e.sharedCache ? new RedisCachedEmbedder(inner, redis, { keyPrefix: cfg.redis.keyPrefix, ttlSeconds: e.sharedCacheTtlSeconds, read: sharedCacheRead }) : inner;
   return e.cacheSize > 0 ? new CachedEmbedder(shared, e.cacheSize) : shared;
 }
 
@@ -93,7 +94,8 @@ const NAMESPACE_POLL_MS = 1000;
 /** Build everything, create the topics, start consuming. Throws with one clear message on bad start-up. */
 export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: StartOptions = {}): Promise<Processor> {
   const redis = createRedis(cfg);
-  const embedder = opts.embedder ?? createEmbedder(cfg, redis);
+  // a rebuild (fixed namespace, nothing published) reads the shared embedding cache; live only fills it
+  const embedder = opts.embedder ?? createEmbedder(cfg, redis, opts.publish === false);
   const ownEmbedder = opts.embedder === undefined;
   await embedder.ready();
   let classifier = await createClassifier(cfg, embedder);
@@ -144,6 +146,7 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
     text: { maxChars: cfg.text.maxChars, maxTokens: cfg.text.maxTokens },
     decode: { maxRecordBytes: cfg.events.maxRecordBytes, maxFutureMs: cfg.events.maxFutureMs, minTs: cfg.events.minTs },
     log,
+    ...(cfg.profile.stateCacheUsers > 0 ? { stateCache: new StateCache(cfg.profile.stateCacheUsers) } : {}),
   });
   const runner = new CommentsRunner(
     kafka,

@@ -71,6 +71,7 @@ export const ConfigSchema = z.strictObject({
     topK: positiveInt,
     topTerms: positiveInt,
     confidencePrior: z.number().nonnegative(),
+    stateCacheUsers: z.number().int().nonnegative(),
   }),
   api: z.strictObject({
     host: z.string().min(1),

@@ -6,6 +6,12 @@ import type { Embedder } from './types.js';
 export interface RedisEmbeddingCacheOptions {
   keyPrefix: string;
   ttlSeconds: number;
+  /**
+   * Look vectors up before running the model (rebuilds). A live processor only writes: its texts
+   * are mostly new, so a lookup would cost a Redis round trip per batch and find little (repeats
+   * within a process are served by the in-process LRU).
+   */
+  read: boolean;
 }
 
 /**
@@ -16,7 +22,7 @@ export interface RedisEmbeddingCacheOptions {
  * rebuild after a classifier or aggregation change does not run the model again.
  *
  * Redis errors on the cache path degrade to the model (counted), never fail the batch: the cache
- * is an optimisation, the profile store is the source of truth.
+ * is an optimisation, the profile store is the source of truth. Writes are not awaited.
  */
 export class RedisCachedEmbedder implements Embedder {
   readonly stats = { hits: 0, misses: 0, errors: 0 };
@@ -50,12 +56,13 @@ export class RedisCachedEmbedder implements Embedder {
     await this.inner.ready();
     const dim = this.inner.dim;
     const keys = texts.map((t) => this.key(t));
-    let cached: (Buffer | null)[];
-    try {
-      cached = await Promise.all(keys.map((k) => this.redis.getBuffer(k)));
-    } catch {
-      this.stats.errors++;
-      cached = keys.map(() => null);
+    let cached: (Buffer | null)[] = keys.map(() => null);
+    if (this.opts.read) {
+      try {
+        cached = await Promise.all(keys.map((k) => this.redis.getBuffer(k)));
+      } catch {
+        this.stats.errors++;
+      }
     }
     const out = new Array<Float32Array>(texts.length);
     const missing: number[] = [];
@@ -69,17 +76,13 @@ export class RedisCachedEmbedder implements Embedder {
     if (missing.length > 0) {
       this.stats.misses += missing.length;
       const vecs = await this.inner.embed(missing.map((i) => texts[i]!));
-      const writes: Promise<unknown>[] = [];
       missing.forEach((i, j) => {
         const q = quantize(vecs[j]!);
         out[i] = dequantize(q, dim)!;
-        writes.push(this.opts.ttlSeconds > 0 ? this.redis.set(keys[i]!, q, 'EX', this.opts.ttlSeconds) : this.redis.set(keys[i]!, q));
+        // not awaited: the cache is an optimisation, never on the batch's critical path
+        const write = this.opts.ttlSeconds > 0 ? this.redis.set(keys[i]!, q, 'EX', this.opts.ttlSeconds) : this.redis.set(keys[i]!, q);
+        write.catch(() => this.stats.errors++);
       });
-      try {
-        await Promise.all(writes);
-      } catch {
-        this.stats.errors++;
-      }
     }
     return out;
   }

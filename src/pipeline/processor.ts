@@ -13,6 +13,7 @@ import { isRejection, preprocess, type PreprocessOptions } from '../text/index.j
 import { PortraitError, type Rejection } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { planUser, type UserItem, type UserPlan } from './plan.js';
+import type { StateCache } from './state-cache.js';
 import { buildProfileEvent } from './profile-event.js';
 
 export interface InRecord {
@@ -62,6 +63,8 @@ export interface ProcessorDeps {
   decode: { maxRecordBytes: number; maxFutureMs: number; minTs: number };
   clock?: () => number;
   log: Logger;
+  /** states this processor wrote last: saves the read before the fold (validated by the CAS) */
+  stateCache?: StateCache;
 }
 
 interface Prepared {
@@ -154,12 +157,17 @@ export class BatchProcessor {
       if (attempt > MAX_CAS_ATTEMPTS) {
         throw new PortraitError('STORE_CONFLICT', `profiles of ${pending.length} user(s) kept changing under this processor (another consumer writing the same users?)`);
       }
-      const loaded = await store.load(pending, dim);
+      // Users whose state this processor wrote last need no read; the CAS below validates it.
+      const cache = attempt === 1 ? this.deps.stateCache : undefined;
+      const toLoad = cache ? pending.filter((u) => !cache.get(store.namespace, u)) : pending;
+      const loaded = toLoad.length > 0 ? await store.load(toLoad, dim) : new Map<string, LoadedUser>();
+      if (cache) for (const u of pending) if (!loaded.has(u)) loaded.set(u, { profile: cache.get(store.namespace, u)!, suppression: null });
       const plans = new Map<string, UserPlan>();
       for (const userId of pending) plans.set(userId, planUser(byUser.get(userId)!, loaded.get(userId) as LoadedUser, this.deps.params, dim));
 
       // erasures first: suppression recorded, every key deleted, tombstone published
       const erased = [...plans].filter(([, p]) => p.forget);
+      for (const [u] of erased) this.deps.stateCache?.delete(store.namespace, u);
       await Promise.all(erased.map(([u, p]) => store.forget(u, p.forget!.suppression, p.forget!.eventId, now)));
       for (const [u] of erased) profiles.push({ key: u, value: null });
 
@@ -197,12 +205,14 @@ export class BatchProcessor {
       for (const w of writes) {
         const plan = plans.get(w.userId)!;
         if (results.get(w.userId)?.ok) {
+          this.deps.stateCache?.set(store.namespace, w.userId, { version: w.version, state: w.state, applied: w.applied });
           profiles.push({ key: w.userId, value: built.get(w.userId)! });
           stats.applied += plan.fold.eventIds.length;
           stats.duplicates += plan.fold.duplicates;
           stats.suppressed += plan.suppressed;
           if (plan.forget) stats.forgotten++;
         } else {
+          this.deps.stateCache?.delete(store.namespace, w.userId);
           retry.push(w.userId);
           stats.conflicts++;
         }
