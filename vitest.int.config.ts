@@ -11,6 +11,7 @@ export default defineConfig({
     hookTimeout: 180_000,
     // Files share one broker and one Redis; each test isolates itself with random names.
     fileParallelism: false,
-    reporters: ['default'],
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test-results/integration.json' },
   },
 });
