@@ -103,7 +103,7 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
   const storeFor = async (ns: string) => {
     let s = stores.get(ns);
     if (!s) {
-      s = new RedisProfileStore(redis, { keyPrefix: cfg.redis.keyPrefix, namespace: ns, userTtlSeconds: cfg.redis.userTtlSeconds });
+      s = new RedisProfileStore(redis, { keyPrefix: cfg.redis.keyPrefix, namespace: ns, userTtlSeconds: cfg.redis.userTtlSeconds, historyLength: cfg.api.historyLength });
       await s.registerNamespace();
       stores.set(ns, s);
     }

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerApi } from './commands/api.js';
 import { registerDemo } from './commands/demo.js';
 import { registerFetchModel } from './commands/fetch-model.js';
 import { registerForget } from './commands/forget.js';
@@ -18,6 +19,7 @@ const program = new Command('portrait')
 
 registerDemo(program);
 registerRun(program);
+registerApi(program);
 registerProduce(program);
 registerProfile(program);
 registerForget(program);

@@ -42,7 +42,7 @@ export interface RunnerOptions {
 }
 
 export interface RunnerHooks {
-  onBatch?: (out: BatchOutput, info: { partition: number; lastOffset: number; ms: number }) => void;
+  onBatch?: (out: BatchOutput, info: { partition: number; lastOffset: number; ms: number; topic: string; produceMs: number }) => void;
   onRetry?: (err: unknown, attempt: number) => void;
 }
 
@@ -192,6 +192,7 @@ export class CommentsRunner {
       key: m.key,
       value: m.value,
       headers: headersOf(m.headers),
+      timestamp: Number(m.timestamp),
     }));
     for (let attempt = 1; ; attempt++) {
       const t0 = performance.now();
@@ -200,6 +201,7 @@ export class CommentsRunner {
         this.chunksProcessed++;
         this.injectFault('crash-after-store');
         await p.heartbeat();
+        const tp = performance.now();
         for (const topicMessages of this.opts.publish === false ? [] : sendGroups([
           ...out.profiles.map((r) => ({ topic: this.opts.profilesTopic, r })),
           ...out.deadLetters.map((r) => ({ topic: this.opts.deadLetterTopic, r })),
@@ -207,7 +209,8 @@ export class CommentsRunner {
           await this.producer!.sendBatch({ acks: -1, topicMessages });
         }
         this.injectFault('crash-after-produce');
-        this.hooks.onBatch?.(out, { partition, lastOffset: records[records.length - 1]!.offset, ms: performance.now() - t0 });
+        const t1 = performance.now();
+        this.hooks.onBatch?.(out, { partition, lastOffset: records[records.length - 1]!.offset, ms: t1 - t0, topic, produceMs: t1 - tp });
         return true;
       } catch (err) {
         if (!isRetriable(err)) throw err;

@@ -4,7 +4,7 @@
  * An event counts only if its offset is at or above the next offset recorded for its
  * topic-partition in the user's own state; whatever a redelivery (crash, rebalance, replay into the
  * same namespace) brings again is skipped. The store's compare-and-set on the version makes the
- * read-fold-write atomic (see src/store/lua/apply-profile-1.lua).
+ * read-fold-write atomic (see src/store/lua/apply-profile-2.lua).
  */
 import { emptyState, update, type AggregateState, type Observation, type ProfileParams } from '../profile/index.js';
 import type { StoredProfile } from '../store/index.js';

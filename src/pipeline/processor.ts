@@ -7,6 +7,7 @@
 import type { Classifier } from '../classify/index.js';
 import type { Embedder } from '../embed/types.js';
 import { deadLetter, decodeRecord, encodeProfileEvent, type CommentEvent, type ForgetEvent } from '../events/index.js';
+import { historyEntry } from '../events/history-entry.js';
 import { finalize, type ProfileParams } from '../profile/index.js';
 import type { LoadedUser, ProfileStore, ProfileWrite } from '../store/index.js';
 import { isRejection, preprocess, type PreprocessOptions } from '../text/index.js';
@@ -23,6 +24,8 @@ export interface InRecord {
   key: Buffer | null;
   value: Buffer | null;
   headers: Record<string, Buffer | string | undefined>;
+  /** the Kafka record timestamp, epoch ms (for ingestion-to-profile latency) */
+  timestamp?: number;
 }
 
 export interface OutRecord {
@@ -50,6 +53,8 @@ export interface BatchOutput {
   stats: BatchStats;
   /** stage timings of this batch, ms */
   timings: { decode: number; embed: number; classify: number; store: number };
+  /** event time and record timestamp of every comment folded into a written profile (latency metrics) */
+  folded: { eventTs: number[]; recordTs: number[] };
 }
 
 export interface ProcessorDeps {
@@ -151,6 +156,8 @@ export class BatchProcessor {
     const stats: BatchStats = { records: records.length, comments: prepared.length, applied: 0, duplicates: 0, suppressed: 0, forgotten: 0, rejected, users: byUser.size, conflicts: 0 };
     const profiles: OutRecord[] = [];
     const republish: string[] = [];
+    const folded: BatchOutput['folded'] = { eventTs: [], recordTs: [] };
+    const times = new Map(prepared.map((p) => [p.event.eventId, { ts: p.event.ts, recordTs: p.rec.timestamp }]));
     const dim = this.deps.embedder.dim;
     let pending = [...byUser.keys()];
     for (let attempt = 1; pending.length > 0; attempt++) {
@@ -198,7 +205,16 @@ export class BatchProcessor {
         if (!encoded.ok) throw new PortraitError('PROFILE_INVALID', `built an invalid profile event for ${JSON.stringify(userId)}: ${encoded.detail}`);
         const json = encoded.value.toString('utf8');
         built.set(userId, json);
-        writes.push({ userId, expectedVersion: plan.base?.version ?? 0, version, state: plan.fold.state, applied: plan.fold.applied, profileJson: json, updatedAt: now });
+        writes.push({
+          userId,
+          expectedVersion: plan.base?.version ?? 0,
+          version,
+          state: plan.fold.state,
+          applied: plan.fold.applied,
+          profileJson: json,
+          historyJson: JSON.stringify(historyEntry(encoded.event)),
+          updatedAt: now,
+        });
       }
       const results = writes.length > 0 ? await store.apply(writes) : new Map();
       const retry: string[] = [];
@@ -208,6 +224,13 @@ export class BatchProcessor {
           this.deps.stateCache?.set(store.namespace, w.userId, { version: w.version, state: w.state, applied: w.applied });
           profiles.push({ key: w.userId, value: built.get(w.userId)! });
           stats.applied += plan.fold.eventIds.length;
+          for (const id of plan.fold.eventIds) {
+            const t = times.get(id);
+            if (t) {
+              folded.eventTs.push(t.ts);
+              if (t.recordTs !== undefined) folded.recordTs.push(t.recordTs);
+            }
+          }
           stats.duplicates += plan.fold.duplicates;
           stats.suppressed += plan.suppressed;
           if (plan.forget) stats.forgotten++;
@@ -229,6 +252,6 @@ export class BatchProcessor {
     const t4 = performance.now();
 
     if (stats.conflicts > 0) this.deps.log.warn({ conflicts: stats.conflicts }, 'profile version conflicts resolved by re-reading');
-    return { profiles, deadLetters, stats, timings: { decode: t1 - t0, embed: t2 - t1, classify: t3 - t2, store: t4 - t3 } };
+    return { profiles, deadLetters, stats, timings: { decode: t1 - t0, embed: t2 - t1, classify: t3 - t2, store: t4 - t3 }, folded };
   }
 }

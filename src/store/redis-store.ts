@@ -7,7 +7,7 @@ import type { RedisClient } from './redis-client.js';
 import type { ForgetReceipt, LoadedUser, ProfileStore, ProfileWrite, Suppression, WriteResult } from './types.js';
 
 type WithScripts = (Redis | Cluster) & {
-  applyProfile(key: string, ...args: (string | Buffer | number)[]): Promise<[number, number]>;
+  applyProfile(key: string, history: string, ...args: (string | Buffer | number)[]): Promise<[number, number]>;
   suppress(key: string, ts: number, offsets: string): Promise<number>;
 };
 
@@ -17,6 +17,8 @@ export interface RedisProfileStoreOptions {
   keyPrefix: string;
   namespace: string;
   userTtlSeconds: number;
+  /** profile versions kept per user in the history list (default 20) */
+  historyLength?: number;
 }
 
 function wrap(err: unknown, what: string): PortraitError {
@@ -37,7 +39,7 @@ export class RedisProfileStore implements ProfileStore {
     private readonly opts: RedisProfileStoreOptions,
   ) {
     this.keys = new Keys(opts.keyPrefix, opts.namespace);
-    if (!('applyProfile' in redis)) redis.defineCommand('applyProfile', luaScript('apply-profile-1'));
+    if (!('applyProfile' in redis)) redis.defineCommand('applyProfile', luaScript('apply-profile-2'));
     if (!('suppress' in redis)) redis.defineCommand('suppress', luaScript('suppress-1'));
     this.redis = redis as WithScripts;
   }
@@ -119,6 +121,7 @@ export class RedisProfileStore implements ProfileStore {
           const enc = encodeState(w.state);
           return this.redis.applyProfile(
             this.keys.profile(w.userId),
+            this.keys.history(w.userId),
             w.expectedVersion,
             w.version,
             enc.meta,
@@ -127,6 +130,8 @@ export class RedisProfileStore implements ProfileStore {
             w.profileJson,
             this.opts.userTtlSeconds,
             w.updatedAt,
+            w.historyJson ?? '',
+            this.opts.historyLength ?? 20,
           );
         }),
       );

@@ -41,6 +41,8 @@ export interface ProfileWrite {
   /** the derived profile event, as published (never raw text) */
   profileJson: string;
   updatedAt: number;
+  /** summary of this version for the user's history list (no text) */
+  historyJson?: string;
 }
 
 export type WriteResult = { ok: true; version: number } | { ok: false; currentVersion: number };

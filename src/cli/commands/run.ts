@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { startProcessor } from '../../../consumers/comments.js';
 import { loadConfig } from '../../config/index.js';
+import { createTelemetry } from '../../metrics/telemetry.js';
 import { createLogger } from '../../util/logger.js';
 
 export function registerRun(program: Command): void {
@@ -11,18 +12,32 @@ export function registerRun(program: Command): void {
     .action(async (opts: { group?: string }) => {
       const cfg = loadConfig(opts.group ? { overrides: { kafka: { groupId: opts.group } } } : {});
       const log = createLogger(cfg.log.level);
+      const telemetry = createTelemetry(cfg, log, { groupId: cfg.kafka.groupId });
       const p = await startProcessor(cfg, log, {
         hooks: {
-          onBatch: (out, info) =>
-            log.debug({ partition: info.partition, offset: info.lastOffset, ms: Math.round(info.ms), ...out.stats }, 'batch done'),
+          onBatch: (out, info) => {
+            telemetry.hooks.onBatch(out, info);
+            log.debug({ partition: info.partition, offset: info.lastOffset, ms: Math.round(info.ms), ...out.stats }, 'batch done');
+          },
+          onRetry: telemetry.hooks.onRetry,
         },
+      });
+      await telemetry.attach({
+        embedder: p.embedder,
+        classifier: p.classifier,
+        redis: p.redis,
+        namespace: () => p.store.namespace,
+        ping: () => p.store.ping(),
       });
       let stopping = false;
       const shutdown = (signal: string) => {
         if (stopping) return;
         stopping = true;
         log.info({ signal }, 'stopping: finishing the batch in flight');
-        p.stop().then(
+        telemetry
+          .stop()
+          .then(() => p.stop())
+          .then(
           () => {
             log.info('stopped cleanly');
             log.flush();
@@ -39,6 +54,7 @@ export function registerRun(program: Command): void {
       const err = await p.runner.done;
       if (err && !stopping) {
         log.fatal({ err }, 'processor stopped on an error that retrying cannot fix');
+        await telemetry.stop().catch(() => {});
         await p.stop().catch(() => {});
         process.exit(1);
       }

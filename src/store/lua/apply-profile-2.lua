@@ -9,6 +9,7 @@
   the write are one atomic step on one key (Redis Cluster safe).
 
   KEYS[1]  the user's profile hash
+  KEYS[2]  the user's history list (same hash tag)
   ARGV[1]  expected current version (0 = the key must not exist)
   ARGV[2]  new version
   ARGV[3]  state meta (JSON)
@@ -17,6 +18,8 @@
   ARGV[6]  profile (JSON of the derived profile event)
   ARGV[7]  TTL in seconds (0 = none)
   ARGV[8]  updatedAt (epoch ms)
+  ARGV[9]  history entry (JSON summary of this version; '' = none)
+  ARGV[10] history length kept
 
   Returns {1, newVersion} when written, {0, currentVersion} on a version conflict.
 ]]
@@ -32,8 +35,13 @@ redis.call('HSET', KEYS[1],
   'applied', ARGV[5],
   'profile', ARGV[6],
   'upd', ARGV[8])
+if ARGV[9] ~= '' then
+  redis.call('LPUSH', KEYS[2], ARGV[9])
+  redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[10]) - 1)
+end
 local ttl = tonumber(ARGV[7])
 if ttl > 0 then
   redis.call('EXPIRE', KEYS[1], ttl)
+  if ARGV[9] ~= '' then redis.call('EXPIRE', KEYS[2], ttl) end
 end
 return {1, tonumber(ARGV[2])}

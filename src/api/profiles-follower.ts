@@ -1,0 +1,159 @@
+/**
+ * Keeps the similar-users index current from the compacted profiles topic: reads it from the
+ * beginning (the latest profile per user survives compaction), upserts each centroid, removes a
+ * user on a tombstone, then follows new profile events.
+ *
+ * kafkajs has no group-less `assign()`, so the reader uses a consumer group of its own, unique per
+ * process, that never commits (so it always starts from the beginning) and is deleted on stop.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Logger } from '../util/logger.js';
+import { SimilarIndex, type SimilarHit } from './similar-index.js';
+
+export interface FollowerStatus {
+  /** true once every partition was read up to its end offset at start-up */
+  ready: boolean;
+  users: number;
+  profiles: number;
+  tombstones: number;
+  /** records that were not usable (bad JSON, centroid of another dimension) */
+  skipped: number;
+  dim: number | null;
+  kernel: string | null;
+  memoryBytes: number;
+}
+
+/** What the API needs from the similar-users index (GET /v1/users/:id/similar). */
+export interface SimilarSource {
+  status(): FollowerStatus;
+  /** undefined when the user is not indexed */
+  similarTo(userId: string, k: number): SimilarHit[] | undefined;
+}
+
+export interface FollowerOptions {
+  topic: string;
+  /** group id prefix (a random suffix is added) */
+  groupPrefix: string;
+  log: Logger;
+  /** index dimension; default: the first profile's embedder.dim */
+  dim?: number;
+}
+
+interface ProfileBits {
+  centroid: number[];
+  version: number;
+  dim: number;
+}
+
+function parseProfile(value: Buffer): ProfileBits | undefined {
+  try {
+    const v = JSON.parse(value.toString('utf8')) as { centroid?: unknown; version?: unknown; embedder?: { dim?: unknown } };
+    if (!Array.isArray(v.centroid) || !v.centroid.every((x) => typeof x === 'number')) return undefined;
+    const dim = typeof v.embedder?.dim === 'number' ? v.embedder.dim : v.centroid.length;
+    return { centroid: v.centroid as number[], version: typeof v.version === 'number' ? v.version : 0, dim };
+  } catch {
+    return undefined;
+  }
+}
+
+export class ProfilesFollower implements SimilarSource {
+  private index: SimilarIndex | undefined;
+  private consumer: Consumer | undefined;
+  private admin: Admin | undefined;
+  private readonly groupId: string;
+  private readonly pending = new Map<number, number>();
+  private counts = { profiles: 0, tombstones: 0, skipped: 0 };
+  private caughtUp = false;
+  private resolveReady!: () => void;
+  /** resolves when the index has caught up with the topic as it was at start-up */
+  readonly ready: Promise<void>;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly opts: FollowerOptions,
+  ) {
+    this.groupId = `${opts.groupPrefix}-${randomBytes(6).toString('hex')}`;
+    this.ready = new Promise((r) => (this.resolveReady = r));
+    if (opts.dim) this.index = new SimilarIndex({ dim: opts.dim });
+  }
+
+  status(): FollowerStatus {
+    return {
+      ready: this.caughtUp,
+      users: this.index?.size ?? 0,
+      ...this.counts,
+      dim: this.index?.dim ?? null,
+      kernel: this.index?.kernel ?? null,
+      memoryBytes: this.index?.memoryBytes ?? 0,
+    };
+  }
+
+  similarTo(userId: string, k: number): SimilarHit[] | undefined {
+    return this.index?.similarTo(userId, k);
+  }
+
+  /** Apply one record of the profiles topic (exposed for tests). */
+  apply(key: Buffer | null, value: Buffer | null): void {
+    if (!key) {
+      this.counts.skipped++;
+      return;
+    }
+    const userId = key.toString('utf8');
+    if (value === null) {
+      this.index?.remove(userId);
+      this.counts.tombstones++;
+      return;
+    }
+    const p = parseProfile(value);
+    if (!p || p.centroid.length !== p.dim) {
+      this.counts.skipped++;
+      return;
+    }
+    this.index ??= new SimilarIndex({ dim: p.dim });
+    if (p.dim !== this.index.dim) {
+      // profiles of another embedder cannot be compared with these (rebuild in a new namespace)
+      if (this.counts.skipped++ === 0) this.opts.log.warn({ dim: p.dim, indexDim: this.index.dim }, 'profile centroid of another dimension skipped');
+      return;
+    }
+    this.index.upsert(userId, p.centroid, p.version);
+    this.counts.profiles++;
+  }
+
+  async start(): Promise<void> {
+    this.admin ??= this.kafka.admin();
+    await this.admin.connect();
+    const ends = await this.admin.fetchTopicOffsets(this.opts.topic);
+    for (const e of ends) if (Number(e.high) > Number(e.low)) this.pending.set(e.partition, Number(e.high));
+    this.markReadyIfDone();
+    const consumer = this.kafka.consumer({ groupId: this.groupId, allowAutoTopicCreation: false, maxBytes: 16 * 1024 * 1024 });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topic: this.opts.topic, fromBeginning: true });
+    await consumer.run({ autoCommit: false, eachBatch: (p) => this.eachBatch(p) });
+    this.opts.log.info({ topic: this.opts.topic, groupId: this.groupId, partitions: ends.length }, 'following the profiles topic for the similar-users index');
+  }
+
+  private async eachBatch({ batch, heartbeat }: EachBatchPayload): Promise<void> {
+    for (const m of batch.messages) this.apply(m.key, m.value);
+    const target = this.pending.get(batch.partition);
+    if (target !== undefined && batch.messages.length > 0 && Number(batch.lastOffset()) + 1 >= target) {
+      this.pending.delete(batch.partition);
+      this.markReadyIfDone();
+    }
+    await heartbeat();
+  }
+
+  private markReadyIfDone(): void {
+    if (this.caughtUp || this.pending.size > 0) return;
+    this.caughtUp = true;
+    this.opts.log.info({ users: this.index?.size ?? 0 }, 'similar-users index caught up');
+    this.resolveReady();
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+    await this.admin?.deleteGroups([this.groupId]).catch(() => {});
+    await this.admin?.disconnect();
+  }
+}

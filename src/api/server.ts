@@ -1,0 +1,126 @@
+/**
+ * The composition root of `portrait api`: builds the real readers (Redis profile store and history
+ * of the active namespace, processor stats), the similar-users follower (Kafka), the metrics
+ * registry and the readiness probes, then listens.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Admin } from 'kafkajs';
+import type { Config } from '../config/index.js';
+import { createKafka } from '../kafka/client.js';
+import { createRegistry } from '../metrics/index.js';
+import { createRedis, Keys, RedisProfileStore } from '../store/index.js';
+import { Namespaces } from '../store/namespaces.js';
+import { PortraitError } from '../util/errors.js';
+import type { Logger } from '../util/logger.js';
+import { buildApi } from './app.js';
+import { RedisHistory } from './history.js';
+import { kafkaProbe, redisProbe } from './probes.js';
+import { ProfilesFollower } from './profiles-follower.js';
+import { RedisStatsReader } from './stats.js';
+
+export interface ApiServer {
+  app: FastifyInstance;
+  /** the bound address, e.g. http://127.0.0.1:8080 */
+  url: string;
+  follower: ProfilesFollower | undefined;
+  close(): Promise<void>;
+}
+
+/** How long the active namespace is cached (`portrait namespace activate` reaches readers within it). */
+const NAMESPACE_TTL_MS = 1000;
+
+export async function startApi(cfg: Readonly<Config>, log: Logger, opts: { port?: number; host?: string; listen?: boolean } = {}): Promise<ApiServer> {
+  // a read API fails fast when Redis is away: one retry, and no Redis call waits more than 1.5 s
+  const redis = createRedis(cfg, { maxRetriesPerRequest: 1, commandTimeout: 1500 });
+  // ioredis reconnects by itself; log its connection errors at most every 30 s (requests get 503 meanwhile)
+  let lastRedisLog = 0;
+  redis.on('error', (err: Error) => {
+    if (Date.now() - lastRedisLog < 30_000) return;
+    lastRedisLog = Date.now();
+    log.warn({ err: err.message }, 'Redis connection error; reconnecting');
+  });
+  const prefix = cfg.redis.keyPrefix;
+  const namespaces = new Namespaces(redis, prefix, cfg.redis.namespace);
+  let active = { ns: cfg.redis.namespace, at: 0 };
+  const activeNs = async (): Promise<string> => {
+    if (Date.now() - active.at > NAMESPACE_TTL_MS) {
+      try {
+        active = { ns: await namespaces.active(), at: Date.now() };
+      } catch {
+        // Redis down: keep the last known namespace for a while; the read that follows reports the outage (503)
+        active = { ns: active.ns, at: Date.now() };
+      }
+    }
+    return active.ns;
+  };
+  const readers = new Map<string, { store: RedisProfileStore; history: RedisHistory }>();
+  const readersFor = async () => {
+    // while ioredis is reconnecting, answer 503 at once instead of waiting for the timeout
+    if (['reconnecting', 'close', 'end'].includes(redis.status)) throw new PortraitError('REDIS_UNAVAILABLE', `Redis is ${redis.status}`);
+    const ns = await activeNs();
+    let r = readers.get(ns);
+    if (!r) {
+      r = { store: new RedisProfileStore(redis, { keyPrefix: prefix, namespace: ns, userTtlSeconds: 0 }), history: new RedisHistory(redis, new Keys(prefix, ns), { max: cfg.api.historyLength }) };
+      readers.set(ns, r);
+    }
+    return r;
+  };
+  const anyStore = new RedisProfileStore(redis, { keyPrefix: prefix, namespace: cfg.redis.namespace, userTtlSeconds: 0 });
+  const stats = new RedisStatsReader(redis, prefix);
+
+  const kafka = createKafka(cfg, log, '-api');
+  const admin: Admin = kafka.admin({ retry: { retries: 2 } });
+  let follower: ProfilesFollower | undefined;
+  let followerStarting: Promise<void> | undefined;
+  let stopped = false;
+  if (cfg.api.similarIndex) {
+    follower = new ProfilesFollower(kafka, { topic: cfg.kafka.topics.profiles, groupPrefix: `${cfg.kafka.clientId}-api-similar`, log });
+    const f = follower;
+    // Kafka may come up after the API: keep trying in the background, the other routes serve meanwhile
+    followerStarting = (async () => {
+      for (let attempt = 1; !stopped; attempt++) {
+        try {
+          await f.start();
+          return;
+        } catch (err) {
+          log.warn({ err: (err as Error).message, attempt }, 'similar-users index: cannot follow the profiles topic yet; retrying');
+          await new Promise((r) => setTimeout(r, Math.min(10_000, 1000 * attempt)).unref());
+        }
+      }
+    })();
+  }
+  // connected by the readiness probe on first use (and again after a broker outage)
+
+  const registry = createRegistry({ labels: { role: 'api' } });
+  const app = await buildApi({
+    config: { token: cfg.api.token, historyLength: cfg.api.historyLength },
+    profiles: { getProfile: async (u) => (await readersFor()).store.getProfile(u) },
+    history: { read: async (u, n) => (await readersFor()).history.read(u, n) },
+    ...(follower ? { similar: follower } : {}),
+    stats: async (ns) => stats.stats(ns ?? (await readersFor()).store.namespace),
+    extraMetrics: async () => stats.metricsText(await activeNs()),
+    probes: [redisProbe(() => anyStore.ping()), kafkaProbe(admin)],
+    registry,
+    logger: log,
+  });
+
+  const close = async () => {
+    stopped = true;
+    await app.close();
+    await followerStarting?.catch(() => {});
+    await follower?.stop().catch(() => {});
+    await admin.disconnect().catch(() => {});
+    await redis.quit().catch(() => redis.disconnect());
+  };
+  let url = '';
+  if (opts.listen ?? true) {
+    try {
+      url = await app.listen({ port: opts.port ?? cfg.api.port, host: opts.host ?? cfg.api.host });
+    } catch (err) {
+      await close();
+      throw err;
+    }
+    log.info({ url, similarIndex: cfg.api.similarIndex, auth: cfg.api.token !== '' }, 'API listening');
+  }
+  return { app, url, follower, close };
+}

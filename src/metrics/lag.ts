@@ -1,0 +1,92 @@
+/**
+ * Consumer lag per partition: every ~5 s, the topic's end offsets (`fetchTopicOffsets`) minus the
+ * group's committed offsets (`fetchOffsets`). A partition the group never committed counts from its
+ * low watermark (the processor starts from the beginning).
+ */
+import type { Admin } from 'kafkajs';
+import type { PartitionLag } from './snapshot.js';
+
+export interface TopicEnds {
+  partition: number;
+  high: string;
+  low: string;
+}
+
+export interface CommittedOffset {
+  partition: number;
+  offset: string;
+}
+
+/** Pure: lag per partition, sorted by partition. */
+export function computeLag(topic: string, ends: readonly TopicEnds[], committed: readonly CommittedOffset[]): PartitionLag[] {
+  const byPartition = new Map(committed.map((c) => [c.partition, Number(c.offset)]));
+  return ends
+    .map((e) => {
+      const end = Number(e.high);
+      const c = byPartition.get(e.partition) ?? -1;
+      const from = c >= 0 ? c : Number(e.low);
+      return { topic, partition: e.partition, end, committed: c, lag: Math.max(0, end - from) };
+    })
+    .sort((a, b) => a.partition - b.partition);
+}
+
+/** One lag measurement of a group over some topics. */
+export async function fetchLag(admin: Admin, groupId: string, topics: readonly string[]): Promise<PartitionLag[]> {
+  const committed = await admin.fetchOffsets({ groupId, topics: [...topics] });
+  const out: PartitionLag[] = [];
+  for (const topic of topics) {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const c = committed.find((t) => t.topic === topic)?.partitions ?? [];
+    out.push(...computeLag(topic, ends, c));
+  }
+  return out;
+}
+
+export interface LagPollerOptions {
+  groupId: string;
+  topics: readonly string[];
+  intervalMs?: number;
+  onLag: (rows: PartitionLag[]) => void;
+  onError?: (err: unknown) => void;
+}
+
+/** Polls the lag in the background (the timer does not keep the process alive); one poll at a time. */
+export class LagPoller {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  latest: PartitionLag[] | undefined;
+
+  constructor(
+    private readonly admin: Admin,
+    private readonly opts: LagPollerOptions,
+  ) {}
+
+  /** Poll now, then every intervalMs. The admin must be connected. */
+  start(): void {
+    if (this.timer) return;
+    void this.poll();
+    this.timer = setInterval(() => void this.poll(), this.opts.intervalMs ?? 5000);
+    this.timer.unref();
+  }
+
+  poll(): Promise<void> {
+    this.running ??= (async () => {
+      try {
+        this.latest = await fetchLag(this.admin, this.opts.groupId, this.opts.topics);
+        this.opts.onLag(this.latest);
+      } catch (err) {
+        this.opts.onError?.(err);
+      } finally {
+        this.running = undefined;
+      }
+    })();
+    return this.running;
+  }
+
+  /** Stop polling and wait for a poll in flight (the admin stays connected: its owner closes it). */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+}

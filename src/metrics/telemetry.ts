@@ -1,0 +1,130 @@
+/**
+ * Everything a processor needs for observability, in one call (src/cli/commands/run.ts):
+ *
+ *   const telemetry = createTelemetry(cfg, log, { groupId });
+ *   const p = await startProcessor(cfg, log, { hooks: telemetry.hooks });
+ *   await telemetry.attach({ embedder: p.embedder, classifier: p.classifier, redis: p.redis,
+ *                            namespace: () => p.store.namespace, ping: () => p.store.ping() });
+ *   ...on SIGTERM: await telemetry.stop(); await p.stop();
+ *
+ * It owns a prom-client registry with Portrait's metrics, the runner hooks that feed them, the
+ * consumer-lag poller (its own Kafka admin), the stats publisher (Redis, for the dashboard) and,
+ * when metrics.port > 0, an HTTP endpoint with /metrics, /healthz and /readyz (Kafka, Redis, model).
+ */
+import type { Admin } from 'kafkajs';
+import { buildApi } from '../api/app.js';
+import { kafkaProbe, modelProbe, redisProbe } from '../api/probes.js';
+import type { Config } from '../config/index.js';
+import { createKafka } from '../kafka/client.js';
+import type { RedisClient } from '../store/index.js';
+import type { Logger } from '../util/logger.js';
+import { LagPoller } from './lag.js';
+import { PortraitMetrics, type BatchInfo, type BatchLike } from './portrait-metrics.js';
+import { newInstanceId, StatsPublisher } from './publisher.js';
+import { createRegistry } from './registry.js';
+
+export interface TelemetryTarget {
+  embedder: { id: string; dim: number; stats?: { hits: number; misses: number } };
+  classifier: () => { kind: string; version: string };
+  redis: RedisClient;
+  /** the namespace the processor writes now */
+  namespace: () => string;
+  ping: () => Promise<unknown>;
+}
+
+export interface Telemetry {
+  readonly metrics: PortraitMetrics;
+  readonly instanceId: string;
+  /** pass to startProcessor({ hooks }) */
+  readonly hooks: { onBatch: (out: BatchLike, info: BatchInfo) => void; onRetry: (err: unknown, attempt: number) => void };
+  /** start the lag poller, the stats publisher and the HTTP endpoint once the processor runs */
+  attach(target: TelemetryTarget): Promise<{ port: number | undefined }>;
+  stop(): Promise<void>;
+}
+
+export function createTelemetry(cfg: Readonly<Config>, log: Logger, opts: { groupId?: string; instanceId?: string } = {}): Telemetry {
+  const registry = createRegistry();
+  const groupId = opts.groupId ?? cfg.kafka.groupId;
+  const instanceId = opts.instanceId ?? newInstanceId();
+  const metrics = new PortraitMetrics(registry, { commentsTopic: cfg.kafka.topics.comments });
+  const startedAt = Date.now();
+  const stops: (() => Promise<void>)[] = [];
+  let attached: TelemetryTarget | undefined;
+
+  const refreshModels = () => {
+    if (!attached) return;
+    const c = attached.classifier();
+    metrics.setModels({ embedder: attached.embedder.id, classifierKind: c.kind, classifierVersion: c.version });
+  };
+
+  return {
+    metrics,
+    instanceId,
+    hooks: {
+      onBatch: (out, info) => metrics.observeBatch(out, info),
+      onRetry: (err) => metrics.observeRetry(err),
+    },
+    async attach(target) {
+      attached = target;
+      refreshModels();
+      metrics.trackEmbedCache(() => target.embedder.stats);
+
+      const kafka = createKafka(cfg, log, '-telemetry');
+      const admin: Admin = kafka.admin({ retry: { retries: 2 } });
+      await admin.connect();
+      stops.push(() => admin.disconnect());
+      const lag = new LagPoller(admin, {
+        groupId,
+        topics: [cfg.kafka.topics.comments],
+        intervalMs: cfg.metrics.lagIntervalMs,
+        onLag: (rows) => metrics.setLag(groupId, rows),
+        onError: (err) => metrics.observeError(err, 'kafka'),
+      });
+      lag.start();
+      stops.unshift(() => lag.stop());
+
+      const publisher = new StatsPublisher(
+        target.redis,
+        () => {
+          refreshModels(); // a classifier hot swap shows up within one interval
+          return metrics.snapshot({ instanceId, namespace: target.namespace(), groupId, startedAt });
+        },
+        {
+          keyPrefix: cfg.redis.keyPrefix,
+          namespace: target.namespace,
+          instanceId,
+          intervalMs: cfg.metrics.publishIntervalMs,
+          ttlSeconds: cfg.metrics.statsTtlSeconds,
+          registry,
+          onError: (err) => metrics.observeError(err, 'redis'),
+        },
+      );
+      publisher.start();
+      stops.unshift(() => publisher.stop());
+
+      let port: number | undefined;
+      if (cfg.metrics.port > 0) {
+        const app = await buildApi({
+          config: { token: '' },
+          registry,
+          dashboard: false,
+          probes: [redisProbe(target.ping), kafkaProbe(admin), modelProbe(() => target.embedder.dim > 0)],
+        });
+        try {
+          await app.listen({ port: cfg.metrics.port, host: cfg.metrics.host });
+          port = (app.server.address() as { port: number }).port;
+          log.info({ port, host: cfg.metrics.host }, 'processor metrics endpoint listening (/metrics, /healthz, /readyz)');
+          stops.unshift(() => app.close());
+        } catch (err) {
+          // a second processor on the same machine: no endpoint for this one, the processing goes on
+          log.warn({ err: (err as Error).message, port: cfg.metrics.port }, 'processor metrics endpoint not started (set metrics.port to another port, or 0)');
+          await app.close();
+        }
+      }
+      return { port };
+    },
+    async stop() {
+      for (const s of stops.splice(0)) await s().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'telemetry stop'));
+    },
+  };
+}
