@@ -1,4 +1,5 @@
 /** Pure: the profile event a recommender receives (docs/events.md), built from the derived profile. */
+import { roundCentroid } from '../events/profile-event.js';
 import type { DerivedProfile } from '../profile/index.js';
 
 export const PROFILE_SCHEMA_VERSION = 1;
@@ -21,10 +22,7 @@ export interface ProfileEventOut {
   namespace: string;
 }
 
-const round = (x: number, digits: number) => {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-};
+const round = (x: number, digits: number) => roundCentroid([x], digits)[0]!;
 
 export function buildProfileEvent(args: {
   userId: string;
@@ -46,7 +44,7 @@ export function buildProfileEvent(args: {
     lastSeen: new Date(d.lastSeen).toISOString(),
     commentCount: d.count,
     interests: d.interests.map((i) => ({ label: i.label, score: round(i.score, 6), share: round(i.share, 6), confidence: round(i.confidence, 6) })),
-    centroid: d.centroid.map((x) => round(x, 6)),
+    centroid: roundCentroid(d.centroid),
     topTerms: d.topTerms.map((t) => ({ term: t.term, score: round(t.score, 6) })),
     evidence: d.evidence,
     embedder: args.embedder,

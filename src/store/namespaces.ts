@@ -70,30 +70,28 @@ export class Namespaces {
     return 'nodes' in this.redis && typeof this.redis.nodes === 'function' ? this.redis.nodes('master') : [this.redis];
   }
 
-  private async count(pattern: string): Promise<number> {
-    let n = 0;
+  /** Every key matching `pattern`, node by node (a Cluster scans each master). */
+  private async *scan(pattern: string): AsyncGenerator<{ node: Redis | Cluster; keys: string[] }> {
     for (const node of this.nodes()) {
       let cursor = '0';
       do {
         const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
         cursor = next;
-        n += keys.length;
+        if (keys.length > 0) yield { node, keys };
       } while (cursor !== '0');
     }
+  }
+
+  private async count(pattern: string): Promise<number> {
+    let n = 0;
+    for await (const { keys } of this.scan(pattern)) n += keys.length;
     return n;
   }
 
   private async deleteMatching(pattern: string): Promise<number> {
     let n = 0;
-    for (const node of this.nodes()) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-        cursor = next;
-        // one key per command: keys of different users live in different Cluster slots
-        if (keys.length > 0) n += (await Promise.all(keys.map((k) => node.unlink(k)))).reduce((a, b) => a + b, 0);
-      } while (cursor !== '0');
-    }
+    // one key per command: keys of different users live in different Cluster slots
+    for await (const { node, keys } of this.scan(pattern)) n += (await Promise.all(keys.map((k) => node.unlink(k)))).reduce((a, b) => a + b, 0);
     return n;
   }
 }
