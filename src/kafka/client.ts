@@ -12,11 +12,19 @@ const levelMap: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+/**
+ * kafkajs warns that limiting an idempotent producer's retries "may invalidate EoS guarantees".
+ * Portrait does not rely on Kafka exactly-once: a failed send is retried by the runner with the
+ * same records, and downstream deduplicates profile events by version. The warning is dropped.
+ */
+const KNOWN_NOISE = /Limiting retries for the idempotent producer/;
+
 /** Route kafkajs logs into pino; its own retry chatter at ERROR level is logged at warn. */
 function logCreator(log: Logger) {
   return () =>
     ({ namespace, level, log: entry }: LogEntry) => {
       const { message, ...rest } = entry;
+      if (KNOWN_NOISE.test(message)) return;
       const lvl = levelMap[level] ?? 'info';
       log[lvl === 'error' ? 'warn' : lvl]({ kafkajs: namespace, ...rest }, message);
     };

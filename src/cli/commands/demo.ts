@@ -8,7 +8,9 @@ import type { Command } from 'commander';
 import { startProcessor } from '../../../consumers/comments.js';
 import { loadConfig, projectPath, type Config } from '../../config/index.js';
 import { fetchBundledModel } from '../../embed/model-fetch.js';
+import { startApi } from '../../api/server.js';
 import { createKafka } from '../../kafka/client.js';
+import { createTelemetry } from '../../metrics/telemetry.js';
 import { stackUp } from '../../stack/index.js';
 import { createLogger } from '../../util/logger.js';
 import { runProduce, type ProduceSummary } from './produce.js';
@@ -39,7 +41,8 @@ export function registerDemo(program: Command): void {
     .option('--users <n>', 'simulated users (half Chinese, half English)', (v) => Number(v), 24)
     .option('--comments <n>', 'comments in total', (v) => Number(v), 480)
     .option('--rate <n>', 'events per second', (v) => Number(v), 120)
-    .action(async (opts: { users: number; comments: number; rate: number }) => {
+    .option('--serve', 'keep the processor, the API and the dashboard running afterwards (Ctrl-C stops)')
+    .action(async (opts: { users: number; comments: number; rate: number; serve?: boolean }) => {
       const cfg = loadConfig();
       const log = createLogger(process.env.PORTRAIT_LOG_LEVEL ?? 'warn');
       say('Portrait demo\n');
@@ -52,7 +55,18 @@ export function registerDemo(program: Command): void {
       const model = fetchBundledModel(projectPath(cfg.embedder.modelDir), (m) => say(`   ${m}`));
       say(`2. model: ${cfg.embedder.model} (${model.state}); starting the processor (${cfg.classifier.kind} classifier)`);
       let applied = 0;
-      const proc = await startProcessor(cfg, log, { hooks: { onBatch: (out) => (applied += out.stats.applied) } });
+      const telemetry = createTelemetry(cfg, log, { groupId: cfg.kafka.groupId });
+      const proc = await startProcessor(cfg, log, {
+        hooks: {
+          onBatch: (out, info) => {
+            applied += out.stats.applied;
+            telemetry.hooks.onBatch(out, info);
+          },
+        },
+      });
+      await telemetry.attach({ embedder: proc.embedder, classifier: proc.classifier, redis: proc.redis, namespace: () => proc.store.namespace, ping: () => proc.store.ping() });
+      const api = await startApi(cfg, log).catch(() => startApi(cfg, log, { port: 0 }));
+      say(`   dashboard and API: ${api.url}/  (profiles: ${api.url}/v1/users/<userId>/profile)`);
 
       // Watch the profiles topic the way a recommender would.
       const run = randomBytes(3).toString('hex');
@@ -109,7 +123,13 @@ export function registerDemo(program: Command): void {
       say(`\n   npx portrait profile ${users[0]?.userId ?? '<userId>'}   prints a full profile as JSON`);
 
       await watcher.disconnect();
+      if (opts.serve) {
+        say(`\nServing: dashboard ${api.url}/ (look up ${users[0]?.userId ?? 'a user'}); Ctrl-C stops.`);
+        await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+      }
+      await api.close();
+      await telemetry.stop();
       await proc.stop();
-      say('\nDone. The stack keeps running (npm run stack:down stops it); npx portrait run starts the processor on its own.');
+      say('\nDone. The stack keeps running (npm run stack:down stops it); npx portrait run starts the processor on its own, npx portrait api the API and dashboard.');
     });
 }
