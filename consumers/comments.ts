@@ -5,6 +5,7 @@
  *   comments topic (key = userId) → decode → preprocess → embed → classify → Redis → profiles topic → commit
  */
 import { buildZeroShot, loadClassifierArtifact, loadTaxonomy, type Classifier } from '../src/classify/index.js';
+import { watchModels } from '../src/classify/hot-swap.js';
 import { deadLetterTopic, projectPath, type Config } from '../src/config/index.js';
 import { CachedEmbedder } from '../src/embed/cached-embedder.js';
 import { RedisCachedEmbedder } from '../src/embed/redis-cache.js';
@@ -98,7 +99,8 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
   const embedder = opts.embedder ?? createEmbedder(cfg, redis, opts.publish === false);
   const ownEmbedder = opts.embedder === undefined;
   await embedder.ready();
-  let classifier = await createClassifier(cfg, embedder);
+  // the registry's active model when there is one (followed live), else the configured classifier
+  const models = await watchModels(cfg, { redis, embedder, fallback: await createClassifier(cfg, embedder), log });
   const stores = new Map<string, RedisProfileStore>();
   const storeFor = async (ns: string) => {
     let s = stores.get(ns);
@@ -140,7 +142,7 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
 
   const processor = new BatchProcessor({
     embedder,
-    classifier: () => classifier,
+    classifier: () => models.current(),
     store: () => store,
     params: profileParams(cfg),
     text: { maxChars: cfg.text.maxChars, maxTokens: cfg.text.maxTokens },
@@ -176,9 +178,10 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
     get store() {
       return store;
     },
-    classifier: () => classifier,
+    classifier: () => models.current(),
     async stop() {
       if (follow) clearInterval(follow);
+      models.stop();
       await runner.stop();
       await store.close();
       if (ownEmbedder) await embedder.close();

@@ -2,12 +2,13 @@
  * Trained classifier artifacts: one zod-validated JSON file, `<dir>/classifier.json`.
  *
  *   { format: 'portrait-classifier', formatVersion: 1, kind, version, labels, embedder: {id, dim},
- *     hyperParameters, createdAt, training: {rows, fingerprint}, metrics?, model }
+ *     hyperParameters, createdAt, training: {rows, fingerprint, labelCounts?, source?}, metrics?,
+ *     selection?, model }
  *
  * `version` is a content hash: the first 16 hex digits of the sha256 of the canonical JSON of every
- * member but `version` and `createdAt`, so retraining the same data with the same settings gives the
+ * member but `version`, `createdAt` and `run`, so retraining the same data with the same settings gives the
  * same version, and any edit of the file is detected on load. `model` is kind-specific and validated
- * by the kind's loader (src/classify/forest.ts for 'rf'). Format: docs/classifiers.md.
+ * by the kind's loader (src/classify/forest.ts for 'rf', src/classify/linear.ts for 'linear'). Format: docs/classifiers.md.
  */
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -44,8 +45,19 @@ export const ClassifierArtifact = z.strictObject({
   embedder: z.strictObject({ id: z.string().min(1), dim: z.int().min(1) }),
   hyperParameters: JsonRecord,
   createdAt: z.iso.datetime(),
-  training: z.strictObject({ rows: z.int().min(1), fingerprint: z.string().min(1) }),
+  training: z.strictObject({
+    rows: z.int().min(1),
+    fingerprint: z.string().min(1),
+    /** Rows per label. */
+    labelCounts: z.record(z.string(), z.int().min(0)).optional(),
+    /** Where the rows came from (file name, split, caps), in words. */
+    source: z.string().max(2000).optional(),
+  }),
   metrics: JsonRecord.optional(),
+  /** How the kind was chosen ('auto'): cross-validated scores of each candidate and why the winner won. */
+  selection: JsonRecord.optional(),
+  /** Facts about the training run that do not change predictions (seconds taken, prediction cost): not part of the version. */
+  run: JsonRecord.optional(),
   /** Kind-specific; validated by the kind's loader. */
   model: z.custom<unknown>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), { error: 'model must be an object' }),
 });
@@ -53,9 +65,9 @@ export const ClassifierArtifact = z.strictObject({
 export type ClassifierArtifact = z.infer<typeof ClassifierArtifact>;
 export type ArtifactDraft = Omit<ClassifierArtifact, 'version'>;
 
-/** The content version of an artifact (everything but `version` and `createdAt`). */
+/** The content version of an artifact (everything but `version`, `createdAt` and `run`). */
 export function artifactVersion(a: ArtifactDraft | ClassifierArtifact): string {
-  const { createdAt: _createdAt, ...rest } = a;
+  const { createdAt: _createdAt, run: _run, ...rest } = a;
   const content: Record<string, unknown> = { ...rest };
   delete content.version;
   return contentHash(content);
@@ -64,6 +76,12 @@ export function artifactVersion(a: ArtifactDraft | ClassifierArtifact): string {
 /** Stamp a draft with its content version. */
 export function finalizeArtifact(draft: ArtifactDraft): ClassifierArtifact {
   return { ...draft, version: artifactVersion(draft) };
+}
+
+/** A copy with some members replaced (metrics, selection, training source, run, ...) and a fresh version. */
+export function amendArtifact(a: ClassifierArtifact, changes: Partial<Omit<ArtifactDraft, 'format' | 'formatVersion'>>): ClassifierArtifact {
+  const { version: _version, ...draft } = a;
+  return finalizeArtifact({ ...draft, ...changes });
 }
 
 function invalid(source: string, problem: string, cause?: unknown): PortraitError {

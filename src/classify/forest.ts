@@ -1,26 +1,32 @@
 /**
  * Random forest on embeddings (ml-random-forest 2.1.0), stored as a 'rf' classifier artifact.
  *
- * Pitfalls of the library, handled here (docs/classifiers.md):
+ * Bounded training (docs/classifiers.md, "Random forest"): at most `maxRows` rows (stratified
+ * subsample), features binned into `bins` quantile bins and each split threshold proposed once
+ * (src/classify/forest-speed.ts), a depth limit, and a fraction of the features per tree. The
+ * library samples the features once per tree, not at each split.
+ *
+ * Pitfalls of the library, handled here:
  * - `predictProbability()` drops the first tree's vote (its reduce has no initial value, so tree 0's
- *   prediction becomes the accumulator). Probabilities here are vote shares over ALL trees, computed
- *   from each tree's prediction on its own feature subset (`indexes[i]`).
- * - Features are sampled once per tree, not at every split; training cost grows with rows² x features
- *   x trees. The defaults (25 trees, 20% of the features, depth 12) keep training in seconds for a few
- *   hundred rows.
+ *   prediction becomes the accumulator). Probabilities here are vote shares over ALL trees.
  * - Labels must be class indices 0..k-1: labels are sorted and mapped to indices.
+ *
+ * Prediction does not use the library: the trees are flattened into typed arrays and walked
+ * directly (a few microseconds per comment for 50 trees of depth 12).
  */
-import { createHash } from 'node:crypto';
 import { RandomForestClassifier } from 'ml-random-forest';
 import { z } from 'zod';
 import { PortraitError } from '../util/errors.js';
-import { ClassLabel, finalizeArtifact, type ClassifierArtifact } from './artifact.js';
+import { finalizeArtifact, type ClassifierArtifact } from './artifact.js';
+import { binRows, quantileEdges, rawThreshold, withDistinctSplits } from './forest-speed.js';
+import { stratifiedCap, take } from './split.js';
+import { checkTrainingSet, trainingFingerprint } from './training-set.js';
 import type { Classifier } from './types.js';
 
 export const FOREST_LIBRARY = 'ml-random-forest@2.1.0';
 
 export interface ForestOptions {
-  /** Number of trees. Default 25. */
+  /** Number of trees. Default 50. */
   nEstimators: number;
   /** Features per tree: a fraction in (0, 1) or an integer count (> 1). Default 0.2. */
   maxFeatures: number;
@@ -34,16 +40,22 @@ export interface ForestOptions {
   seed: number;
   /** Bootstrap the rows of each tree. Default true. */
   useSampleBagging: boolean;
+  /** Quantile bins per feature for training (0 = raw values, the library's own slow search). Default 16. */
+  bins: number;
+  /** Train on at most this many rows (stratified subsample, seeded). Default 1500. */
+  maxRows: number;
 }
 
 export const DEFAULT_FOREST_OPTIONS: ForestOptions = {
-  nEstimators: 25,
+  nEstimators: 50,
   maxFeatures: 0.2,
   maxDepth: 12,
   minNumSamples: 3,
   gainThreshold: 0.01,
   seed: 42,
   useSampleBagging: true,
+  bins: 16,
+  maxRows: 1500,
 };
 
 export interface TrainForestOptions extends Partial<ForestOptions> {
@@ -145,59 +157,10 @@ function compactNode(node: LibNode): ForestNode {
   return { splitColumn: node.splitColumn!, splitValue: node.splitValue!, left: compactNode(node.left!), right: compactNode(node.right!) };
 }
 
-function libraryNode(node: ForestNode): object {
-  if ('distribution' in node) return { distribution: [node.distribution] };
-  return { splitColumn: node.splitColumn, splitValue: node.splitValue, left: libraryNode(node.left), right: libraryNode(node.right) };
-}
-
-/** The slice of the library's trained/loaded forest this module uses. */
-interface LibForest {
-  indexes: number[][];
-  estimators: Array<{ predict(rows: number[][]): number[] }>;
-}
-
-function toLibraryForest(model: ForestModel, nFeatures: number): LibForest {
-  const options = { gainFunction: 'gini', splitFunction: 'mean', kind: 'classifier', ...model.treeOptions };
-  const forest = RandomForestClassifier.load({
-    name: 'RFClassifier',
-    baseModel: {
-      indexes: model.trees.map((t) => t.features),
-      n: model.trees[0]!.features.length,
-      replacement: false,
-      maxFeatures: nFeatures,
-      nEstimators: model.trees.length,
-      treeOptions: model.treeOptions,
-      isClassifier: true,
-      seed: 0,
-      useSampleBagging: true,
-      noOOB: true,
-      estimators: model.trees.map((t) => ({ name: 'DTClassifier', options, root: libraryNode(t.root) })),
-    },
-  } as unknown as Parameters<typeof RandomForestClassifier.load>[0]);
-  return forest as unknown as LibForest;
-}
-
 // ------------------------------------------------------------------------------------------------
 // Training
 
-function toRows(X: readonly (Float32Array | readonly number[])[], dim: number): number[][] {
-  return X.map((x, i) => {
-    if (x.length !== dim) throw new RangeError(`trainForest: row ${i} has ${x.length} dimensions; the embedder has ${dim}`);
-    const row = Array.from(x);
-    if (!row.every(Number.isFinite)) throw new RangeError(`training row ${i} has a non-finite value`);
-    return row;
-  });
-}
-
-/** sha256 (16 hex) of the training set: labels and float32 values in row order. */
-export function trainingFingerprint(X: readonly ArrayLike<number>[], y: readonly string[]): string {
-  const h = createHash('sha256');
-  X.forEach((x, i) => {
-    h.update(`${JSON.stringify(y[i])}\n`);
-    h.update(new Uint8Array(Float32Array.from(x as ArrayLike<number>).buffer));
-  });
-  return h.digest('hex').slice(0, 16);
-}
+export { trainingFingerprint };
 
 function checkOptions(o: ForestOptions): void {
   const bad = (what: string): never => {
@@ -208,6 +171,19 @@ function checkOptions(o: ForestOptions): void {
   if (o.maxFeatures > 1 && !Number.isInteger(o.maxFeatures)) bad(`maxFeatures above 1 must be an integer count, got ${o.maxFeatures}`);
   if (!(o.maxDepth >= 1)) bad(`maxDepth must be >= 1, got ${o.maxDepth}`);
   if (!Number.isInteger(o.seed) || o.seed < -(2 ** 31) || o.seed >= 2 ** 31) bad(`seed must be a 32-bit integer, got ${o.seed}`);
+  if (!Number.isInteger(o.bins) || o.bins < 0 || o.bins === 1 || o.bins > 65536) bad(`bins must be 0 (off) or an integer in [2, 65536], got ${o.bins}`);
+  if (!Number.isInteger(o.maxRows) || o.maxRows < 2) bad(`maxRows must be an integer >= 2, got ${o.maxRows}`);
+}
+
+/** Map a binned tree's thresholds back to raw values (see forest-speed.ts). */
+function unbin(node: ForestNode, features: readonly number[], edges: readonly number[][]): ForestNode {
+  if ('distribution' in node) return node;
+  return {
+    splitColumn: node.splitColumn,
+    splitValue: rawThreshold(edges[features[node.splitColumn]!]!, node.splitValue),
+    left: unbin(node.left, features, edges),
+    right: unbin(node.right, features, edges),
+  };
 }
 
 /**
@@ -217,21 +193,17 @@ function checkOptions(o: ForestOptions): void {
 export function trainForest(X: readonly (Float32Array | readonly number[])[], y: readonly string[], opts: TrainForestOptions): ClassifierArtifact {
   const o = forestOptions(opts);
   checkOptions(o);
-  if (X.length !== y.length) throw new RangeError(`trainForest: ${X.length} rows but ${y.length} labels`);
-  if (X.length < 2) throw new RangeError('trainForest: needs at least 2 rows');
-  const dim = opts.embedder.dim;
-  const rows = toRows(X, dim);
-  y.forEach((l, i) => {
-    const r = ClassLabel.safeParse(l);
-    if (!r.success) throw new RangeError(`trainForest: label of row ${i}: ${r.error.issues[0]?.message}`);
-  });
-  const labels = [...new Set(y)].sort();
-  if (labels.length < 2) throw new RangeError('trainForest: needs at least 2 distinct labels');
+  const { labels, dim } = checkTrainingSet(X, y, opts.embedder.dim, 'trainForest');
+  const keep = stratifiedCap(y, o.maxRows, o.seed);
+  const Xs = keep.length === X.length ? X : take(X, keep);
+  const ys = keep.length === y.length ? y : take(y, keep);
   const index = new Map(labels.map((l, i) => [l, i]));
-  const yi = y.map((l) => index.get(l)!);
+  const yi = ys.map((l) => index.get(l)!);
   const nFeatures = o.maxFeatures <= 1 ? Math.floor(dim * o.maxFeatures) : o.maxFeatures;
   if (nFeatures < 1 || nFeatures > dim) throw new RangeError(`trainForest: maxFeatures ${o.maxFeatures} selects ${nFeatures} of ${dim} features`);
 
+  const edges = o.bins > 0 ? quantileEdges(Xs, o.bins) : undefined;
+  const rows = edges ? binRows(Xs, edges) : Xs.map((x) => Array.from(x));
   const treeOptions = { maxDepth: o.maxDepth, minNumSamples: o.minNumSamples, gainThreshold: o.gainThreshold };
   const forest = new RandomForestClassifier({
     nEstimators: o.nEstimators,
@@ -242,12 +214,16 @@ export function trainForest(X: readonly (Float32Array | readonly number[])[], y:
     noOOB: true,
     treeOptions,
   });
-  forest.train(rows, yi);
+  withDistinctSplits(() => forest.train(rows, yi));
   const lib = JSON.parse(JSON.stringify(forest.toJSON())) as { baseModel: { indexes: number[][]; estimators: Array<{ root: LibNode }> } };
   const model: ForestModel = {
     library: FOREST_LIBRARY,
     treeOptions,
-    trees: lib.baseModel.estimators.map((e, i) => ({ features: lib.baseModel.indexes[i]!, root: compactNode(e.root) })),
+    trees: lib.baseModel.estimators.map((e, i) => {
+      const features = lib.baseModel.indexes[i]!;
+      const root = compactNode(e.root);
+      return { features, root: edges ? unbin(root, features, edges) : root };
+    }),
   };
   return finalizeArtifact({
     format: 'portrait-classifier',
@@ -255,9 +231,9 @@ export function trainForest(X: readonly (Float32Array | readonly number[])[], y:
     kind: 'rf',
     labels,
     embedder: { id: opts.embedder.id, dim },
-    hyperParameters: { ...o, featuresPerTree: nFeatures, replacement: false, library: FOREST_LIBRARY },
+    hyperParameters: { ...o, featuresPerTree: nFeatures, replacement: false, library: FOREST_LIBRARY, rowsUsed: rows.length },
     createdAt: opts.createdAt ?? new Date().toISOString(),
-    training: { rows: rows.length, fingerprint: trainingFingerprint(X, y) },
+    training: { rows: rows.length, fingerprint: trainingFingerprint(Xs, ys) },
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
     model: model as unknown as Record<string, unknown>,
   });
@@ -276,6 +252,63 @@ export function forestOptions(opts: Partial<ForestOptions>): ForestOptions {
 // ------------------------------------------------------------------------------------------------
 // Prediction
 
+/** Trees flattened into typed arrays: node i splits on feature[i] at threshold[i], or is a leaf of class leaf[i]. */
+interface FlatForest {
+  roots: Int32Array;
+  feature: Int32Array;
+  threshold: Float64Array;
+  left: Int32Array;
+  right: Int32Array;
+  leaf: Int32Array;
+}
+
+function flatten(model: ForestModel): FlatForest {
+  const feature: number[] = [];
+  const threshold: number[] = [];
+  const left: number[] = [];
+  const right: number[] = [];
+  const leaf: number[] = [];
+  const roots: number[] = [];
+  for (const t of model.trees) {
+    const add = (): number => {
+      feature.push(-1);
+      threshold.push(0);
+      left.push(-1);
+      right.push(-1);
+      leaf.push(-1);
+      return feature.length - 1;
+    };
+    const stack: Array<{ node: ForestNode; at: number }> = [{ node: t.root, at: add() }];
+    roots.push(stack[0]!.at);
+    while (stack.length > 0) {
+      const { node, at } = stack.pop()!;
+      if ('distribution' in node) {
+        let best = 0;
+        node.distribution.forEach((x, i) => {
+          if (x > node.distribution[best]!) best = i;
+        });
+        leaf[at] = best;
+        continue;
+      }
+      feature[at] = t.features[node.splitColumn]!;
+      threshold[at] = node.splitValue;
+      const l = add();
+      const r = add();
+      left[at] = l;
+      right[at] = r;
+      stack.push({ node: node.left, at: l }, { node: node.right, at: r });
+    }
+  }
+  return {
+    roots: Int32Array.from(roots),
+    feature: Int32Array.from(feature),
+    threshold: Float64Array.from(threshold),
+    left: Int32Array.from(left),
+    right: Int32Array.from(right),
+    leaf: Int32Array.from(leaf),
+  };
+}
+
 export class ForestClassifier implements Classifier {
   readonly kind = 'rf' as const;
   readonly version: string;
@@ -283,7 +316,7 @@ export class ForestClassifier implements Classifier {
   readonly embedderId: string;
   readonly dim: number;
   readonly nTrees: number;
-  private readonly forest: LibForest;
+  private readonly flat: FlatForest;
 
   constructor(artifact: ClassifierArtifact) {
     if (artifact.kind !== 'rf') throw new PortraitError('CLASSIFIER_INVALID', `expected an 'rf' artifact, got '${artifact.kind}'`);
@@ -293,27 +326,24 @@ export class ForestClassifier implements Classifier {
     this.embedderId = artifact.embedder.id;
     this.dim = artifact.embedder.dim;
     this.nTrees = model.trees.length;
-    this.forest = toLibraryForest(model, artifact.embedder.dim);
+    this.flat = flatten(model);
   }
 
   /** Per embedding, the number of trees voting for each label (label order). Every tree votes. */
   votes(embeddings: readonly Float32Array[]): number[][] {
-    embeddings.forEach((e, i) => {
+    const { roots, feature, threshold, left, right, leaf } = this.flat;
+    return embeddings.map((e, i) => {
       if (e.length !== this.dim) {
         throw new PortraitError('CLASSIFIER_MISMATCH', `forest ${this.version} expects ${this.dim}-dim embeddings from ${this.embedderId}; embedding ${i} has ${e.length}`);
       }
+      const counts = new Array<number>(this.labels.length).fill(0);
+      for (let t = 0; t < roots.length; t++) {
+        let n = roots[t]!;
+        while (feature[n]! >= 0) n = e[feature[n]!]! < threshold[n]! ? left[n]! : right[n]!;
+        counts[leaf[n]!]! += 1;
+      }
+      return counts;
     });
-    const counts = embeddings.map(() => new Array<number>(this.labels.length).fill(0));
-    if (embeddings.length === 0) return counts;
-    for (let t = 0; t < this.nTrees; t++) {
-      const features = this.forest.indexes[t]!;
-      const rows = embeddings.map((e) => features.map((f) => e[f]!));
-      const predicted = this.forest.estimators[t]!.predict(rows);
-      predicted.forEach((cls, i) => {
-        counts[i]![cls]! += 1;
-      });
-    }
-    return counts;
   }
 
   predict(embeddings: readonly Float32Array[]): Record<string, number>[] {

@@ -1,8 +1,8 @@
 export type { Classifier, ClassifierKind } from './types.js';
 export { softmax, cosine, dot, norm, normalize, mean, argmax, toRecord } from './math.js';
 export { canonicalJson, contentHash } from './canonical.js';
-export { Taxonomy, TaxonomyLabel, LABEL_ID, loadTaxonomy, parseTaxonomy } from './taxonomy.js';
-export { ZeroShotClassifier, buildZeroShot, zeroShotVersion, prototypeTexts, prepareDescription, DEFAULT_TEMPERATURE } from './zero-shot.js';
+export { Taxonomy, TaxonomyLabel, LABEL_ID, loadTaxonomy, parseTaxonomy, labelMap } from './taxonomy.js';
+export { ZeroShotClassifier, buildZeroShot, zeroShotVersion, prototypeTexts, prepareDescription, DEFAULT_TEMPERATURE, DEFAULT_TOP } from './zero-shot.js';
 export {
   ClassifierArtifact,
   ClassLabel,
@@ -11,6 +11,7 @@ export {
   ARTIFACT_FORMAT_VERSION,
   ARTIFACT_KINDS,
   artifactVersion,
+  amendArtifact,
   finalizeArtifact,
   parseArtifact,
   readArtifact,
@@ -30,4 +31,6 @@ export {
   type ForestModel,
   type ForestNode,
 } from './forest.js';
-export { loadClassifierArtifact, type ExpectedEmbedder } from './load.js';
+export { loadClassifierArtifact, classifierFromArtifact, checkEmbedder, type ExpectedEmbedder } from './load.js';
+export { LinearClassifier, trainLinear, trainLinearWithReport, DEFAULT_LINEAR_OPTIONS, type LinearOptions, type LinearModel } from './linear.js';
+export { trainClassifier, crossValidate, TRAIN_KINDS, type TrainKind, type ModelKind, type TrainOptions, type TrainResult } from './train.js';

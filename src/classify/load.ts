@@ -5,6 +5,7 @@
 import { PortraitError, isPortraitError } from '../util/errors.js';
 import { parseArtifact, readArtifact, type ClassifierArtifact } from './artifact.js';
 import { ForestClassifier } from './forest.js';
+import { LinearClassifier } from './linear.js';
 import type { Classifier } from './types.js';
 
 export interface ExpectedEmbedder {
@@ -19,6 +20,12 @@ export interface ExpectedEmbedder {
 export function loadClassifierArtifact(source: string | ClassifierArtifact | Record<string, unknown>, expected: ExpectedEmbedder): Classifier {
   const name = typeof source === 'string' ? source : 'object';
   const artifact = typeof source === 'string' ? readArtifact(source) : parseArtifact(source, name);
+  checkEmbedder(artifact, expected, name);
+  return classifierFromArtifact(artifact, name);
+}
+
+/** Throw CLASSIFIER_MISMATCH when the artifact was trained for another embedder or dimension. */
+export function checkEmbedder(artifact: Pick<ClassifierArtifact, 'embedder' | 'version'>, expected: ExpectedEmbedder, name = 'artifact'): void {
   const { id, dim } = artifact.embedder;
   if (dim !== expected.dim || id !== expected.embedderId) {
     throw new PortraitError(
@@ -28,12 +35,16 @@ export function loadClassifierArtifact(source: string | ClassifierArtifact | Rec
       { details: { source: name, artifact: { id, dim }, expected } },
     );
   }
+}
+
+/** The classifier of a validated artifact (no embedder check). Throws CLASSIFIER_INVALID naming `name`. */
+export function classifierFromArtifact(artifact: ClassifierArtifact, name = 'artifact'): Classifier {
   try {
     switch (artifact.kind) {
       case 'rf':
         return new ForestClassifier(artifact);
       case 'linear':
-        throw new PortraitError('CLASSIFIER_INVALID', `classifier artifact ${name}: kind 'linear' is not supported by this build`);
+        return new LinearClassifier(artifact);
     }
   } catch (err) {
     if (isPortraitError(err)) throw err;

@@ -8,7 +8,11 @@ import { z } from 'zod';
 import { PortraitError } from '../util/errors.js';
 
 const text = (max: number) => z.string().trim().min(1, { error: 'must not be empty' }).max(max, { error: `must be at most ${max} characters` });
-const descriptions = z.array(text(200)).min(1, { error: 'needs 1-3 descriptions' }).max(3, { error: 'needs 1-3 descriptions' });
+export const MAX_DESCRIPTIONS = 16;
+const descriptions = z
+  .array(text(200))
+  .min(1, { error: `needs 1-${MAX_DESCRIPTIONS} descriptions` })
+  .max(MAX_DESCRIPTIONS, { error: `needs 1-${MAX_DESCRIPTIONS} descriptions` });
 
 export const LABEL_ID = /^[a-z][a-z0-9_]{0,63}$/;
 
@@ -17,11 +21,21 @@ export const TaxonomyLabel = z.strictObject({
   zh: text(40),
   en: text(80),
   descriptions: z.strictObject({ zh: descriptions, en: descriptions }),
+  /** Labels of a data set that this entry stands for (evaluation on data whose labels are not ids). */
+  aliases: z.array(z.string().min(1).max(128)).max(32).optional(),
 });
 
 export const Taxonomy = z
   .strictObject({
     version: z.literal(1, { error: 'taxonomy version must be 1' }),
+    /**
+     * 'mean' (default): one prototype per label, the mean of its zh and en texts. 'multi': every name
+     * and description is its own prototype; a label scores the mean of its `top` best cosines.
+     */
+    prototypes: z.enum(['mean', 'multi']).optional(),
+    top: z.int().min(1).max(2 * (MAX_DESCRIPTIONS + 1)).optional(),
+    /** Softmax temperature for this taxonomy (overrides classifier.temperature). */
+    temperature: z.number().positive().max(10).optional(),
     labels: z.array(TaxonomyLabel).min(2, { error: 'needs at least 2 labels' }).max(256),
   })
   .superRefine((t, ctx) => {
@@ -31,7 +45,25 @@ export const Taxonomy = z
       if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['labels', i, 'id'], message: `duplicate id "${l.id}" (first at labels[${first}])` });
       else seen.set(l.id, i);
     });
+    const owner = new Map<string, string>();
+    t.labels.forEach((l, i) => {
+      (l.aliases ?? []).forEach((a, k) => {
+        const other = owner.get(a) ?? (seen.has(a) && a !== l.id ? a : undefined);
+        if (other !== undefined && other !== l.id) ctx.addIssue({ code: 'custom', path: ['labels', i, 'aliases', k], message: `alias "${a}" already names label "${other}"` });
+        owner.set(a, l.id);
+      });
+    });
   });
+
+/** Data-set label → taxonomy id: every id maps to itself, every alias to its label's id. */
+export function labelMap(t: Taxonomy): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const l of t.labels) {
+    m.set(l.id, l.id);
+    for (const a of l.aliases ?? []) m.set(a, l.id);
+  }
+  return m;
+}
 
 export type TaxonomyLabel = z.infer<typeof TaxonomyLabel>;
 export type Taxonomy = z.infer<typeof Taxonomy>;

@@ -2,12 +2,14 @@
  * Zero-shot classification by label prototypes. Every label of the taxonomy is described in Chinese
  * and English; the descriptions are embedded once, averaged per language, the two language means
  * averaged and L2-normalised: that is the label's prototype. A comment's probabilities are
- * softmax(cosine(embedding, prototype) / temperature) over the labels. Method: docs/classifiers.md.
+ * softmax(cosine(embedding, prototype) / temperature) over the labels. A `prototypes: multi` taxonomy keeps
+ * every name and description as its own prototype and scores a label by the mean of its `top` best
+ * cosines. Method: docs/classifiers.md.
  */
 import type { Embedder } from '../embed/types.js';
 import { PortraitError } from '../util/errors.js';
 import { contentHash } from './canonical.js';
-import { cosine, mean, normalize, softmax, toRecord } from './math.js';
+import { mean, norm, normalize, softmax, toRecord } from './math.js';
 import type { Taxonomy, TaxonomyLabel } from './taxonomy.js';
 import type { Classifier } from './types.js';
 
@@ -29,31 +31,94 @@ export function prototypeTexts(label: TaxonomyLabel): { zh: string[]; en: string
   };
 }
 
+export interface PrototypeLayout {
+  /** Index of the label each prototype belongs to (prototypes of one label are contiguous or not). */
+  owners: readonly number[];
+  /** A label scores the mean of its `top` best cosines (1 = the best one). */
+  top: number;
+}
+
 export class ZeroShotClassifier implements Classifier {
   readonly kind = 'zero-shot' as const;
   readonly labels: readonly string[];
   readonly dim: number;
+  private readonly owners: readonly number[];
+  private readonly top: number;
+  /** All prototypes, row-major (prototypes × dim), for one tight loop per embedding. */
+  private readonly matrix: Float64Array;
 
+  /** One prototype per label (label order), or several with `layout`. */
   constructor(
     labels: readonly string[],
     private readonly prototypes: readonly Float64Array[],
     readonly embedderId: string,
     readonly temperature: number,
     readonly version: string,
+    layout?: PrototypeLayout,
   ) {
-    if (labels.length !== prototypes.length || labels.length === 0) throw new RangeError('zero-shot: one prototype per label, at least one label');
+    if (labels.length === 0 || prototypes.length === 0) throw new RangeError('zero-shot: at least one label and one prototype');
+    if (!layout && labels.length !== prototypes.length) throw new RangeError('zero-shot: one prototype per label');
+    if (layout && (layout.owners.length !== prototypes.length || layout.owners.some((o) => o < 0 || o >= labels.length))) throw new RangeError('zero-shot: every prototype needs an owner label');
+    if (layout && labels.some((_, i) => !layout.owners.includes(i))) throw new RangeError('zero-shot: every label needs a prototype');
     if (!(temperature > 0)) throw new RangeError(`zero-shot: temperature must be > 0, got ${temperature}`);
     this.labels = Object.freeze([...labels]);
     this.dim = prototypes[0]!.length;
+    this.owners = layout ? [...layout.owners] : labels.map((_, i) => i);
+    this.top = layout ? Math.max(1, layout.top) : 1;
+    this.matrix = new Float64Array(prototypes.length * this.dim);
+    prototypes.forEach((p, i) => this.matrix.set(p, i * this.dim));
   }
 
-  /** Cosine similarity of each embedding to each prototype, in label order. */
+  /** Cosine of `e` to every prototype (prototypes are unit vectors: e·p / |e|). */
+  private cosines(e: Float32Array): Float64Array {
+    const d = this.dim;
+    const m = this.matrix;
+    const n = norm(e);
+    const inv = n === 0 ? 0 : 1 / n;
+    const out = new Float64Array(this.prototypes.length);
+    for (let k = 0; k < out.length; k++) {
+      const off = k * d;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let j = 0;
+      for (; j + 3 < d; j += 4) {
+        s0 += e[j]! * m[off + j]!;
+        s1 += e[j + 1]! * m[off + j + 1]!;
+        s2 += e[j + 2]! * m[off + j + 2]!;
+        s3 += e[j + 3]! * m[off + j + 3]!;
+      }
+      for (; j < d; j++) s0 += e[j]! * m[off + j]!;
+      out[k] = (s0 + s1 + s2 + s3) * inv;
+    }
+    return out;
+  }
+
+  /** Per embedding, each label's score (label order): its cosine to the prototype, or the mean of its best `top`. */
   similarities(embeddings: readonly Float32Array[]): number[][] {
     return embeddings.map((e, i) => {
       if (e.length !== this.dim) {
         throw new PortraitError('CLASSIFIER_MISMATCH', `zero-shot classifier expects ${this.dim}-dim embeddings from ${this.embedderId}; embedding ${i} has ${e.length}`);
       }
-      return this.prototypes.map((p) => cosine(e, p));
+      const cos = this.cosines(e);
+      if (this.top === 1 && this.owners.length === this.labels.length) return Array.from(cos);
+      if (this.top === 1) {
+        const best = new Array<number>(this.labels.length).fill(-Infinity);
+        cos.forEach((c, k) => {
+          if (c > best[this.owners[k]!]!) best[this.owners[k]!] = c;
+        });
+        return best;
+      }
+      const per: number[][] = this.labels.map(() => []);
+      cos.forEach((c, k) => per[this.owners[k]!]!.push(c));
+      return per.map((cs) => {
+        cs.sort((a, b) => b - a);
+        const n = Math.min(this.top, cs.length);
+        let s = 0;
+        for (let k = 0; k < n; k++) s += cs[k]!;
+        return s / n;
+      });
     });
   }
 
@@ -61,7 +126,7 @@ export class ZeroShotClassifier implements Classifier {
     return this.similarities(embeddings).map((sims) => toRecord(this.labels, softmax(sims, this.temperature)));
   }
 
-  /** The prototypes (copies), in label order. */
+  /** The prototypes (copies). */
   prototypeVectors(): Float64Array[] {
     return this.prototypes.map((p) => Float64Array.from(p));
   }
@@ -69,13 +134,21 @@ export class ZeroShotClassifier implements Classifier {
 
 /** Version of a zero-shot classifier: short sha256 of the validated taxonomy, the embedder id and the temperature. */
 export function zeroShotVersion(taxonomy: Taxonomy, embedderId: string, temperature: number): string {
-  return contentHash({ method: 'prototype-mean-v1', taxonomy, embedderId, temperature });
+  const method = taxonomy.prototypes === 'multi' ? `prototype-multi-top${taxonomy.top ?? DEFAULT_TOP}-v1` : 'prototype-mean-v1';
+  return contentHash({ method, taxonomy, embedderId, temperature });
 }
 
-/** Embed every description once (one batch) and build the classifier. */
+/** Default `top` of 'multi' taxonomies. */
+export const DEFAULT_TOP = 2;
+
+/**
+ * Embed every name and description once (one call) and build the classifier. The taxonomy's own
+ * `temperature`, when set, wins over `temperature` (the configured classifier.temperature).
+ */
 export async function buildZeroShot(taxonomy: Taxonomy, embedder: Embedder, temperature: number = DEFAULT_TEMPERATURE): Promise<ZeroShotClassifier> {
-  if (!(temperature > 0) || !Number.isFinite(temperature)) {
-    throw new PortraitError('CONFIG_INVALID', `classifier.temperature must be a positive number, got ${temperature}`);
+  const temp = taxonomy.temperature ?? temperature;
+  if (!(temp > 0) || !Number.isFinite(temp)) {
+    throw new PortraitError('CONFIG_INVALID', `classifier.temperature must be a positive number, got ${temp}`);
   }
   await embedder.ready();
   const texts: string[] = [];
@@ -95,16 +168,19 @@ export async function buildZeroShot(taxonomy: Taxonomy, embedder: Embedder, temp
     if (v.length !== dim) throw new PortraitError('EMBED_FAILED', `embedder ${embedder.id} returned a ${v.length}-dim vector for description ${i}; expected ${dim}`);
   });
   const unit = vectors.map((v) => normalize(v));
+  const ids = taxonomy.labels.map((l) => l.id);
+  const version = zeroShotVersion(taxonomy, embedder.id, temp);
+  if (taxonomy.prototypes === 'multi') {
+    const owners: number[] = [];
+    spans.forEach(({ zh, en }, i) => {
+      for (let k = zh[0]; k < en[1]; k++) owners.push(i);
+    });
+    return new ZeroShotClassifier(ids, unit, embedder.id, temp, version, { owners, top: taxonomy.top ?? DEFAULT_TOP });
+  }
   const prototypes = spans.map(({ zh, en }) => {
     const zhMean = normalize(mean(unit.slice(zh[0], zh[1])));
     const enMean = normalize(mean(unit.slice(en[0], en[1])));
     return normalize(mean([zhMean, enMean]));
   });
-  return new ZeroShotClassifier(
-    taxonomy.labels.map((l) => l.id),
-    prototypes,
-    embedder.id,
-    temperature,
-    zeroShotVersion(taxonomy, embedder.id, temperature),
-  );
+  return new ZeroShotClassifier(ids, prototypes, embedder.id, temp, version);
 }

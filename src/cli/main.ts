@@ -10,6 +10,10 @@ import { registerProfile } from './commands/profile.js';
 import { registerRun } from './commands/run.js';
 import { registerTopics } from './commands/topics.js';
 import { registerStack } from './commands/stack.js';
+import { registerTrain } from './commands/train.js';
+import { registerModel } from './commands/model.js';
+import { registerEvaluate } from './commands/evaluate.js';
+import { registerEvaluateProfiles } from './commands/evaluate-profiles.js';
 import { Exit, failAndExit } from './output.js';
 
 const program = new Command('portrait')
@@ -28,6 +32,10 @@ registerNamespace(program);
 registerTopics(program);
 registerStack(program);
 registerFetchModel(program);
+registerTrain(program);
+registerModel(program);
+registerEvaluate(program);
+registerEvaluateProfiles(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -41,7 +41,10 @@ function readYaml(file: string): Plain {
   try {
     doc = parseYaml(text);
   } catch (cause) {
-    throw new PortraitError('CONFIG_UNREADABLE', `config file ${file} is not valid YAML: ${(cause as Error).message}`, { cause });
+    // Only the parser's first line (the problem and where): the rest quotes the file's lines, which
+    // may hold credentials (kafka.sasl.password, a redis:// URL with a password).
+    const problem = String((cause as Error).message).split('\n')[0]!.replace(/:\s*$/, '');
+    throw new PortraitError('CONFIG_UNREADABLE', `config file ${file} is not valid YAML: ${problem}`, { cause });
   }
   if (doc === null || doc === undefined) return {};
   if (!isPlainObject(doc)) throw new PortraitError('CONFIG_INVALID', `config file ${file} must hold a mapping at the top level`);

@@ -63,6 +63,8 @@ export const ConfigSchema = z.strictObject({
     taxonomy: z.string().min(1),
     artifact: z.string(),
     temperature: z.number().positive(),
+    registry: z.boolean(),
+    pollMs: z.number().int().min(100),
   }),
   profile: z.strictObject({
     halfLifeDays: z.number().positive(),

@@ -23,8 +23,8 @@ function spawnWorker(): Worker {
 
 /**
  * Sentence embeddings with transformers.js on onnxruntime-node, in a worker thread.
- * Batches are split into chunks of `batchSize`, sorted by length so each chunk pads little
- * (the pipeline pads to the longest text in a chunk, never to the model's maximum).
+ * Each call goes to the worker whole; the worker sorts its texts by token count and runs batches
+ * of `batchSize`, each padded to its own longest text (never to the model's maximum).
  */
 export class TransformersEmbedder implements Embedder {
   readonly id: string;
@@ -99,7 +99,7 @@ export class TransformersEmbedder implements Embedder {
     this.pending.clear();
   }
 
-  private runChunk(texts: string[]): Promise<Float32Array[]> {
+  private request(texts: string[]): Promise<Float32Array[]> {
     const w = this.worker;
     if (!w) return Promise.reject(new PortraitError('EMBED_FAILED', 'embedding worker is not running'));
     const id = this.nextId++;
@@ -114,20 +114,7 @@ export class TransformersEmbedder implements Embedder {
     if (this.closed) throw new PortraitError('EMBED_FAILED', 'embedder is closed', { retriable: false });
     if (texts.length === 0) return [];
     await this.ready();
-    // Group by length: fewer pad tokens per chunk.
-    const order = texts.map((_, i) => i).sort((a, b) => texts[a]!.length - texts[b]!.length);
-    const out = new Array<Float32Array>(texts.length);
-    const chunks: Promise<void>[] = [];
-    for (let s = 0; s < order.length; s += this.opts.batchSize) {
-      const idx = order.slice(s, s + this.opts.batchSize);
-      chunks.push(
-        this.runChunk(idx.map((i) => texts[i]!)).then((vecs) => {
-          idx.forEach((i, k) => (out[i] = vecs[k]!));
-        }),
-      );
-    }
-    await Promise.all(chunks);
-    return out;
+    return this.request([...texts]);
   }
 
   async close(): Promise<void> {

@@ -27,6 +27,6 @@ export {
   type DecodeResult,
   type RawRecord,
 } from './decode.js';
-export { deadLetter, DLQ_HEADERS, type DeadLetterInput, type DeadLetterRecord, type RecordSource } from './dlq.js';
+export { deadLetter, DLQ_HEADERS, DLQ_MAX_HEADER_BYTES, DLQ_MAX_KEY_BYTES, DLQ_MAX_VALUE_BYTES, type DeadLetterInput, type DeadLetterRecord, type RecordSource } from './dlq.js';
 export { roundCentroid, encodeProfileEvent, decodeProfileEvent, CENTROID_DECIMALS, type EncodeProfileResult } from './profile-event.js';
 export { renderSchemas, writeSchemas, SCHEMA_FILES, type SchemaFileName } from './json-schema.js';

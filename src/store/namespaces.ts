@@ -7,7 +7,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { PortraitError } from '../util/errors.js';
 import type { RedisClient } from './redis-client.js';
 
-export const NAMESPACE_RE = /^[A-Za-z0-9_.-]{1,64}$/;
+export const NAMESPACE_RE = /^(?!(?:emb|forgotten|models|namespaces|receipts)$)[A-Za-z0-9_.-]{1,64}$/; // not a global key family: `drop` deletes <prefix>:<ns>:*
 
 export function checkNamespace(ns: string): string {
   if (!NAMESPACE_RE.test(ns)) throw new PortraitError('USAGE', `namespace ${JSON.stringify(ns)} must be 1-64 letters, digits, _ . or -`);

@@ -71,13 +71,13 @@ describe('random forest', () => {
       embedder: EMBEDDER,
       createdAt: '2025-01-01T00:00:00.000Z',
       training: { rows: 120 },
-      hyperParameters: { nEstimators: 25, maxFeatures: 0.2, maxDepth: 12, seed: 42, featuresPerTree: 3 },
+      hyperParameters: { nEstimators: 50, maxFeatures: 0.2, maxDepth: 12, seed: 42, featuresPerTree: 3, bins: 16, maxRows: 1500, rowsUsed: 120 },
     });
     expect(Object.keys(artifact.hyperParameters).sort()).toEqual(
-      ['featuresPerTree', 'gainThreshold', 'library', 'maxDepth', 'maxFeatures', 'minNumSamples', 'nEstimators', 'replacement', 'seed', 'useSampleBagging'],
+      ['bins', 'featuresPerTree', 'gainThreshold', 'library', 'maxDepth', 'maxFeatures', 'maxRows', 'minNumSamples', 'nEstimators', 'replacement', 'rowsUsed', 'seed', 'useSampleBagging'],
     );
     expect(artifact.version).toMatch(/^[0-9a-f]{16}$/);
-    expect((artifact.model as unknown as ForestModel).trees).toHaveLength(25);
+    expect((artifact.model as unknown as ForestModel).trees).toHaveLength(50);
   });
 
   it('probabilities are vote shares over ALL trees, tree 0 included, and sum to 1', () => {
@@ -90,8 +90,8 @@ describe('random forest', () => {
       const manual = [0, 0, 0];
       for (const t of model.trees) manual[walk(t.root, t.features, e)]! += 1;
       expect(votes[i]).toEqual(manual);
-      expect(manual.reduce((a, b) => a + b, 0)).toBe(25);
-      clf.labels.forEach((l, k) => expect(probs[i]![l]).toBe(manual[k]! / 25));
+      expect(manual.reduce((a, b) => a + b, 0)).toBe(50);
+      clf.labels.forEach((l, k) => expect(probs[i]![l]).toBe(manual[k]! / 50));
       expect(Object.values(probs[i]!).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
     });
   });
@@ -172,7 +172,7 @@ describe('random forest', () => {
     const tooManyClasses = structuredClone(m);
     tooManyClasses.trees[2]!.root = { distribution: [0, 0, 0, 1] };
     expectInvalid(rehash(tooManyClasses), /distribution: expected 1-3 non-negative numbers/);
-    expectInvalid(finalizeArtifact({ ...withoutVersion(artifact), kind: 'linear' }), /kind 'linear' is not supported/);
+    expectInvalid(finalizeArtifact({ ...withoutVersion(artifact), kind: 'linear' }), /model: unknown member\(s\) library, treeOptions, trees/);
   });
 
   it('validates training input', () => {
@@ -182,6 +182,34 @@ describe('random forest', () => {
     expect(() => trainForest(train.X, train.y.map((l, i) => (i === 0 ? '__proto__' : l)), { embedder: EMBEDDER })).toThrow(/__proto__/);
     expect(() => trainForest(train.X, train.y, { embedder: EMBEDDER, nEstimators: 0 })).toThrow(/nEstimators/);
     expect(() => trainForest(train.X, train.y, { embedder: EMBEDDER, maxFeatures: 0.01 })).toThrow(/selects 0 of 16/);
+    expect(() => trainForest(train.X, train.y, { embedder: EMBEDDER, bins: 1 })).toThrow(/bins must be 0/);
+  });
+
+  it('caps the training rows (stratified) and stays accurate with binned features, as with exact ones', () => {
+    const capped = trainForest(train.X, train.y, { embedder: EMBEDDER, maxRows: 60, nEstimators: 10 });
+    expect(capped.training.rows).toBe(60);
+    expect(capped.hyperParameters.rowsUsed).toBe(60);
+    const exact = trainForest(train.X, train.y, { embedder: EMBEDDER, bins: 0, nEstimators: 10 });
+    const binned = trainForest(train.X, train.y, { embedder: EMBEDDER, bins: 8, nEstimators: 10 });
+    expect(binned.version).not.toBe(exact.version);
+    for (const a of [exact, binned]) {
+      const probs = new ForestClassifier(a).predict(test.X);
+      expect(probs.filter((p, i) => top(p) === test.y[i]).length / test.y.length).toBeGreaterThan(0.9);
+    }
+  });
+
+  it('every split threshold of a binned forest is an observed quantile edge of its feature', () => {
+    const a = trainForest(train.X, train.y, { embedder: EMBEDDER, bins: 8, nEstimators: 5 });
+    const values = (f: number) => new Set(train.X.map((x) => x[f]!));
+    for (const t of (a.model as unknown as ForestModel).trees) {
+      const stack: ForestNode[] = [t.root];
+      while (stack.length > 0) {
+        const n = stack.pop()!;
+        if ('distribution' in n) continue;
+        expect(values(t.features[n.splitColumn]!).has(n.splitValue)).toBe(true);
+        stack.push(n.left, n.right);
+      }
+    }
   });
 });
 

@@ -1,0 +1,216 @@
+/**
+ * (b) the full pipeline through the real broker and Redis, one processor child per measurement so
+ * every measurement starts with cold embedding caches (a fresh key prefix, an empty in-process LRU).
+ */
+import type { ChildReport } from '../child/processor.js';
+import { BenchChild } from './child.js';
+import { texts } from './corpus.js';
+import { makeEvents, percentile, ProfileCollector, produceBacklog, produceSteady, sleep, Stack, uid } from './stack.js';
+
+export interface ProcessorSetup {
+  /** extra config overrides (e.g. { embedder: { batchSize: 32 } }) */
+  overrides?: Record<string, unknown>;
+  /** partitions consumed concurrently (exploration knob; default: the runner's own) */
+  concurrency?: number;
+}
+
+export interface Instance {
+  child: BenchChild;
+  groupId: string;
+  prefix: string;
+}
+
+export function processorOverrides(stack: Stack, topics: { comments: string; profiles: string }, groupId: string, prefix: string, setup: ProcessorSetup): Record<string, unknown> {
+  const o = setup.overrides ?? {};
+  const kafka = (o.kafka ?? {}) as Record<string, unknown>;
+  const redis = (o.redis ?? {}) as Record<string, unknown>;
+  return {
+    ...o,
+    kafka: { ...kafka, brokers: stack.brokers, groupId, topics: { comments: topics.comments, profiles: topics.profiles, deadLetter: '' } },
+    redis: { ...redis, url: stack.redisUrl, keyPrefix: prefix },
+    metrics: { ...((o.metrics ?? {}) as object), port: 0 },
+    log: { level: 'warn' },
+  };
+}
+
+export async function startInstance(stack: Stack, topics: { comments: string; profiles: string }, setup: ProcessorSetup, shared?: { groupId: string; prefix: string }, label = 'processor'): Promise<Instance> {
+  const groupId = shared?.groupId ?? stack.group('proc');
+  const prefix = shared?.prefix ?? stack.prefix();
+  const env: Record<string, string> = { BENCH_OVERRIDES: JSON.stringify(processorOverrides(stack, topics, groupId, prefix, setup)) };
+  if (setup.concurrency) env.BENCH_CONCURRENCY = String(setup.concurrency);
+  const child = new BenchChild('processor.ts', env, label);
+  await child.waitFor('ready', 180_000);
+  return { child, groupId, prefix };
+}
+
+export interface DrainResult {
+  events: number;
+  users: number;
+  partitions: number;
+  produceSeconds: number;
+  /** events / (last batch − first batch), first batch's events excluded */
+  eventsPerSecond: number;
+  /** events / (processor ready → last batch), start-up of the consumer group included */
+  eventsPerSecondFromStart: number;
+  seconds: number;
+  batches: number;
+  recordsPerBatch: number;
+  batchMs: { p50: number; p99: number };
+  stageShare: { decode: number; embed: number; classify: number; store: number; publishAndCommit: number };
+  eventLoopDelayMs: { p50: number; p99: number; max: number };
+  rssPeakMiB: number;
+  /** CPU time of the processor process (all threads) per 1000 events, ms: less sensitive to a busy machine than events/s */
+  cpuMsPer1k: number;
+  /** roundTripsPerBatch: Redis socket writes per batch, the once-a-second active-namespace poll excluded */
+  redis: { roundTripsPerBatch: number; backgroundPolls: number; commandsPerBatch: number; byCommand: Record<string, number> };
+  kafkaWritesPerBatch: number;
+  applied: number;
+  rejected: number;
+  /** the drained topic (reused by the rebuild phase; not written to the JSON) */
+  topics?: { comments: string; profiles: string };
+}
+
+function stageShare(r: ChildReport): DrainResult['stageShare'] {
+  const t = r.stageMs.total || 1;
+  const f = (x: number) => Math.round((x / t) * 1000) / 1000;
+  const inPipe = r.stageMs.decode + r.stageMs.embed + r.stageMs.classify + r.stageMs.store;
+  return { decode: f(r.stageMs.decode), embed: f(r.stageMs.embed), classify: f(r.stageMs.classify), store: f(r.stageMs.store), publishAndCommit: f(Math.max(0, t - inPipe)) };
+}
+
+function perBatch(r: ChildReport) {
+  const b = r.batches || 1;
+  const round = (x: number) => Math.round((x / b) * 100) / 100;
+  return { redis: { roundTripsPerBatch: round(r.probe.redis.writes - r.probe.redis.background), backgroundPolls: r.probe.redis.background, commandsPerBatch: round(r.probe.redis.commands), byCommand: r.probe.redis.byCommand }, kafkaWritesPerBatch: round(r.probe.kafka.writes) };
+}
+
+/** Produce a backlog of n unique comments, then start a processor with cold caches and time the drain. */
+export async function drain(stack: Stack, n: number, setup: ProcessorSetup, partitions = 6, log: (s: string) => void = () => {}): Promise<DrainResult> {
+  const topics = await stack.topic('drain', partitions);
+  const run = uid('d');
+  const events = makeEvents(texts(n), run, { perUser: 10 });
+  const producer = await stack.producer();
+  const produceSeconds = await produceBacklog(producer, topics.comments, events);
+  await producer.disconnect();
+  log(`  backlog of ${n} events produced in ${produceSeconds.toFixed(1)} s; starting the processor`);
+  const inst = await startInstance(stack, topics, setup);
+  const readyAt = Date.now();
+  try {
+    await inst.child.request('reset');
+    for (;;) {
+      const r = await inst.child.report();
+      if (r.records >= n) break;
+      if (inst.child.error) throw new Error(inst.child.error);
+      if (Date.now() - readyAt > 600_000) throw new Error(`drain did not finish: ${r.records}/${n}`);
+      await sleep(250);
+    }
+    const r = await inst.child.report();
+    const mem = inst.child.memory();
+    const span = (r.lastBatchAt - r.firstBatchAt) / 1000;
+    const result: DrainResult = {
+      events: n,
+      users: new Set(events.map((e) => e.userId)).size,
+      partitions,
+      produceSeconds: Math.round(produceSeconds * 100) / 100,
+      eventsPerSecond: Math.round((r.records - r.recordsInFirstBatch) / Math.max(span, 1e-3)),
+      eventsPerSecondFromStart: Math.round(r.records / ((r.lastBatchAt - readyAt) / 1000)),
+      seconds: Math.round(span * 100) / 100,
+      batches: r.batches,
+      recordsPerBatch: r.recordsPerBatch,
+      batchMs: r.batchMs,
+      stageShare: stageShare(r),
+      eventLoopDelayMs: { p50: r.probe.eventLoopDelayMs.p50, p99: r.probe.eventLoopDelayMs.p99, max: r.probe.eventLoopDelayMs.max },
+      rssPeakMiB: mem.hwm,
+      cpuMsPer1k: Math.round((r.probe.cpuMs / Math.max(1, r.records)) * 1000),
+      ...perBatch(r),
+      applied: r.applied,
+      rejected: r.rejected,
+      topics,
+    };
+    return result;
+  } finally {
+    await inst.child.stop();
+  }
+}
+
+export interface LatencyResult {
+  loadShare: number;
+  targetRate: number;
+  achievedRate: number;
+  events: number;
+  seconds: number;
+  /** event send → profile record timestamp (set by the processor's producer) */
+  latencyMs: { p50: number; p90: number; p99: number; max: number };
+  /** event send → profile event consumed by the bench */
+  endToEndMs: { p50: number; p99: number };
+  missing: number;
+  eventLoopDelayMs: { p50: number; p99: number; max: number };
+  rssPeakMiB: number;
+  batches: number;
+  recordsPerBatch: number;
+  redis: { roundTripsPerBatch: number; commandsPerBatch: number };
+  lagAtEnd: number;
+}
+
+/** Steady load at a share of the measured throughput: event → profile latency, event-loop delay, RSS. */
+export async function latency(stack: Stack, rate: number, share: number, seconds: number, setup: ProcessorSetup, warmupSeconds = 3, log: (s: string) => void = () => {}): Promise<LatencyResult> {
+  const topics = await stack.topic(`lat${Math.round(share * 100)}`, 6);
+  const inst = await startInstance(stack, topics, setup);
+  const collector = new ProfileCollector(stack, topics.profiles);
+  try {
+    await collector.start();
+    await stack.waitForGroupStable(inst.groupId, 1);
+    await sleep(500);
+    const n = Math.round(rate * (seconds + warmupSeconds));
+    const run = uid('l');
+    const events = makeEvents(texts(n), run, { perUser: 10, ts: () => Date.now() });
+    const producer = await stack.producer();
+    // warm-up events are produced, processed and measured like the rest, then dropped from the stats
+    const warm = Math.round(rate * warmupSeconds);
+    let resetDone = false;
+    log(`  steady ${Math.round(rate)} events/s for ${seconds + warmupSeconds} s (${warmupSeconds} s warm-up)`);
+    const res = await produceSteady(producer, topics.comments, events, rate, {
+      onTick: (sent) => {
+        if (!resetDone && sent >= warm) {
+          resetDone = true;
+          void inst.child.request('reset');
+        }
+      },
+    });
+    await producer.disconnect();
+    const measured = events.slice(warm).map((e) => e.eventId);
+    const missing = await collector.waitFor(measured, 60_000);
+    const r = await inst.child.report();
+    const mem = inst.child.memory();
+    const { lag } = await stack.lag(inst.groupId, topics.comments);
+    const lat: number[] = [];
+    const e2e: number[] = [];
+    for (const id of measured) {
+      const s = collector.seen.get(id);
+      const t = res.sentAt.get(id);
+      if (!s || t === undefined) continue;
+      lat.push(s.recordTs - t);
+      e2e.push(s.consumedAt - t);
+    }
+    const warmEnd = res.sentAt.get(events[warm]?.eventId ?? '') ?? 0;
+    const lastSent = Math.max(...res.sentAt.values());
+    return {
+      loadShare: share,
+      targetRate: Math.round(rate),
+      achievedRate: Math.round(measured.length / Math.max(1e-3, (lastSent - warmEnd) / 1000)),
+      events: measured.length,
+      seconds,
+      latencyMs: { p50: percentile(lat, 50), p90: percentile(lat, 90), p99: percentile(lat, 99), max: percentile(lat, 100) },
+      endToEndMs: { p50: percentile(e2e, 50), p99: percentile(e2e, 99) },
+      missing,
+      eventLoopDelayMs: { p50: r.probe.eventLoopDelayMs.p50, p99: r.probe.eventLoopDelayMs.p99, max: r.probe.eventLoopDelayMs.max },
+      rssPeakMiB: mem.hwm,
+      batches: r.batches,
+      recordsPerBatch: r.recordsPerBatch,
+      redis: { roundTripsPerBatch: Math.round(((r.probe.redis.writes - r.probe.redis.background) / Math.max(1, r.batches)) * 100) / 100, commandsPerBatch: Math.round((r.probe.redis.commands / Math.max(1, r.batches)) * 100) / 100 },
+      lagAtEnd: lag,
+    };
+  } finally {
+    await collector.stop();
+    await inst.child.stop();
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * In-process probes for a bench child: main-thread event-loop delay, Redis and Kafka round trips
+ * (socket writes: ioredis's auto-pipelining flushes every command queued in one tick with a single
+ * write, so one write = one round trip), Redis commands by name, and memory.
+ *
+ * Install before any client connects.
+ */
+import { readFileSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+
+export interface ProbeSnapshot {
+  eventLoopDelayMs: { p50: number; p99: number; max: number; mean: number };
+  /**
+   * writes: every socket write to Redis (= round trips); background: writes that carried no command
+   * on a user's keys or the embedding cache (the active-namespace poll, the telemetry publisher: on
+   * timers, not per batch); commands: by name.
+   */
+  redis: { writes: number; background: number; commands: number; byCommand: Record<string, number> };
+  kafka: { writes: number };
+  rssMiB: number;
+  hwmMiB: number;
+  /** CPU time of the whole process (all threads: main, model worker, ORT pool) since reset, ms */
+  cpuMs: number;
+}
+
+export function memoryMiB(pid: number | 'self' = 'self'): { rss: number; hwm: number } {
+  try {
+    const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0);
+    return { rss: Math.round(kb('VmRSS') / 102.4) / 10, hwm: Math.round(kb('VmHWM') / 102.4) / 10 };
+  } catch {
+    return { rss: 0, hwm: 0 };
+  }
+}
+
+export class Probe {
+  private readonly eld: IntervalHistogram;
+  private redisWrites = 0;
+  private redisBackground = 0;
+  /** commands handed to ioredis since the last socket write: did any touch the batch path? */
+  private pendingBatchPath = false;
+  private kafkaWrites = 0;
+  private byCommand: Record<string, number> = {};
+  private cpu0 = process.cpuUsage();
+
+  constructor(opts: { redisPort: number; kafkaPorts: number[] }) {
+    this.eld = monitorEventLoopDelay({ resolution: 10 });
+    this.eld.enable();
+    const self = this;
+    const origWrite = Socket.prototype.write;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    Socket.prototype.write = function (this: Socket, ...args: any[]) {
+      const port = this.remotePort;
+      if (port === opts.redisPort) {
+        self.redisWrites++;
+        if (!self.pendingBatchPath) self.redisBackground++;
+        self.pendingBatchPath = false;
+      }
+      else if (port !== undefined && opts.kafkaPorts.includes(port)) self.kafkaWrites++;
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-argument
+      return (origWrite as (...a: unknown[]) => boolean).apply(this, args);
+    } as typeof Socket.prototype.write;
+  }
+
+  /** Count commands by name on an ioredis client class (call with the module's Redis export). */
+  instrumentIoredis(RedisClass: { prototype: { sendCommand: (cmd: { name: string; args?: unknown[] }, ...rest: unknown[]) => unknown } }): void {
+    const orig = RedisClass.prototype.sendCommand;
+    const self = this;
+    RedisClass.prototype.sendCommand = function (this: unknown, cmd: { name: string; args?: unknown[] }, ...rest: unknown[]) {
+      self.byCommand[cmd.name] = (self.byCommand[cmd.name] ?? 0) + 1;
+      if (!self.pendingBatchPath) {
+        for (const a of (cmd.args ?? []).slice(0, 4)) {
+          if (typeof a === 'string' && /:u:\{|:emb:|:forgotten:|:receipts:/.test(a)) self.pendingBatchPath = true;
+        }
+      }
+      return orig.call(this, cmd, ...rest);
+    };
+  }
+
+  reset(): void {
+    this.eld.reset();
+    this.redisWrites = 0;
+    this.redisBackground = 0;
+    this.kafkaWrites = 0;
+    this.byCommand = {};
+    this.cpu0 = process.cpuUsage();
+  }
+
+  snapshot(): ProbeSnapshot {
+    const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+    const mem = memoryMiB();
+    return {
+      eventLoopDelayMs: { p50: ms(this.eld.percentile(50)), p99: ms(this.eld.percentile(99)), max: ms(this.eld.max), mean: ms(this.eld.mean) },
+      redis: { writes: this.redisWrites, background: this.redisBackground, commands: Object.values(this.byCommand).reduce((a, b) => a + b, 0), byCommand: { ...this.byCommand } },
+      kafka: { writes: this.kafkaWrites },
+      rssMiB: mem.rss,
+      hwmMiB: mem.hwm,
+      cpuMs: Math.round((() => {
+        const c = process.cpuUsage(this.cpu0);
+        return (c.user + c.system) / 1000;
+      })()),
+    };
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * Reference results for docs/models.md, in one command: `npm run models:reference`.
+ *
+ * On clinc150_en, sib200_en, sib200_zh and csl_titles_zh: train rf, linear and auto (the default)
+ * on the train split and score the test split; score the zero-shot taxonomy; a few extra rows
+ * (finer labels, more training rows, the forest's bounds); then profile-level numbers from
+ * evaluate-profiles (needs Kafka and Redis; skipped with a note when they are not reachable).
+ * Writes artifacts/reference/results.json and results.md; --update-docs replaces the block between
+ * the reference markers in docs/models.md. Options: --quick (no extras), --no-profiles, --only <ds,..>.
+ */
+import { cpus } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createEmbedder, startProcessor } from '../consumers/comments.js';
+import { loadConfig, projectPath } from '../src/config/index.js';
+import { runEvaluate } from '../src/eval/evaluate-run.js';
+import { runEvaluateProfiles } from '../src/eval/profiles-run.js';
+import { runTrain, type TrainRunOptions, type TrainSummary } from '../src/eval/train-run.js';
+import { silentLogger } from '../src/util/logger.js';
+import { renderMarkdown, type Reference, type Row } from '../src/eval/reference-md.js';
+
+const args = process.argv.slice(2);
+const flag = (f: string) => args.includes(f);
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1]!.split(',') : undefined;
+const OUT = projectPath('artifacts/reference');
+const CACHE = projectPath('artifacts/cache');
+const SEED = 42;
+
+const DATASETS = [
+  { name: 'clinc150_en', trainRows: '3,000 (20 per intent; the full set has 15,000)' },
+  { name: 'sib200_en', trainRows: '701' },
+  { name: 'sib200_zh', trainRows: '701' },
+  { name: 'csl_titles_zh', trainRows: '650 (50 per category; the full set has 8,000)' },
+].filter((d) => !only || only.includes(d.name));
+
+const cfg = loadConfig();
+const embedder = createEmbedder(cfg);
+const say = (m: string) => process.stderr.write(`[reference] ${m}\n`);
+const r3 = (x: number) => Math.round(x * 1000) / 1000;
+
+async function train(ds: string, label: string, o: Partial<TrainRunOptions>): Promise<Row> {
+  say(`${ds}: training ${label}`);
+  const s: TrainSummary = await runTrain(
+    { data: projectPath(`data/${ds}.jsonl`), kind: 'linear', seed: SEED, out: join(OUT, 'models', `${ds}-${label.replace(/[^a-z0-9]+/gi, '-')}`), cacheDir: CACHE, ...o },
+    cfg,
+    embedder,
+  );
+  const sel = s.selection as { winner: string; candidates: Record<string, { macroF1: { mean: number; std: number } }> } | undefined;
+  return {
+    dataset: ds,
+    method: label,
+    kind: s.kind,
+    trainRows: s.trainRows,
+    testRows: s.heldOutRows,
+    accuracy: r3(s.heldOut!.accuracy),
+    macroF1: r3(s.heldOut!.macroF1),
+    trainSeconds: Math.round(s.trainSeconds * 10) / 10,
+    predictMicros: s.predictMicros,
+    version: s.version,
+    ...(sel ? { note: `CV macro-F1 linear ${r3(sel.candidates.linear!.macroF1.mean)}, rf ${r3(sel.candidates.rf!.macroF1.mean)} → ${sel.winner}` } : {}),
+  };
+}
+
+const started = Date.now();
+const rows: Row[] = [];
+const profiles: Reference['profiles'] = [];
+const notes: string[] = [];
+await embedder.ready();
+for (const d of DATASETS) {
+  const ds = d.name;
+  rows.push(await train(ds, 'rf', { kind: 'rf' }));
+  rows.push(await train(ds, 'linear', { kind: 'linear' }));
+  rows.push(await train(ds, 'auto (default)', { kind: 'auto' }));
+  say(`${ds}: zero-shot`);
+  const zs = await runEvaluate({ data: projectPath(`data/${ds}.jsonl`), zeroShot: true, seed: SEED, cacheDir: CACHE }, cfg, embedder);
+  rows.push({ dataset: ds, method: 'zero-shot', kind: 'zero-shot', trainRows: 0, testRows: zs.rows, accuracy: r3(zs.metrics.accuracy), macroF1: r3(zs.metrics.macroF1), trainSeconds: 0, predictMicros: zs.predictMicros ?? 0, version: zs.classifier.version ?? '', note: `config/taxonomies/${zs.classifier.taxonomy!.split('/').pop()}` });
+  if (!flag('--quick')) {
+    if (ds === 'clinc150_en') {
+      rows.push(await train(ds, 'linear, 150 intents', { kind: 'linear', fields: { fineField: 'label_fine' } }));
+      rows.push(await train(ds, 'linear, train+val', { kind: 'linear', trainSplit: 'train,val' }));
+      rows.push(await train(ds, 'rf, no row cap', { kind: 'rf', forest: { maxRows: 100_000 } }));
+    }
+    if (ds === 'csl_titles_zh') rows.push(await train(ds, 'linear, train+dev', { kind: 'linear', trainSplit: 'train,dev' }));
+    if (ds === 'sib200_en') {
+      rows.push(await train(ds, 'rf, exact splits (bins 0)', { kind: 'rf', forest: { bins: 0 } }));
+      rows.push(await train(ds, 'rf, 32 bins', { kind: 'rf', forest: { bins: 32 } }));
+    }
+  }
+  if (!flag('--no-profiles')) {
+    for (const [label, opts] of [
+      ['linear', { model: join(OUT, 'models', `${ds}-linear`) }],
+      ['zero-shot', { zeroShot: true }],
+    ] as const) {
+      say(`${ds}: evaluate-profiles with ${label}`);
+      try {
+        const p = await runEvaluateProfiles({ data: projectPath(`data/${ds}.jsonl`), users: 60, seed: SEED, ...opts }, cfg, embedder, startProcessor, silentLogger);
+        profiles.push({ dataset: ds, classifier: label, users: p.users, comments: p.perComment.comments, perComment: p.perComment.accuracy, top1: p.top1, top3Recall: p.top3Recall, majorityVote: p.majorityVoteTop1, meanProbability: p.meanProbabilityTop1, gain: p.gain });
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err);
+        notes.push(`evaluate-profiles ${ds} ${label} skipped: ${why}`);
+        say(`evaluate-profiles failed: ${why}`);
+      }
+    }
+  }
+}
+await embedder.close();
+
+const ref: Reference = {
+  generatedAt: new Date().toISOString(),
+  machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? '?', node: process.version },
+  embedder: embedder.id,
+  seed: SEED,
+  minutes: Math.round((Date.now() - started) / 6000) / 10,
+  trainRows: Object.fromEntries(DATASETS.map((d) => [d.name, d.trainRows])),
+  rows,
+  profiles,
+  notes,
+};
+mkdirSync(OUT, { recursive: true });
+writeFileSync(join(OUT, 'results.json'), `${JSON.stringify(ref, null, 2)}\n`);
+const md = renderMarkdown(ref);
+writeFileSync(join(OUT, 'results.md'), md);
+say(`wrote ${join(OUT, 'results.json')} and results.md in ${ref.minutes} min`);
+if (flag('--update-docs')) {
+  const doc = projectPath('docs/models.md');
+  const text = readFileSync(doc, 'utf8');
+  const begin = '<!-- reference:begin -->';
+  const end = '<!-- reference:end -->';
+  const a = text.indexOf(begin);
+  const b = text.indexOf(end);
+  if (a < 0 || b < a) throw new Error(`docs/models.md has no ${begin} … ${end} block`);
+  writeFileSync(doc, `${text.slice(0, a + begin.length)}\n${md}${text.slice(b)}`);
+  say('updated docs/models.md');
+}

@@ -1,0 +1,289 @@
+/**
+ * Multinomial logistic regression (softmax) head on frozen embeddings, stored as a 'linear'
+ * classifier artifact. Training (docs/classifiers.md, "Linear"):
+ *
+ * 1. features are standardised (per-dimension mean and standard deviation of the training rows);
+ * 2. the loss is the class-weighted mean cross-entropy plus (l2 / 2)·‖W‖² (bias not penalised);
+ *    'balanced' class weights n / (k · n_c) keep a rare class from being ignored;
+ * 3. full-batch L-BFGS (src/classify/lbfgs.ts) from zero weights: a convex problem, no randomness,
+ *    so the result depends only on the data and the settings (the seed only draws the validation
+ *    slice used to choose l2 and the temperature);
+ * 4. l2 'auto': a regularisation path over `l2Grid` (strongest first, warm-started) on a stratified
+ *    validation slice; the l2 with the best validation macro-F1 wins (ties: lower log-loss);
+ * 5. a temperature T is fitted on the validation slice (min log-loss; the log-loss is convex in 1/T);
+ * 6. the model is refitted on every training row with the chosen l2, and the standardisation is
+ *    folded into the weights, so prediction is one k×dim mat-vec plus a softmax.
+ */
+import { macroF1 } from '../eval/metrics.js';
+import { PortraitError } from '../util/errors.js';
+import { finalizeArtifact, type ClassifierArtifact } from './artifact.js';
+import { minimizeLbfgs } from './lbfgs.js';
+import { fitTemperature, logits, meanLogLoss, objective, problem, standardiser } from './linear-fit.js';
+import { softmax, toRecord } from './math.js';
+import { stratifiedHoldout, take } from './split.js';
+import { checkTrainingSet, trainingFingerprint } from './training-set.js';
+import type { Classifier } from './types.js';
+
+export interface LinearOptions {
+  /** L2 penalty on the weights (standardised features), or 'auto' to choose it on a validation slice. */
+  l2: number | 'auto';
+  /** Candidates for 'auto', any order (tried strongest first). */
+  l2Grid: number[];
+  classWeight: 'balanced' | 'none';
+  /** Share of the training rows in the validation slice ('auto' l2 and the temperature). */
+  validationFraction: number;
+  /** Fit a softmax temperature on the validation slice. */
+  calibrate: boolean;
+  maxIterations: number;
+  /** Draws the validation slice. */
+  seed: number;
+}
+
+export const DEFAULT_LINEAR_OPTIONS: LinearOptions = {
+  l2: 'auto',
+  l2Grid: [3, 1, 0.3, 0.1, 0.03, 0.01, 0.003],
+  classWeight: 'balanced',
+  validationFraction: 0.15,
+  calibrate: true,
+  maxIterations: 300,
+  seed: 42,
+};
+
+export interface LinearModel {
+  /** One row of dim weights per class (label order, or `fineLabels` order), applied to the raw embedding. */
+  weights: number[][];
+  bias: number[];
+  /** Softmax temperature: probabilities are softmax((W·x + b) / temperature). */
+  temperature: number;
+  /**
+   * Trained on finer labels (e.g. intents under domains): the row classes, and for each the index in
+   * `labels` it belongs to. A label's probability is the sum over its fine classes.
+   */
+  fineLabels?: string[];
+  outputs?: number[];
+}
+
+export interface TrainLinearOptions extends Partial<LinearOptions> {
+  embedder: { id: string; dim: number };
+  /** A finer label per row (each fine label inside exactly one label): train on these, predict labels. */
+  fine?: readonly string[] | undefined;
+  createdAt?: string;
+  metrics?: ClassifierArtifact['metrics'];
+}
+
+export interface LinearFitReport {
+  l2: number;
+  temperature: number;
+  /** Validation macro-F1 and log-loss per l2 tried ('auto'). */
+  path?: Array<{ l2: number; macroF1: number; logLoss: number; iterations: number }>;
+  iterations: number;
+  converged: string;
+}
+
+/** Train a softmax head on (X, y) and return a finalised 'linear' artifact plus how it was fitted. */
+export function trainLinearWithReport(X: readonly (Float32Array | readonly number[])[], y: readonly string[], opts: TrainLinearOptions): { artifact: ClassifierArtifact; report: LinearFitReport } {
+  const o = linearOptions(opts);
+  if (o.l2 !== 'auto' && !(o.l2 >= 0)) throw new RangeError(`trainLinear: l2 must be >= 0 or 'auto', got ${o.l2}`);
+  if (!(o.validationFraction > 0 && o.validationFraction < 1)) throw new RangeError(`trainLinear: validationFraction must be in (0, 1)`);
+  const { labels, yi: coarse, dim } = checkTrainingSet(X, y, opts.embedder.dim, 'trainLinear');
+  const fine = opts.fine ? fineClasses(opts.fine, y, labels) : undefined;
+  const classes = fine ? fine.classes : labels;
+  const yi = fine ? fine.yi : coarse;
+  const toLabel = (c: number) => (fine ? labels[fine.outputs[c]!]! : labels[c]!);
+  const k = classes.length;
+  const balanced = o.classWeight === 'balanced';
+  const lbfgs = { maxIterations: o.maxIterations };
+
+  // validation slice (stratified by label): choose l2 and the temperature
+  let l2 = o.l2 === 'auto' ? NaN : o.l2;
+  let temperature = 1;
+  let path: LinearFitReport['path'];
+  const needVal = o.l2 === 'auto' || o.calibrate;
+  let warm: Float64Array | undefined;
+  if (needVal && X.length >= 4 * labels.length) {
+    const h = stratifiedHoldout(y, o.validationFraction, o.seed);
+    const trX = take(X, h.train);
+    const std = standardiser(trX, dim);
+    const tr = problem(trX, take(yi, h.train), k, std, balanced);
+    const va = problem(take(X, h.test), take(yi, h.test), k, std, false);
+    const vaLabels = take(y, h.test);
+    const grid = o.l2 === 'auto' ? [...new Set(o.l2Grid)].sort((a, b) => b - a) : [l2];
+    let theta: Float64Array = new Float64Array(k * dim + k);
+    let best: { l2: number; f1: number; ll: number; theta: Float64Array } | undefined;
+    path = [];
+    for (const lam of grid) {
+      const r = minimizeLbfgs(objective(tr, lam), theta, lbfgs);
+      theta = r.x;
+      const z = logits(theta, va.X, va.n, dim, k);
+      const pred = z.map((zi) => toLabel(argmaxOf(fine ? sumByOutput(softmax(zi), fine.outputs, labels.length) : zi)));
+      const f1 = macroF1(vaLabels, pred);
+      const ll = meanLogLoss(z, Array.from(va.y));
+      path.push({ l2: lam, macroF1: f1, logLoss: ll, iterations: r.iterations });
+      if (!best || f1 > best.f1 + 1e-9 || (Math.abs(f1 - best.f1) <= 1e-9 && ll < best.ll)) best = { l2: lam, f1, ll, theta };
+    }
+    l2 = best!.l2;
+    if (o.calibrate) temperature = fitTemperature(logits(best!.theta, va.X, va.n, dim, k), Array.from(va.y));
+    warm = best!.theta;
+    if (o.l2 !== 'auto') path = undefined;
+  } else if (o.l2 === 'auto') {
+    l2 = 1; // too few rows for a validation slice: strong shrinkage is the safe side
+  }
+
+  // final fit on every training row
+  const std = standardiser(X, dim);
+  const all = problem(X, yi, k, std, balanced);
+  const r = minimizeLbfgs(objective(all, l2), warm ?? new Float64Array(k * dim + k), lbfgs);
+  const theta = r.x;
+  // fold the standardisation into the weights: w'_cj = w_cj / s_j, b'_c = b_c - Σ_j w'_cj m_j
+  const weights: number[][] = [];
+  const bias: number[] = [];
+  for (let c = 0; c < k; c++) {
+    const row = new Array<number>(dim);
+    let b = theta[k * dim + c]!;
+    for (let j = 0; j < dim; j++) {
+      const wj = theta[c * dim + j]! / std.scale[j]!;
+      row[j] = Math.fround(wj);
+      b -= wj * std.mean[j]!;
+    }
+    weights.push(row);
+    bias.push(Math.fround(b));
+  }
+  const model: LinearModel = { weights, bias, temperature: round6(temperature), ...(fine ? { fineLabels: classes, outputs: fine.outputs } : {}) };
+  const artifact = finalizeArtifact({
+    format: 'portrait-classifier',
+    formatVersion: 1,
+    kind: 'linear',
+    labels,
+    embedder: { id: opts.embedder.id, dim },
+    hyperParameters: { ...o, l2Chosen: l2, temperature: model.temperature, optimizer: 'lbfgs', standardise: true, ...(fine ? { fineClasses: k } : {}) },
+    createdAt: opts.createdAt ?? new Date().toISOString(),
+    training: { rows: X.length, fingerprint: trainingFingerprint(X, y) },
+    ...(opts.metrics ? { metrics: opts.metrics } : {}),
+    model: model as unknown as Record<string, unknown>,
+  });
+  return { artifact, report: { l2, temperature: model.temperature, ...(path ? { path } : {}), iterations: r.iterations, converged: r.reason } };
+}
+
+export function trainLinear(X: readonly (Float32Array | readonly number[])[], y: readonly string[], opts: TrainLinearOptions): ClassifierArtifact {
+  return trainLinearWithReport(X, y, opts).artifact;
+}
+
+/** Fine classes (sorted), their indices per row, and the label each belongs to; a fine label under two labels is an error. */
+function fineClasses(fine: readonly string[], y: readonly string[], labels: readonly string[]): { classes: string[]; yi: number[]; outputs: number[] } {
+  if (fine.length !== y.length) throw new RangeError(`trainLinear: ${fine.length} fine labels for ${y.length} rows`);
+  const parent = new Map<string, string>();
+  fine.forEach((f, i) => {
+    if (typeof f !== 'string' || f === '' || f === '__proto__') throw new RangeError(`trainLinear: fine label of row ${i} must be a non-empty string`);
+    const p = parent.get(f);
+    if (p !== undefined && p !== y[i]) throw new RangeError(`trainLinear: fine label ${JSON.stringify(f)} is under both ${JSON.stringify(p)} and ${JSON.stringify(y[i])}`);
+    parent.set(f, y[i]!);
+  });
+  const classes = [...parent.keys()].sort();
+  const index = new Map(classes.map((c, i) => [c, i]));
+  const labelIndex = new Map(labels.map((l, i) => [l, i]));
+  return { classes, yi: fine.map((f) => index.get(f)!), outputs: classes.map((c) => labelIndex.get(parent.get(c)!)!) };
+}
+
+/** Probabilities of fine classes summed into their labels. */
+export function sumByOutput(p: ArrayLike<number>, outputs: readonly number[], nLabels: number): number[] {
+  const out = new Array<number>(nLabels).fill(0);
+  for (let c = 0; c < outputs.length; c++) out[outputs[c]!] = out[outputs[c]!]! + p[c]!;
+  return out;
+}
+
+/** The LinearOptions members of `opts` (nothing else), defaults filled in. */
+export function linearOptions(opts: Partial<LinearOptions>): LinearOptions {
+  const o = { ...DEFAULT_LINEAR_OPTIONS };
+  for (const k of Object.keys(DEFAULT_LINEAR_OPTIONS) as Array<keyof LinearOptions>) {
+    const v = opts[k];
+    if (v !== undefined) (o as Record<string, unknown>)[k] = v;
+  }
+  return o;
+}
+
+const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
+
+function argmaxOf(z: ArrayLike<number>): number {
+  let best = 0;
+  for (let c = 1; c < z.length; c++) if (z[c]! > z[best]!) best = c;
+  return best;
+}
+
+// ------------------------------------------------------------------------------------------------
+// loading and prediction
+
+/** Validate the 'linear' model member against the labels and dimension. */
+export function parseLinearModel(model: unknown, labels: readonly string[], dim: number): LinearModel {
+  const m = model as Partial<LinearModel> | null;
+  const finite = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) throw new Error('model: expected an object');
+  const allowed = new Set(['weights', 'bias', 'temperature', 'fineLabels', 'outputs']);
+  const extra = Object.keys(m).filter((key) => !allowed.has(key));
+  if (extra.length > 0) throw new Error(`model: unknown member(s) ${extra.join(', ')}`);
+  if ((m.fineLabels === undefined) !== (m.outputs === undefined)) throw new Error('model: fineLabels and outputs go together');
+  let rows = labels.length;
+  if (m.fineLabels !== undefined) {
+    if (!Array.isArray(m.fineLabels) || m.fineLabels.length < 2 || !m.fineLabels.every((l) => typeof l === 'string' && l !== '')) throw new Error('model.fineLabels: expected at least 2 non-empty strings');
+    if (new Set(m.fineLabels).size !== m.fineLabels.length) throw new Error('model.fineLabels: must be unique');
+    rows = m.fineLabels.length;
+    if (!Array.isArray(m.outputs) || m.outputs.length !== rows || !m.outputs.every((o) => Number.isInteger(o) && o >= 0 && o < labels.length)) {
+      throw new Error(`model.outputs: expected ${rows} label indices in [0, ${labels.length})`);
+    }
+  }
+  if (!Array.isArray(m.weights) || m.weights.length !== rows) throw new Error(`model.weights: expected ${rows} rows (one per class)`);
+  m.weights.forEach((row, i) => {
+    if (!Array.isArray(row) || row.length !== dim || !row.every(finite)) throw new Error(`model.weights[${i}]: expected ${dim} finite numbers`);
+  });
+  if (!Array.isArray(m.bias) || m.bias.length !== rows || !m.bias.every(finite)) throw new Error(`model.bias: expected ${rows} finite numbers`);
+  if (!finite(m.temperature) || !(m.temperature! > 0)) throw new Error('model.temperature: expected a positive number');
+  return m as LinearModel;
+}
+
+export class LinearClassifier implements Classifier {
+  readonly kind = 'linear' as const;
+  readonly version: string;
+  readonly labels: readonly string[];
+  readonly embedderId: string;
+  readonly dim: number;
+  readonly temperature: number;
+  private readonly W: Float64Array; // rows × dim
+  private readonly b: Float64Array;
+  private readonly outputs: number[] | undefined;
+
+  constructor(artifact: ClassifierArtifact) {
+    if (artifact.kind !== 'linear') throw new PortraitError('CLASSIFIER_INVALID', `expected a 'linear' artifact, got '${artifact.kind}'`);
+    const m = parseLinearModel(artifact.model, artifact.labels, artifact.embedder.dim);
+    this.version = artifact.version;
+    this.labels = Object.freeze([...artifact.labels]);
+    this.embedderId = artifact.embedder.id;
+    this.dim = artifact.embedder.dim;
+    this.temperature = m.temperature;
+    this.W = Float64Array.from(m.weights.flat());
+    this.b = Float64Array.from(m.bias);
+    this.outputs = m.outputs;
+  }
+
+  /** Raw scores W·x + b per embedding, one per weight row (label order, or fine-class order). */
+  logits(embeddings: readonly Float32Array[]): Float64Array[] {
+    const k = this.b.length;
+    const d = this.dim;
+    return embeddings.map((e, i) => {
+      if (e.length !== d) throw new PortraitError('CLASSIFIER_MISMATCH', `linear classifier ${this.version} expects ${d}-dim embeddings from ${this.embedderId}; embedding ${i} has ${e.length}`);
+      const z = new Float64Array(k);
+      for (let c = 0; c < k; c++) {
+        let s = this.b[c]!;
+        const off = c * d;
+        for (let j = 0; j < d; j++) s += this.W[off + j]! * e[j]!;
+        z[c] = s;
+      }
+      return z;
+    });
+  }
+
+  predict(embeddings: readonly Float32Array[]): Record<string, number>[] {
+    return this.logits(embeddings).map((z) => {
+      const p = softmax(z, this.temperature);
+      return toRecord(this.labels, this.outputs ? sumByOutput(p, this.outputs, this.labels.length) : p);
+    });
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * The model registry in Redis (docs/redis-keys.md, "Model registry"): every artifact's JSON is
+ * stored in Redis itself, so a processor on any machine can load the active model without shared
+ * files. Keys (all with the hash tag {registry}, one Cluster slot):
+ *
+ *   <prefix>:models:{registry}:artifact:<version>   string  the artifact JSON (immutable)
+ *   <prefix>:models:{registry}:index                hash    version → summary JSON (for `model list`)
+ *   <prefix>:models:{registry}:active               string  the active version (absent: none)
+ *   <prefix>:models:{registry}:stack                list    activated versions, newest first (rollback pops)
+ *   <prefix>:models:{registry}:history              list    activation / rollback log, newest first
+ *
+ * I/O only through the Redis client it is given.
+ */
+import type { RedisClient } from '../store/redis-client.js';
+import { PortraitError } from '../util/errors.js';
+import { parseArtifact, type ClassifierArtifact } from './artifact.js';
+import { checkEmbedder, type ExpectedEmbedder } from './load.js';
+import { ACTIVATE_MODEL, DEACTIVATE_MODEL, ROLLBACK_MODEL } from './registry-lua.js';
+
+export const HISTORY_CAP = 100;
+
+export interface ModelSummary {
+  version: string;
+  kind: string;
+  labels: number;
+  embedder: { id: string; dim: number };
+  createdAt: string;
+  registeredAt: string;
+  trainingRows: number;
+  source?: string;
+  heldOut?: { accuracy?: number; macroF1?: number; rows?: number };
+}
+
+export interface HistoryEntry {
+  action: 'activate' | 'rollback' | 'deactivate';
+  /** The version active after the action ('' = none). */
+  version?: string;
+  from?: string;
+  at: string;
+}
+
+export class RegistryKeys {
+  readonly base: string;
+  constructor(prefix: string) {
+    this.base = `${prefix}:models:{registry}:`;
+  }
+  artifact(version: string): string {
+    return `${this.base}artifact:${version}`;
+  }
+  get index(): string {
+    return `${this.base}index`;
+  }
+  get active(): string {
+    return `${this.base}active`;
+  }
+  get stack(): string {
+    return `${this.base}stack`;
+  }
+  get history(): string {
+    return `${this.base}history`;
+  }
+  /** SCAN pattern of every registry key. */
+  get pattern(): string {
+    return `${this.base}*`;
+  }
+}
+
+function summaryOf(a: ClassifierArtifact, registeredAt: string): ModelSummary {
+  const held = (a.metrics as { heldOut?: { accuracy?: number; macroF1?: number; rows?: number } } | undefined)?.heldOut;
+  return {
+    version: a.version,
+    kind: a.kind,
+    labels: a.labels.length,
+    embedder: a.embedder,
+    createdAt: a.createdAt,
+    registeredAt,
+    trainingRows: a.training.rows,
+    ...(a.training.source ? { source: a.training.source } : {}),
+    ...(held ? { heldOut: { accuracy: held.accuracy, macroF1: held.macroF1, rows: held.rows } } : {}),
+  } as ModelSummary;
+}
+
+const VERSION = /^[0-9a-f]{1,16}$/;
+
+export class ModelRegistry {
+  readonly keys: RegistryKeys;
+  constructor(
+    private readonly redis: RedisClient,
+    prefix: string,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.keys = new RegistryKeys(prefix);
+  }
+
+  private iso(): string {
+    return new Date(this.clock()).toISOString();
+  }
+
+  /** Store an artifact (validated first). Registering the same version again changes nothing. */
+  async register(artifact: ClassifierArtifact): Promise<{ version: string; created: boolean }> {
+    const a = parseArtifact(artifact, `version ${artifact.version}`);
+    const created = (await this.redis.set(this.keys.artifact(a.version), JSON.stringify(a), 'NX')) === 'OK';
+    if (created) await this.redis.hset(this.keys.index, a.version, JSON.stringify(summaryOf(a, this.iso())));
+    return { version: a.version, created };
+  }
+
+  /** The full version of a unique prefix of a registered version. NOT_FOUND / USAGE otherwise. */
+  async resolve(prefix: string): Promise<string> {
+    const p = prefix.trim().toLowerCase();
+    if (!VERSION.test(p)) throw new PortraitError('USAGE', `"${prefix}" is not a model version (1-16 hex digits)`);
+    const all = await this.redis.hkeys(this.keys.index);
+    const hits = all.filter((v) => v.startsWith(p));
+    if (hits.length === 0) throw new PortraitError('NOT_FOUND', `no registered model version starts with "${p}" (portrait model list shows them)`);
+    if (hits.length > 1 && !hits.includes(p)) throw new PortraitError('USAGE', `"${p}" matches ${hits.length} versions: ${hits.slice(0, 5).join(', ')}; give more digits`);
+    return hits.includes(p) ? p : hits[0]!;
+  }
+
+  /** The raw artifact JSON of a version, or null. */
+  getJson(version: string): Promise<string | null> {
+    return this.redis.get(this.keys.artifact(version));
+  }
+
+  /** The validated artifact of a version (CLASSIFIER_INVALID when the stored JSON is bad), or null. */
+  async get(version: string): Promise<ClassifierArtifact | null> {
+    const json = await this.getJson(version);
+    if (json === null) return null;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(json);
+    } catch (err) {
+      throw new PortraitError('CLASSIFIER_INVALID', `registered model ${version} is not JSON`, { cause: err });
+    }
+    return parseArtifact(raw, `registered model ${version}`);
+  }
+
+  async list(): Promise<Array<ModelSummary & { active: boolean }>> {
+    const [all, active] = await Promise.all([this.redis.hgetall(this.keys.index), this.active()]);
+    return Object.values(all)
+      .map((j) => JSON.parse(j) as ModelSummary)
+      .sort((a, b) => (a.registeredAt < b.registeredAt ? 1 : a.registeredAt > b.registeredAt ? -1 : a.version < b.version ? -1 : 1))
+      .map((s) => ({ ...s, active: s.version === active }));
+  }
+
+  async active(): Promise<string | null> {
+    return this.redis.get(this.keys.active);
+  }
+
+  /**
+   * Make `version` the active model after checking that it is registered, valid, and built for
+   * `expected` (the embedder the processors run): CLASSIFIER_MISMATCH names both otherwise.
+   */
+  async activate(version: string, expected: ExpectedEmbedder): Promise<{ changed: boolean; previous: string | null }> {
+    const artifact = await this.get(version);
+    if (artifact === null) throw new PortraitError('NOT_FOUND', `model ${version} is not registered (portrait model register <dir> first)`);
+    checkEmbedder(artifact, expected, `registered model ${version}`);
+    const previous = await this.active();
+    const entry: HistoryEntry = { action: 'activate', version, ...(previous ? { from: previous } : {}), at: this.iso() };
+    const k = this.keys;
+    const r = Number(await this.redis.eval(ACTIVATE_MODEL, 4, k.active, k.stack, k.history, k.artifact(version), version, JSON.stringify(entry), HISTORY_CAP));
+    if (r === -1) throw new PortraitError('NOT_FOUND', `model ${version} is not registered`);
+    return { changed: r === 1, previous };
+  }
+
+  /** Return to the model active before the current one (or to none: the configured classifier). */
+  async rollback(): Promise<{ from: string | null; to: string | null }> {
+    const k = this.keys;
+    const r = (await this.redis.eval(ROLLBACK_MODEL, 3, k.active, k.stack, k.history, this.iso(), HISTORY_CAP)) as [number, string?, string?];
+    if (Number(r[0]) === 0) throw new PortraitError('NOT_FOUND', 'nothing to roll back: no model was ever activated in this registry');
+    return { from: r[1] || null, to: r[2] || null };
+  }
+
+  /** No registry model active: processors use the configured classifier. Returns the version that was active. */
+  async deactivate(): Promise<string | null> {
+    const k = this.keys;
+    const r = await this.redis.eval(DEACTIVATE_MODEL, 3, k.active, k.stack, k.history, this.iso(), HISTORY_CAP);
+    return typeof r === 'string' ? r : null;
+  }
+
+  async history(limit = 20): Promise<HistoryEntry[]> {
+    const rows = await this.redis.lrange(this.keys.history, 0, Math.max(0, limit - 1));
+    return rows.map((r) => JSON.parse(r) as HistoryEntry);
+  }
+}

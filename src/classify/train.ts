@@ -1,0 +1,188 @@
+/**
+ * Training procedures over embeddings (pure): one kind ('rf', 'linear'), or 'auto' — both kinds
+ * scored by stratified k-fold cross-validation on the training rows, the better macro-F1 trained on
+ * all of them, and the scores and the reason recorded in the artifact's `selection`.
+ */
+import { classificationReport, topLabel } from '../eval/metrics.js';
+import { amendArtifact, type ClassifierArtifact } from './artifact.js';
+import { trainForest, type ForestOptions } from './forest.js';
+import { trainLinearWithReport, type LinearFitReport, type LinearOptions } from './linear.js';
+import { classifierFromArtifact } from './load.js';
+import { foldThreads, runFoldJobs, type FoldJob, type FoldOptions } from './cv-pool.js';
+import { stratifiedFolds, take } from './split.js';
+import type { TrainingRows } from './training-set.js';
+
+export const TRAIN_KINDS = ['rf', 'linear', 'auto'] as const;
+export type TrainKind = (typeof TRAIN_KINDS)[number];
+export type ModelKind = Exclude<TrainKind, 'auto'>;
+
+/** Folds of the 'auto' cross-validation. */
+export const DEFAULT_AUTO_FOLDS = 3;
+/** Below this macro-F1 difference the candidates tie and the linear head wins (cheaper, calibrated). */
+export const TIE_MARGIN = 0.005;
+
+export interface TrainOptions {
+  kind: TrainKind;
+  embedder: { id: string; dim: number };
+  seed: number;
+  /** Folds for 'auto' (default 3). */
+  folds?: number;
+  forest?: Partial<ForestOptions>;
+  linear?: Partial<LinearOptions>;
+  /** Finer label per row, for the linear head (see linear.ts). */
+  fine?: readonly string[] | undefined;
+  createdAt?: string;
+  /** Progress messages ("cv rf fold 2/3", ...). */
+  onProgress?: (message: string) => void;
+}
+
+export interface FoldScore {
+  fold: number;
+  rows: number;
+  accuracy: number;
+  macroF1: number;
+  seconds: number;
+}
+
+export interface CvResult {
+  kind: ModelKind;
+  folds: FoldScore[];
+  macroF1: { mean: number; std: number };
+  accuracy: { mean: number; std: number };
+  /** Out-of-fold prediction of every row (row order). */
+  predictions: string[];
+  seconds: number;
+}
+
+export interface TrainResult {
+  artifact: ClassifierArtifact;
+  seconds: number;
+  /** 'auto': the cross-validation of each candidate. */
+  cv?: Record<ModelKind, CvResult>;
+  linear?: LinearFitReport;
+}
+
+const now = () => performance.now() / 1000;
+
+function meanStd(xs: readonly number[]): { mean: number; std: number } {
+  const mean = xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
+  const v = xs.reduce((s, x) => s + (x - mean) ** 2, 0) / Math.max(1, xs.length - 1);
+  return { mean, std: xs.length > 1 ? Math.sqrt(v) : 0 };
+}
+
+/** Train one kind on all the given rows. */
+export function fitKind(kind: ModelKind, X: TrainingRows, y: readonly string[], o: TrainOptions): { artifact: ClassifierArtifact; linear?: LinearFitReport } {
+  const base = { embedder: o.embedder, ...(o.createdAt ? { createdAt: o.createdAt } : {}) };
+  if (kind === 'rf') return { artifact: trainForest(X, y, { ...base, seed: o.seed, ...o.forest }) };
+  const r = trainLinearWithReport(X, y, { ...base, seed: o.seed, ...o.linear, fine: o.fine });
+  return { artifact: r.artifact, linear: r.report };
+}
+
+/** One fold: train `kind` on every row not in `test`, predict the `test` rows. */
+export function runFold(kind: ModelKind, X: TrainingRows, y: readonly string[], test: readonly number[], o: Omit<TrainOptions, 'kind'>): { predictions: string[]; seconds: number } {
+  const t0 = now();
+  const inTest = new Set(test);
+  const train = y.map((_, i) => i).filter((i) => !inTest.has(i));
+  const fine = o.fine ? take(o.fine, train) : undefined;
+  const { artifact } = fitKind(kind, take(X, train), take(y, train), { ...o, kind, fine });
+  const clf = classifierFromArtifact(artifact);
+  const predictions = clf.predict(take(X, test).map((x) => (x instanceof Float32Array ? x : Float32Array.from(x)))).map(topLabel);
+  return { predictions, seconds: now() - t0 };
+}
+
+function cvResult(kind: ModelKind, y: readonly string[], parts: readonly number[][], folds: ReadonlyArray<{ predictions: string[]; seconds: number }>): CvResult {
+  const predictions = new Array<string>(y.length);
+  const scores: FoldScore[] = parts.map((test, f) => {
+    const pred = folds[f]!.predictions;
+    test.forEach((i, k) => (predictions[i] = pred[k]!));
+    const r = classificationReport(take(y, test), pred);
+    return { fold: f + 1, rows: test.length, accuracy: r.accuracy, macroF1: r.macro.f1, seconds: folds[f]!.seconds };
+  });
+  return {
+    kind,
+    folds: scores,
+    macroF1: meanStd(scores.map((s) => s.macroF1)),
+    accuracy: meanStd(scores.map((s) => s.accuracy)),
+    predictions,
+    seconds: scores.reduce((s, f) => s + f.seconds, 0),
+  };
+}
+
+/** Stratified k-fold cross-validation of one training procedure, on this thread. */
+export function crossValidate(kind: ModelKind, X: TrainingRows, y: readonly string[], folds: number, o: TrainOptions): CvResult {
+  const parts = stratifiedFolds(y, folds, o.seed);
+  const results = parts.map((test, f) => {
+    o.onProgress?.(`cross-validating ${kind}: fold ${f + 1}/${folds}`);
+    return runFold(kind, X, y, test, o);
+  });
+  return cvResult(kind, y, parts, results);
+}
+
+/**
+ * Cross-validation of several procedures on the same folds, the folds on worker threads (one per
+ * core; PORTRAIT_CV_THREADS=1 for none). Same results as `crossValidate`, in about 1/cores the time.
+ */
+export async function crossValidateAll(kinds: readonly ModelKind[], X: TrainingRows, y: readonly string[], folds: number, o: TrainOptions): Promise<Record<string, CvResult>> {
+  const parts = stratifiedFolds(y, folds, o.seed);
+  const threads = foldThreads(kinds.length * folds);
+  const out: Record<string, CvResult> = {};
+  if (threads > 1) {
+    const dim = X[0]?.length ?? 0;
+    const flat = new Float32Array(X.length * dim);
+    X.forEach((x, i) => flat.set(x, i * dim));
+    const { onProgress, kind: _kind, ...options } = o;
+    // the forest folds first: they are the long ones
+    const order = [...kinds].sort((a, b) => (a === 'rf' ? -1 : b === 'rf' ? 1 : 0));
+    const jobs: FoldJob[] = order.flatMap((kind, k) => parts.map((test, f) => ({ id: k * folds + f, kind, X: flat, dim, y: [...y], test, options: JSON.parse(JSON.stringify(options)) as FoldOptions })));
+    let done = 0;
+    onProgress?.(`cross-validating ${order.join(' and ')}: ${jobs.length} folds on ${threads} threads`);
+    try {
+      const results = await runFoldJobs(jobs, threads, (j) => onProgress?.(`cross-validated ${j.kind} fold ${(j.id % folds) + 1}/${folds} (${++done}/${jobs.length})`));
+      order.forEach((kind, k) => (out[kind] = cvResult(kind, y, parts, results.slice(k * folds, (k + 1) * folds))));
+      return out;
+    } catch (err) {
+      onProgress?.(`fold workers failed (${err instanceof Error ? err.message : String(err)}); cross-validating on this thread`);
+    }
+  }
+  for (const kind of kinds) out[kind] = crossValidate(kind, X, y, folds, o);
+  return out;
+}
+
+const f3 = (x: number) => x.toFixed(3);
+
+/** Train as asked; 'auto' cross-validates both kinds first and keeps the better. */
+export async function trainClassifier(X: TrainingRows, y: readonly string[], o: TrainOptions): Promise<TrainResult> {
+  const started = now();
+  if (o.kind !== 'auto') {
+    o.onProgress?.(`training ${o.kind} on ${X.length} rows`);
+    const r = fitKind(o.kind, X, y, o);
+    return { artifact: r.artifact, seconds: now() - started, ...(r.linear ? { linear: r.linear } : {}) };
+  }
+  const folds = o.folds ?? DEFAULT_AUTO_FOLDS;
+  const all = await crossValidateAll(['linear', 'rf'], X, y, folds, o);
+  const cv = { linear: all.linear!, rf: all.rf! };
+  const diff = cv.linear.macroF1.mean - cv.rf.macroF1.mean;
+  const winner: ModelKind = diff >= -TIE_MARGIN ? 'linear' : 'rf';
+  const loser: ModelKind = winner === 'linear' ? 'rf' : 'linear';
+  const reason =
+    Math.abs(diff) < TIE_MARGIN
+      ? `tie within ${TIE_MARGIN} (linear ${f3(cv.linear.macroF1.mean)} vs rf ${f3(cv.rf.macroF1.mean)}): linear kept, cheaper to predict and calibrated`
+      : `${winner} had the higher cross-validated macro-F1: ${f3(cv[winner].macroF1.mean)} ± ${f3(cv[winner].macroF1.std)} vs ${loser} ${f3(cv[loser].macroF1.mean)} ± ${f3(cv[loser].macroF1.std)}`;
+  o.onProgress?.(`auto: ${reason}; training ${winner} on all ${X.length} rows`);
+  const r = fitKind(winner, X, y, o);
+  const summary = (c: CvResult) => ({
+    macroF1: c.macroF1,
+    accuracy: c.accuracy,
+    folds: c.folds.map((f) => ({ fold: f.fold, rows: f.rows, macroF1: f.macroF1, accuracy: f.accuracy })),
+  });
+  const selection = {
+    method: `stratified ${folds}-fold cross-validation on the training rows`,
+    metric: 'macro-F1',
+    seed: o.seed,
+    candidates: { linear: summary(cv.linear), rf: summary(cv.rf) },
+    winner,
+    reason,
+  };
+  const artifact = amendArtifact(r.artifact, { selection: JSON.parse(JSON.stringify(selection)) as Record<string, never> });
+  return { artifact, seconds: now() - started, cv, ...(r.linear ? { linear: r.linear } : {}) };
+}

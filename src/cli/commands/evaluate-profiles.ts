@@ -1,0 +1,82 @@
+/**
+ * `portrait evaluate-profiles`: simulated users through the real pipeline (Kafka → processor →
+ * Redis → profile events), scored against their latent interests beside per-comment accuracy.
+ * Needs Kafka and Redis (portrait stack up); deletes its topics, group and keys afterwards.
+ */
+import type { Command } from 'commander';
+import { createEmbedder, startProcessor } from '../../../consumers/comments.js';
+import { loadConfig } from '../../config/index.js';
+import { runEvaluateProfiles, type ProfilesSummary } from '../../eval/profiles-run.js';
+import { createLogger } from '../../util/logger.js';
+import { printJson } from '../output.js';
+import { intArg } from './train.js';
+
+interface Options {
+  data: string;
+  users: number;
+  split: string;
+  seed: number;
+  model?: string;
+  zeroShot?: boolean;
+  taxonomy?: string;
+  perUser?: boolean;
+  json?: boolean;
+}
+
+const f3 = (x: number) => x.toFixed(3);
+
+function printText(s: ProfilesSummary): void {
+  const w = (line: string) => process.stdout.write(`${line}\n`);
+  w(`${s.users} simulated users, ${s.perComment.comments} comments from ${s.file} (split ${s.split}) through the pipeline with ${s.classifier.kind} ${s.classifier.version}, in ${s.seconds} s`);
+  w(`  profile top-1 accuracy (main interest)   ${f3(s.top1)}`);
+  w(`  profile top-3 recall (latent interests)   ${f3(s.top3Recall)}`);
+  w(`  per-comment accuracy                      ${f3(s.perComment.accuracy)}   (profile gain ${s.gain >= 0 ? '+' : ''}${f3(s.gain)})`);
+  w(`  user majority vote of comment labels      ${f3(s.majorityVoteTop1)}`);
+  w(`  user mean of comment probabilities        ${f3(s.meanProbabilityTop1)}`);
+  if (s.profiled < s.users) w(`  warning: ${s.users - s.profiled} users have no profile event`);
+  if (s.unmatchedLabels) w(`  warning: the classifier has no label ${s.unmatchedLabels.join(', ')} (another label space: use --zero-shot for the data set's taxonomy, or --model)`);
+}
+
+export function registerEvaluateProfiles(program: Command): void {
+  program
+    .command('evaluate-profiles')
+    .description('simulate users (1-3 latent interests), stream their comments through the real pipeline and score the profiles')
+    .requiredOption('--data <jsonl>', 'labelled rows the comments are drawn from, e.g. data/sib200_zh.jsonl')
+    .option('--users <n>', 'simulated users', intArg('--users', 1), 50)
+    .option('--split <names>', "split value(s) the comments are drawn from, or 'all'", 'test')
+    .option('--seed <n>', 'seed of the simulation', intArg('--seed', 0), 42)
+    .option('--model <dir>', 'classify with this artifact (default: the configured classifier / active registry model)')
+    .option('--zero-shot', 'classify with the zero-shot taxonomy of the data (config/taxonomies/<data>.yaml)')
+    .option('--taxonomy <file>', 'with --zero-shot: the taxonomy YAML')
+    .option('--per-user', 'with --json: include every user\'s latent interests and profile top 3')
+    .option('--json', 'print JSON')
+    .action(async (opts: Options) => {
+      const cfg = loadConfig();
+      const log = createLogger(cfg.log.level === 'info' ? 'warn' : cfg.log.level).child({ component: 'evaluate-profiles' });
+      const embedder = createEmbedder(cfg);
+      let s: ProfilesSummary;
+      try {
+        s = await runEvaluateProfiles(
+          {
+            data: opts.data,
+            users: opts.users,
+            split: opts.split,
+            seed: opts.seed,
+            ...(opts.model !== undefined ? { model: opts.model } : {}),
+            ...(opts.zeroShot ? { zeroShot: true } : {}),
+            ...(opts.taxonomy !== undefined ? { taxonomy: opts.taxonomy } : {}),
+          },
+          cfg,
+          embedder,
+          startProcessor,
+          log,
+        );
+      } finally {
+        await embedder.close();
+      }
+      if (opts.json) {
+        const { perUser: _perUser, ...rest } = s;
+        printJson(opts.perUser ? s : rest);
+      } else printText(s);
+    });
+}

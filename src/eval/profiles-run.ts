@@ -1,0 +1,186 @@
+/**
+ * `portrait evaluate-profiles` without the command line: simulate users from labelled rows
+ * (src/sim/users.ts), stream their comments through the REAL pipeline — a fresh comments topic,
+ * a processor with its own consumer group, namespace and profiles topic — wait until it has
+ * committed everything, read the profile events back from Kafka, and score them
+ * (src/eval/profile-score.ts). Everything it created is deleted afterwards.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Admin, Kafka } from 'kafkajs';
+import type { Config } from '../config/index.js';
+import { projectPath } from '../config/index.js';
+import type { Embedder } from '../embed/types.js';
+import { createKafka } from '../kafka/client.js';
+import { labelMap, loadTaxonomy } from '../classify/taxonomy.js';
+import { simulateUsers, SIM_DEFAULTS } from '../sim/users.js';
+import { Namespaces } from '../store/namespaces.js';
+import { createRedis } from '../store/redis-client.js';
+import { isRejection, preprocess } from '../text/index.js';
+import { PortraitError } from '../util/errors.js';
+import type { Logger } from '../util/logger.js';
+import { readDataset, rowsOfSplit, type DatasetFields } from './dataset.js';
+import { taxonomyFor } from './evaluate-run.js';
+import { scoreProfiles, type ProfileScores } from './profile-score.js';
+
+/** What the runner needs from consumers/comments.ts (passed in, so src/ does not import the composition root). */
+export interface ProcessorHandle {
+  classifier(): { kind: string; version: string; predict(e: readonly Float32Array[]): Record<string, number>[] };
+  stop(): Promise<void>;
+}
+export type StartProcessorFn = (cfg: Readonly<Config>, log: Logger, opts: { embedder: Embedder; namespace: string; groupId: string; fromBeginning: boolean }) => Promise<ProcessorHandle>;
+
+export interface ProfilesRunOptions {
+  data: string;
+  fields?: Partial<DatasetFields>;
+  /** Rows the comments are drawn from (default 'test'; 'all' = every row). */
+  split?: string;
+  users: number;
+  comments?: [number, number];
+  interests?: [number, number];
+  seed: number;
+  model?: string;
+  zeroShot?: boolean;
+  taxonomy?: string;
+  /** Seconds to wait for the processor to catch up. */
+  timeoutSeconds?: number;
+}
+
+export interface ProfilesSummary extends ProfileScores {
+  /** Name of the run's topics (<run>-comments, ...), consumer group and namespace, all deleted afterwards. */
+  run: string;
+  file: string;
+  split: string;
+  classifier: { kind: string; version: string };
+  seconds: number;
+  /** Data labels the classifier does not have (scored as misses): another label space. */
+  unmatchedLabels?: string[];
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+async function waitCaughtUp(admin: Admin, groupId: string, topic: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const committed = (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions ?? [];
+    const lag = ends.reduce((s, e) => {
+      const c = Number(committed.find((p) => p.partition === e.partition)?.offset ?? -1);
+      return s + Number(e.high) - (c >= 0 ? c : Number(e.low));
+    }, 0);
+    if (lag === 0) return;
+    if (Date.now() > deadline) throw new PortraitError('KAFKA_UNAVAILABLE', `the processor still had ${lag} comments to go after ${timeoutMs / 1000} s`);
+    await sleep(250);
+  }
+}
+
+/** The last profile event of every user in `topic` (highest version wins). */
+async function latestProfiles(kafka: Kafka, admin: Admin, topic: string): Promise<Map<string, { version: number; interests: Array<{ label: string }> }>> {
+  const ends = new Map((await admin.fetchTopicOffsets(topic)).filter((e) => Number(e.high) > Number(e.low)).map((e) => [e.partition, Number(e.high)]));
+  const out = new Map<string, { version: number; interests: Array<{ label: string }> }>();
+  if (ends.size === 0) return out;
+  const groupId = `portrait-eval-reader-${randomBytes(4).toString('hex')}`;
+  const consumer = kafka.consumer({ groupId });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve) => {
+      void consumer.run({
+        autoCommit: false,
+        eachMessage: async ({ partition, message }) => {
+          if (message.value) {
+            const p = JSON.parse(message.value.toString()) as { userId: string; version: number; interests: Array<{ label: string }> };
+            const seen = out.get(p.userId);
+            if (!seen || p.version > seen.version) out.set(p.userId, { version: p.version, interests: p.interests });
+          }
+          if (Number(message.offset) + 1 >= (ends.get(partition) ?? 0)) ends.delete(partition);
+          if (ends.size === 0) resolve();
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+    await admin.deleteGroups([groupId]).catch(() => {});
+  }
+  return out;
+}
+
+export async function runEvaluateProfiles(o: ProfilesRunOptions, cfg: Readonly<Config>, embedder: Embedder, start: StartProcessorFn, log: Logger): Promise<ProfilesSummary> {
+  const started = Date.now();
+  if (o.model !== undefined && o.zeroShot) throw new PortraitError('USAGE', 'give --model or --zero-shot, not both');
+  const split = o.split ?? 'test';
+  const all = readDataset(o.data, o.fields);
+  const rows = split === 'all' ? all : rowsOfSplit(all, split);
+  if (rows.length === 0) throw new PortraitError('USAGE', `no rows of split "${split}" in ${o.data}; use --split all`);
+  const spanMs = 7 * 86_400_000;
+  const sim = simulateUsers(
+    rows.map((r) => ({ id: `line-${r.line}`, text: r.text, label: r.label })),
+    { users: o.users, commentsPerUser: o.comments ?? [...SIM_DEFAULTS.commentsPerUser], interestsPerUser: o.interests ?? [...SIM_DEFAULTS.interestsPerUser], seed: o.seed, startTs: Date.now() - spanMs, spanMs, userPrefix: 'eval-u' },
+  );
+
+  // a run of its own: topics, group and namespace nobody else uses
+  const run = `portrait-eval-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  const topics = { comments: `${run}-comments`, profiles: `${run}-profiles`, deadLetter: `${run}-comments.dlq` };
+  const taxonomyFile = o.zeroShot ? (o.taxonomy ?? taxonomyFor(o.data, cfg.classifier.taxonomy)) : undefined;
+  const classifier: Partial<Config['classifier']> =
+    o.model !== undefined ? { kind: 'artifact', artifact: projectPath(o.model), registry: false } : taxonomyFile ? { kind: 'zero-shot', taxonomy: taxonomyFile, registry: false } : {};
+  const runCfg: Readonly<Config> = Object.freeze({
+    ...cfg,
+    kafka: { ...cfg.kafka, topics, partitions: Math.min(cfg.kafka.partitions, 3), groupId: run },
+    classifier: { ...cfg.classifier, ...classifier },
+  });
+  const kafka = createKafka(runCfg, log, '-eval');
+  const admin = kafka.admin();
+  await admin.connect();
+  let proc: ProcessorHandle | undefined;
+  const redis = createRedis(runCfg);
+  try {
+    proc = await start(runCfg, log, { embedder, namespace: run, groupId: run, fromBeginning: true });
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    try {
+      for (let i = 0; i < sim.events.length; i += 500) {
+        await producer.send({ topic: topics.comments, acks: -1, messages: sim.events.slice(i, i + 500).map((e) => ({ key: e.userId, value: JSON.stringify(e) })) });
+      }
+    } finally {
+      await producer.disconnect();
+    }
+    await waitCaughtUp(admin, run, topics.comments, (o.timeoutSeconds ?? 600) * 1000);
+    const clf = proc.classifier();
+    const profiles = await latestProfiles(kafka, admin, topics.profiles);
+
+    // the truth in the classifier's label space (zero-shot: taxonomy ids through aliases)
+    const map = taxonomyFile ? labelMap(loadTaxonomy(taxonomyFile)) : undefined;
+    const toLabel = (l: string) => map?.get(l) ?? l;
+    // per-comment predictions of the same classifier on the same (cached) embeddings
+    const textOpts = { maxChars: cfg.text.maxChars, maxTokens: cfg.text.maxTokens };
+    const kept = sim.events.flatMap((e) => {
+      const p = preprocess(e.text, textOpts);
+      return isRejection(p) ? [] : [{ e, text: p.text }];
+    });
+    const vectors = await embedder.embed(kept.map((k) => k.text));
+    const probs = clf.predict(vectors);
+    const scores = scoreProfiles(
+      sim.users.map((u) => ({ userId: u.userId, interests: u.interests.map(toLabel) })),
+      [...profiles.entries()].map(([userId, p]) => ({ userId, ranked: p.interests.map((i) => i.label) })),
+      kept.map((k, i) => ({ userId: k.e.userId, truth: toLabel(k.e.metadata.simLabel), probs: probs[i]! })),
+    );
+    const known = new Set(Object.keys(probs[0] ?? {}));
+    const unmatched = [...new Set(rows.map((r) => toLabel(r.label)))].filter((l) => known.size > 0 && !known.has(l)).sort();
+    return {
+      run,
+      file: o.data,
+      split,
+      classifier: { kind: clf.kind, version: clf.version },
+      seconds: Math.round((Date.now() - started) / 100) / 10,
+      ...scores,
+      ...(unmatched.length > 0 ? { unmatchedLabels: unmatched } : {}),
+    };
+  } finally {
+    await proc?.stop().catch((err: unknown) => log.warn({ err }, 'evaluate-profiles: stopping the processor failed'));
+    await admin.deleteTopics({ topics: Object.values(topics) }).catch((err: unknown) => log.warn({ err }, 'evaluate-profiles: could not delete its topics'));
+    await admin.deleteGroups([run]).catch(() => {});
+    await admin.disconnect();
+    await new Namespaces(redis, runCfg.redis.keyPrefix, runCfg.redis.namespace).drop(run).catch((err: unknown) => log.warn({ err }, 'evaluate-profiles: could not delete its Redis keys'));
+    redis.disconnect();
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * Evaluation on the real model, Kafka and Redis: `evaluate` of an artifact, of the zero-shot
+ * taxonomy and by cross-validation; `evaluate-profiles` streaming simulated users through the real
+ * pipeline, scoring the profiles, and cleaning up everything it created.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEmbedder, startProcessor } from '../../consumers/comments.js';
+import { saveArtifact, type ClassifierArtifact } from '../../src/classify/artifact.js';
+import { trainLinear } from '../../src/classify/linear.js';
+import { loadConfig, projectPath } from '../../src/config/index.js';
+import { preprocessRows, readDataset, rowsOfSplit } from '../../src/eval/dataset.js';
+import { runEvaluate } from '../../src/eval/evaluate-run.js';
+import { classificationReport } from '../../src/eval/metrics.js';
+import { runEvaluateProfiles } from '../../src/eval/profiles-run.js';
+import type { Embedder } from '../../src/embed/types.js';
+import { simulateUsers } from '../../src/sim/users.js';
+import { silentLogger } from '../../src/util/logger.js';
+import { brokers, redisUrl, testAdmin, testRedis } from '../helpers/services.js';
+
+const DATA = projectPath('data/sib200_zh.jsonl');
+const bin = resolve(import.meta.dirname, '../../bin/portrait.js');
+let embedder: Embedder;
+let artifact: ClassifierArtifact;
+let dir: string;
+
+beforeAll(async () => {
+  const cfg = loadConfig({ env: {} });
+  embedder = createEmbedder({ embedder: { ...cfg.embedder, modelDir: projectPath(cfg.embedder.modelDir), cacheSize: 5000 } });
+  await embedder.ready();
+  const train = preprocessRows(rowsOfSplit(readDataset(DATA), 'train'), { maxChars: cfg.text.maxChars, maxTokens: cfg.text.maxTokens }).rows;
+  artifact = trainLinear(await embedder.embed(train.map((r) => r.input)), train.map((r) => r.label), { embedder: { id: embedder.id, dim: embedder.dim }, l2: 1 });
+  dir = mkdtempSync(join(tmpdir(), 'portrait-eval-'));
+  saveArtifact(dir, artifact);
+}, 180_000);
+
+afterAll(async () => {
+  await embedder?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('evaluate (real model)', () => {
+  const cfg = loadConfig({ env: {} });
+
+  it('scores an artifact on the test split: metrics consistent with the confusion matrix, well above chance', async () => {
+    const s = await runEvaluate({ data: DATA, model: dir, seed: 42 }, cfg, embedder);
+    expect(s.mode).toBe('model');
+    expect(s.rows).toBe(204);
+    expect(s.classifier).toEqual({ kind: 'linear', version: artifact.version });
+    const m = s.report.confusion;
+    expect(m.flat().reduce((a, b) => a + b, 0)).toBe(204);
+    const diag = m.reduce((acc, row, i) => acc + row[i]!, 0);
+    expect(s.metrics.accuracy).toBeCloseTo(diag / 204, 4);
+    expect(s.metrics.macroF1).toBeGreaterThan(0.7); // 7 classes: chance is about 0.14
+    expect(s.predictMicros).toBeGreaterThan(0);
+  });
+
+  it('zero-shot maps the data labels through the taxonomy aliases (none left unmapped)', async () => {
+    const s = await runEvaluate({ data: DATA, zeroShot: true, seed: 42, calibrate: 'dev' }, cfg, embedder);
+    expect(s.classifier.taxonomy).toMatch(/config\/taxonomies\/sib200\.yaml$/);
+    expect(s.unmappedLabels).toBeUndefined();
+    expect(s.report.labels).toContain('science_technology');
+    expect(s.report.labels).not.toContain('science/technology');
+    expect(s.metrics.macroF1).toBeGreaterThan(0.5);
+    expect(s.calibration!.rows).toBe(99);
+    expect(s.calibration!.logLossAfter).toBeLessThanOrEqual(s.calibration!.logLossBefore);
+  });
+
+  it('cross-validates a training procedure: pooled out-of-fold predictions, one score per fold', async () => {
+    const s = await runEvaluate({ data: DATA, folds: 3, split: 'dev', classifier: 'linear', seed: 1 }, cfg, embedder);
+    expect(s.mode).toBe('cross-validation');
+    expect(s.rows).toBe(99);
+    expect(s.folds!.map((f) => f.rows).reduce((a, b) => a + b, 0)).toBe(99);
+    expect(s.macroF1!.mean).toBeCloseTo(s.folds!.reduce((a, f) => a + f.macroF1, 0) / 3, 10);
+  });
+
+  it('the command prints the same result as JSON', async () => {
+    const out = await new Promise<{ code: number | null; stdout: string }>((done) => {
+      const child = spawn(process.execPath, [bin, 'evaluate', '--model', dir, '--data', DATA, '--json', '--no-cache'], { env: { ...process.env, PORTRAIT_LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.once('exit', (code) => done({ code, stdout }));
+    });
+    expect(out.code).toBe(0);
+    const s = JSON.parse(out.stdout) as { rows: number; classifier: { version: string }; metrics: { accuracy: number } };
+    expect(s.rows).toBe(204);
+    expect(s.classifier.version).toBe(artifact.version);
+    expect(s.metrics.accuracy).toBeGreaterThan(0.7);
+  });
+});
+
+describe('evaluate-profiles (real pipeline)', () => {
+  it('streams simulated users through Kafka → processor → Redis, scores their profiles, and removes its topics and keys', async () => {
+    const admin = await testAdmin();
+    const { redis, prefix } = testRedis();
+    const cfg = loadConfig({ env: {}, overrides: { kafka: { brokers: brokers() }, redis: { url: redisUrl(), keyPrefix: prefix }, log: { level: 'silent' } } });
+    const s = await runEvaluateProfiles({ data: DATA, users: 12, seed: 5, model: dir }, cfg, embedder, startProcessor, silentLogger);
+
+    expect(s.classifier).toEqual({ kind: 'linear', version: artifact.version });
+    expect(s.users).toBe(12);
+    expect(s.profiled).toBe(12);
+    // the same simulation (users and interests do not depend on the clock)
+    const rows = rowsOfSplit(readDataset(DATA), 'test').map((r) => ({ id: `line-${r.line}`, text: r.text, label: r.label }));
+    const sim = simulateUsers(rows, { users: 12, seed: 5, startTs: 0, spanMs: 1, userPrefix: 'eval-u' });
+    expect(s.perComment.comments).toBe(sim.events.length);
+    expect(s.perUser.map((u) => [u.userId, u.interests])).toEqual(sim.users.map((u) => [u.userId, u.interests]));
+    for (const u of s.perUser) {
+      expect(u.profileTop.length).toBeGreaterThan(0);
+      expect(u.top1).toBe(u.profileTop[0] === u.interests[0]);
+    }
+    expect(s.top1).toBeCloseTo(s.perUser.filter((u) => u.top1).length / 12, 4);
+    // per-comment accuracy of the same classifier on the same comments, computed independently
+    const texts = preprocessRows(sim.events.map((e, i) => ({ line: i + 1, text: e.text, label: e.metadata.simLabel })), { maxChars: cfg.text.maxChars, maxTokens: cfg.text.maxTokens }).rows;
+    const { LinearClassifier } = await import('../../src/classify/linear.js');
+    const pred = new LinearClassifier(artifact).predict(await embedder.embed(texts.map((t) => t.input)));
+    const acc = classificationReport(texts.map((t) => t.label), pred.map((p) => Object.entries(p).sort((a, b) => b[1] - a[1])[0]![0])).accuracy;
+    expect(s.perComment.accuracy).toBeCloseTo(acc, 2);
+    expect(s.gain).toBeCloseTo(s.top1 - s.perComment.accuracy, 3);
+
+    // nothing left behind
+    const topics = await admin.listTopics();
+    expect(topics.filter((t) => t.startsWith(s.run))).toEqual([]);
+    expect(await redis.keys(`${prefix}:${s.run}:*`)).toEqual([]);
+    expect(await redis.sismember(`${prefix}:namespaces`, s.run)).toBe(0);
+  }, 180_000);
+});

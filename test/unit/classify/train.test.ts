@@ -1,0 +1,42 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { crossValidate, crossValidateAll, trainClassifier, type TrainOptions } from '../../../src/classify/train.js';
+import { clusters } from './fixtures.js';
+
+const DIM = 8;
+const data = clusters(3, 20, DIM, 0.8, 31, 1);
+const base: TrainOptions = { kind: 'auto', embedder: { id: 'fake', dim: DIM }, seed: 3, forest: { nEstimators: 5 }, createdAt: '2025-01-01T00:00:00.000Z' };
+
+afterEach(() => {
+  delete process.env.PORTRAIT_CV_THREADS;
+});
+
+describe('training procedures', () => {
+  it('cross-validation on worker threads gives exactly the serial results', async () => {
+    process.env.PORTRAIT_CV_THREADS = '2';
+    const messages: string[] = [];
+    const parallel = await crossValidateAll(['linear', 'rf'], data.X, data.y, 3, { ...base, onProgress: (m) => messages.push(m) });
+    expect(messages[0]).toBe('cross-validating rf and linear: 6 folds on 2 threads');
+    expect(messages.some((m) => m.includes('failed'))).toBe(false);
+    expect(messages.filter((m) => m.startsWith('cross-validated '))).toHaveLength(6);
+    for (const kind of ['linear', 'rf'] as const) {
+      const serial = crossValidate(kind, data.X, data.y, 3, base);
+      expect(parallel[kind]!.predictions).toEqual(serial.predictions);
+      expect(parallel[kind]!.folds.map((f) => [f.rows, f.macroF1])).toEqual(serial.folds.map((f) => [f.rows, f.macroF1]));
+      expect(serial.folds.map((f) => f.rows).reduce((a, b) => a + b, 0)).toBe(60);
+    }
+  }, 60_000);
+
+  it("'auto' keeps the kind with the better cross-validated macro-F1 and records why", async () => {
+    process.env.PORTRAIT_CV_THREADS = '1';
+    const r = await trainClassifier(data.X, data.y, base);
+    const sel = r.artifact.selection as { winner: string; reason: string; candidates: Record<string, { macroF1: { mean: number } }> };
+    const lin = r.cv!.linear.macroF1.mean;
+    const rf = r.cv!.rf.macroF1.mean;
+    expect(sel.winner).toBe(lin >= rf - 0.005 ? 'linear' : 'rf');
+    expect(r.artifact.kind).toBe(sel.winner);
+    expect(sel.candidates.linear!.macroF1.mean).toBe(lin);
+    expect(sel.reason).toMatch(/macro-F1|tie/);
+    // the selection is part of the content: the same run gives the same version
+    expect((await trainClassifier(data.X, data.y, base)).artifact.version).toBe(r.artifact.version);
+  }, 60_000);
+});

@@ -1,0 +1,93 @@
+/**
+ * In-memory stand-ins for the processor's dependencies (no service, no model): a deterministic
+ * embedder, a fixed three-label classifier and a ProfileStore with the Redis store's semantics
+ * (compare-and-set on the version, erasure with suppression).
+ */
+import { createHash } from 'node:crypto';
+import type { Classifier } from '../../../src/classify/index.js';
+import type { Embedder } from '../../../src/embed/types.js';
+import type { ProfileStore, ProfileWrite, StoredProfile, Suppression } from '../../../src/store/index.js';
+
+export const FAKE_DIM = 8;
+
+/** Unit vectors from a hash of the text: the same text always gets the same vector. */
+export class HashEmbedder implements Embedder {
+  readonly id = 'fake/hash@1';
+  readonly dim = FAKE_DIM;
+  calls = 0;
+  async ready(): Promise<void> {}
+  async embed(texts: readonly string[]): Promise<Float32Array[]> {
+    this.calls++;
+    return texts.map((t) => {
+      const h = createHash('sha256').update(t).digest();
+      const v = Float32Array.from({ length: FAKE_DIM }, (_, i) => h[i]! - 127.5);
+      const n = Math.hypot(...v);
+      return v.map((x) => x / n);
+    });
+  }
+  async close(): Promise<void> {}
+}
+
+export const fakeClassifier: Classifier = {
+  kind: 'zero-shot',
+  version: 'fake0000000000001',
+  labels: ['sports', 'tech', 'travel'],
+  embedderId: 'fake/hash@1',
+  dim: FAKE_DIM,
+  predict: (vs) =>
+    vs.map((v) => {
+      const e = [Math.exp(v[0]!), Math.exp(v[1]!), Math.exp(v[2]!)];
+      const s = e[0]! + e[1]! + e[2]!;
+      return { sports: e[0]! / s, tech: e[1]! / s, travel: e[2]! / s };
+    }),
+};
+
+interface Row {
+  p: StoredProfile;
+  profileJson: string;
+}
+
+export class MemoryStore {
+  readonly namespace = 'main';
+  readonly rows = new Map<string, Row>();
+  readonly suppressions = new Map<string, Suppression>();
+  /** every state written, serialised (for "no raw text" scans) */
+  readonly written: string[] = [];
+
+  async load(userIds: readonly string[]) {
+    return new Map(userIds.map((u) => [u, { profile: this.rows.get(u)?.p ?? null, suppression: this.suppressions.get(u) ?? null }]));
+  }
+  async apply(writes: readonly ProfileWrite[]) {
+    const out = new Map<string, { ok: true; version: number } | { ok: false; currentVersion: number }>();
+    for (const w of writes) {
+      const current = this.rows.get(w.userId)?.p.version ?? 0;
+      if (current !== w.expectedVersion) {
+        out.set(w.userId, { ok: false, currentVersion: current });
+        continue;
+      }
+      const state = { ...w.state, centroid: Float64Array.from(Float32Array.from(w.state.centroid)) };
+      this.rows.set(w.userId, { p: { version: w.version, state, applied: { ...w.applied } }, profileJson: w.profileJson });
+      this.written.push(JSON.stringify({ ...w.state, centroid: [] }), w.profileJson, w.historyJson ?? '', JSON.stringify(w.applied));
+      out.set(w.userId, { ok: true, version: w.version });
+    }
+    return out;
+  }
+  async forget(userId: string, suppression: Suppression, eventId: string, now: number) {
+    this.suppressions.set(userId, suppression);
+    const had = this.rows.delete(userId);
+    return { eventId, namespaces: [this.namespace], keysDeleted: had ? 1 : 0, processedAt: now };
+  }
+  async receipt() {
+    return null;
+  }
+  async registerNamespace() {}
+  async getProfile(userId: string) {
+    const r = this.rows.get(userId);
+    return r ? (JSON.parse(r.profileJson) as unknown) : null;
+  }
+  async ping() {}
+  async close() {}
+  asStore(): ProfileStore {
+    return this as unknown as ProfileStore;
+  }
+}
