@@ -95,6 +95,14 @@ const NAMESPACE_POLL_MS = 1000;
 /** Build everything, create the topics, start consuming. Throws with one clear message on bad start-up. */
 export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: StartOptions = {}): Promise<Processor> {
   const redis = createRedis(cfg);
+  // ioredis reconnects by itself; without a listener every failed reconnect prints a stack trace.
+  // The batch that needs Redis fails with REDIS_UNAVAILABLE and is retried by the runner.
+  let lastRedisError = 0;
+  redis.on('error', (err: Error) => {
+    if (Date.now() - lastRedisError < 10_000) return;
+    lastRedisError = Date.now();
+    log.warn({ err: err.message }, 'Redis connection error; reconnecting');
+  });
   // a rebuild (fixed namespace, nothing published) reads the shared embedding cache; live only fills it
   const embedder = opts.embedder ?? createEmbedder(cfg, redis, opts.publish === false);
   const ownEmbedder = opts.embedder === undefined;

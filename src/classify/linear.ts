@@ -270,11 +270,22 @@ export class LinearClassifier implements Classifier {
     return embeddings.map((e, i) => {
       if (e.length !== d) throw new PortraitError('CLASSIFIER_MISMATCH', `linear classifier ${this.version} expects ${d}-dim embeddings from ${this.embedderId}; embedding ${i} has ${e.length}`);
       const z = new Float64Array(k);
+      const W = this.W;
       for (let c = 0; c < k; c++) {
-        let s = this.b[c]!;
         const off = c * d;
-        for (let j = 0; j < d; j++) s += this.W[off + j]! * e[j]!;
-        z[c] = s;
+        let s0 = 0;
+        let s1 = 0;
+        let s2 = 0;
+        let s3 = 0;
+        let j = 0;
+        for (; j + 3 < d; j += 4) {
+          s0 += W[off + j]! * e[j]!;
+          s1 += W[off + j + 1]! * e[j + 1]!;
+          s2 += W[off + j + 2]! * e[j + 2]!;
+          s3 += W[off + j + 3]! * e[j + 3]!;
+        }
+        for (; j < d; j++) s0 += W[off + j]! * e[j]!;
+        z[c] = this.b[c]! + s0 + s1 + s2 + s3;
       }
       return z;
     });

@@ -34,7 +34,8 @@ export const ConfigSchema = z.strictObject({
     url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL'),
     clusterNodes: z.array(hostPort),
     keyPrefix: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
-    namespace: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
+    // same rule as `portrait namespace`: never a name the key layout uses for something else
+    namespace: z.string().regex(/^(?!(?:forgotten|receipts|models|emb|namespaces|active-namespace|namespace-history)$)[A-Za-z0-9_.-]{1,64}$/, '1-64 letters, digits, _ . - and not a reserved key name'),
     userTtlSeconds: z.number().int().nonnegative(),
   }),
   embedder: z.strictObject({

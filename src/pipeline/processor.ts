@@ -189,6 +189,13 @@ export class BatchProcessor {
           else if (plan.base) republish.push(userId);
           continue;
         }
+        // A redelivery cut into other chunks than the first delivery: some of the user's events
+        // were applied (and their version published, unless a crash intervened) and some are new.
+        // Re-publish the stored version first, so the topic never skips a version.
+        if (plan.base && plan.fold.duplicates > 0) {
+          const stored = await store.getProfile(userId);
+          if (stored !== null) profiles.push({ key: userId, value: JSON.stringify(stored) });
+        }
         const version = (plan.base?.version ?? 0) + 1;
         const encoded = encodeProfileEvent(
           buildProfileEvent({
