@@ -50,7 +50,7 @@ async function train(ds: string, label: string, o: Partial<TrainRunOptions>): Pr
     dataset: ds,
     method: label,
     kind: s.kind,
-    trainRows: s.trainRows,
+    trainRows: s.artifact.training.rows,
     testRows: s.heldOutRows,
     accuracy: r3(s.heldOut!.accuracy),
     macroF1: r3(s.heldOut!.macroF1),

@@ -191,6 +191,11 @@ export async function latency(stack: Stack, rate: number, share: number, seconds
       lat.push(s.recordTs - t);
       e2e.push(s.consumedAt - t);
     }
+    if (process.env.BENCH_LATENCY_DUMP) {
+      // debugging: every measured event's send time and latency, to look for periodic stalls
+      const rows = measured.map((id) => `${res.sentAt.get(id)},${(collector.seen.get(id)?.recordTs ?? NaN) - (res.sentAt.get(id) ?? NaN)}`);
+      (await import('node:fs')).writeFileSync(`${process.env.BENCH_LATENCY_DUMP}-${Math.round(share * 100)}.csv`, `sentAt,latencyMs\n${rows.join('\n')}\n`);
+    }
     const warmEnd = res.sentAt.get(events[warm]?.eventId ?? '') ?? 0;
     const lastSent = Math.max(...res.sentAt.values());
     return {

@@ -22,6 +22,9 @@ export interface ProbeSnapshot {
   hwmMiB: number;
   /** CPU time of the whole process (all threads: main, model worker, ORT pool) since reset, ms */
   cpuMs: number;
+  /** the main thread's V8 heap in use, and memory held outside it (Buffers, typed arrays), MiB */
+  heapUsedMiB: number;
+  externalMiB: number;
 }
 
 export function memoryMiB(pid: number | 'self' = 'self'): { rss: number; hwm: number } {
@@ -96,6 +99,8 @@ export class Probe {
       kafka: { writes: this.kafkaWrites },
       rssMiB: mem.rss,
       hwmMiB: mem.hwm,
+      heapUsedMiB: Math.round(process.memoryUsage().heapUsed / 104857.6) / 10,
+      externalMiB: Math.round(process.memoryUsage().external / 104857.6) / 10,
       cpuMs: Math.round((() => {
         const c = process.cpuUsage(this.cpu0);
         return (c.user + c.system) / 1000;

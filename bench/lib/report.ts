@@ -42,6 +42,13 @@ export function targets(r: Results): Target[] {
     pass: ac && bc ? ac / bc >= 0.8 : null,
   });
   out.push({ id: 'b>=3c', target: 'pipeline ≥ 3 × naive', measured: b && c ? `${fmt(b)} / ${fmt(c, 1)} = ${fmt(b / c, 2)}` : 'n/a', pass: b && c ? b >= 3 * c : null });
+  const cc = r.naive?.cpuMsPer1k;
+  out.push({
+    id: 'b>=3c-cpu',
+    target: 'same, in CPU time: naive CPU/event ÷ pipeline CPU/event ≥ 3',
+    measured: cc && bc ? `${fmt(cc)} / ${fmt(bc)} ms per 1k = ${fmt(cc / bc, 2)}` : 'n/a',
+    pass: cc && bc ? cc / bc >= 3 : null,
+  });
   const p99 = r.latency?.at50?.latencyMs.p99;
   out.push({ id: 'p99@50', target: 'p99 latency ≤ 300 ms at 50% load', measured: p99 === undefined ? 'n/a' : `${fmt(p99)} ms`, pass: p99 === undefined ? null : p99 <= 300 && (r.latency?.at50?.missing ?? 0) === 0 });
   const eld = [r.pipeline?.eventLoopDelayMs.p99, r.latency?.at50?.eventLoopDelayMs.p99, r.latency?.at80?.eventLoopDelayMs.p99].filter((x): x is number => x !== undefined);
@@ -111,7 +118,7 @@ export function printTable(r: Results, checks: Target[], m: MachineInfo, seconds
   }
   if (r.soak) {
     const s = r.soak;
-    rows.push(['(f) soak', `${s.minutes} min at ${s.rate}/s`, `${s.users} users; lag slope ${s.lagSlopePerSecond}/s (max ${s.lagMax}), RSS ${s.rssStartMiB} → ${s.rssEndMiB} MiB (${s.rssGrowthPct}%), ELD p99 ${s.eventLoopDelayMs.p99} ms`]);
+    rows.push(['(f) soak', `${s.minutes} min at ${s.rate}/s`, `${s.users} users; lag slope ${s.lagSlopePerSecond}/s (max ${s.lagMax}), RSS ${s.rssStartMiB} → ${s.rssEndMiB} MiB (${s.rssGrowthPct}%, ${s.rssSlopeMiBPerMin} MiB/min; heap ${s.heapSlopeMiBPerMin} MiB/min), ELD p99 ${s.eventLoopDelayMs.p99} ms`]);
   }
   process.stdout.write(`\nPortrait bench — ${m.nproc} × ${m.cpuModel}, ${m.memGiB} GiB, load ${m.loadAvgStart.join(' ')} → ${(m.loadAvgEnd ?? []).join(' ')}, ${seconds} s\n\n`);
   process.stdout.write(`${table(rows)}\n\n`);

@@ -13,6 +13,9 @@ export interface SoakSample {
   t: number;
   lag: number;
   rssMiB: number;
+  /** the processor's main-thread V8 heap in use and its external memory (Buffers), MiB */
+  heapMiB?: number;
+  externalMiB?: number;
 }
 
 export interface SoakResult {
@@ -25,8 +28,14 @@ export interface SoakResult {
   lagMax: number;
   lagAtEnd: number;
   users: number;
-  /** RSS at the end vs the first sample at or after max(60 s, 20% of the run), when the caches are full */
+  /**
+   * RSS growth over the steady part of the run (from max(60 s, 20 % of the run), when the caches are
+   * full, to the end), from a least-squares line through the samples (single samples jump with GC)
+   */
   rssGrowthPct: number;
+  /** the same line's slope, MiB per minute; and the main-thread heap's */
+  rssSlopeMiBPerMin: number;
+  heapSlopeMiBPerMin: number;
   rssStartMiB: number;
   rssEndMiB: number;
   rssPeakMiB: number;
@@ -63,9 +72,10 @@ export async function soak(stack: Stack, rate: number, minutes: number, setup: P
       await sleep(10_000 - ((Date.now() - t0) % 10_000));
       if (stop) break;
       const { lag } = await stack.lag(inst.groupId, topics.comments).catch(() => ({ lag: NaN }));
-      const s = { t: Math.round((Date.now() - t0) / 1000), lag, rssMiB: inst.child.memory().rss };
+      const rep = await inst.child.report().catch(() => undefined);
+      const s: SoakSample = { t: Math.round((Date.now() - t0) / 1000), lag, rssMiB: inst.child.memory().rss, heapMiB: rep?.probe.heapUsedMiB, externalMiB: rep?.probe.externalMiB };
       samples.push(s);
-      log(`    t=${s.t}s lag=${s.lag} rss=${s.rssMiB} MiB`);
+      log(`    t=${s.t}s lag=${s.lag} rss=${s.rssMiB} MiB heap=${s.heapMiB} MiB external=${s.externalMiB} MiB`);
     }
   })();
   try {
@@ -79,8 +89,15 @@ export async function soak(stack: Stack, rate: number, minutes: number, setup: P
     await sampler;
     const lagged = samples.filter((s) => Number.isFinite(s.lag));
     const after = samples.filter((s) => s.t >= Math.max(60, minutes * 60 * 0.2));
-    const start = after[0] ?? samples[0];
-    const end = samples[samples.length - 1];
+    const steady = after.length >= 2 ? after : samples;
+    const rssSlope = slope(steady.map((s) => s.t), steady.map((s) => s.rssMiB));
+    const heaped = steady.filter((s) => s.heapMiB !== undefined);
+    const heapSlope = slope(heaped.map((s) => s.t), heaped.map((s) => s.heapMiB!));
+    const meanT = steady.reduce((a, s) => a + s.t, 0) / Math.max(1, steady.length);
+    const meanR = steady.reduce((a, s) => a + s.rssMiB, 0) / Math.max(1, steady.length);
+    const fit = (t: number) => meanR + rssSlope * (t - meanT);
+    const tStart = steady[0]?.t ?? 0;
+    const tEnd = steady[steady.length - 1]?.t ?? 0;
     const mem = inst.child.memory();
     await stack.waitForLag(inst.groupId, topics.comments, 0, 60_000).catch(() => undefined);
     const rep = await inst.child.report();
@@ -93,9 +110,11 @@ export async function soak(stack: Stack, rate: number, minutes: number, setup: P
       lagSlopePerSecond: Math.round(slope(lagged.map((s) => s.t), lagged.map((s) => s.lag)) * 100) / 100,
       lagMax: Math.max(0, ...lagged.map((s) => s.lag)),
       lagAtEnd: lagged[lagged.length - 1]?.lag ?? NaN,
-      rssGrowthPct: start && end ? Math.round(((end.rssMiB - start.rssMiB) / start.rssMiB) * 1000) / 10 : NaN,
-      rssStartMiB: start?.rssMiB ?? NaN,
-      rssEndMiB: end?.rssMiB ?? NaN,
+      rssGrowthPct: steady.length >= 2 ? Math.round(((fit(tEnd) - fit(tStart)) / fit(tStart)) * 1000) / 10 : NaN,
+      rssSlopeMiBPerMin: Math.round(rssSlope * 60 * 100) / 100,
+      heapSlopeMiBPerMin: Math.round(heapSlope * 60 * 100) / 100,
+      rssStartMiB: Math.round(fit(tStart) * 10) / 10,
+      rssEndMiB: Math.round(fit(tEnd) * 10) / 10,
       rssPeakMiB: mem.hwm,
       eventLoopDelayMs: { p99: rep.probe.eventLoopDelayMs.p99, max: rep.probe.eventLoopDelayMs.max },
       cpuMsPer1k: Math.round((rep.probe.cpuMs / Math.max(1, rep.records)) * 1000),
