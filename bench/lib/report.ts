@@ -68,7 +68,7 @@ export function targets(r: Results): Target[] {
     pass: rtSteady === undefined ? null : rtSteady <= 1,
   });
   const sp = r.rebuild?.speedup;
-  out.push({ id: 'rebuild', target: 'warm-cache rebuild ≥ 5 × first pass', measured: sp === undefined ? 'n/a' : `${fmt(r.rebuild?.warm.eventsPerSecond)} / ${fmt(r.rebuild?.cold.eventsPerSecond)} = ${fmt(sp, 1)}×`, pass: sp === undefined ? null : sp >= 5 });
+  out.push({ id: 'rebuild', target: 'warm-cache rebuild ≥ 5 × first pass (throughput while consuming)', measured: sp === undefined ? 'n/a' : `${fmt(r.rebuild?.warm.eventsPerSecond)} / ${fmt(r.rebuild?.cold.eventsPerSecond)} = ${fmt(sp, 1)}× (wall, start-up included: ${fmt(r.rebuild?.wallSpeedup, 1)}×)`, pass: sp === undefined ? null : sp >= 5 });
   const sc = r.scale?.correctness;
   out.push({ id: 'scale', target: 'scale-out: no double count across a rebalance', measured: sc ? `${sc.mismatched} of ${sc.usersChecked} users off; Σ count ${sc.totalCommentCount}/${sc.expected}` : 'n/a', pass: sc ? sc.ok : null });
   const s = r.soak;
@@ -110,7 +110,7 @@ export function printTable(r: Results, checks: Target[], m: MachineInfo, seconds
   }
   if (r.rebuild) {
     const d = r.rebuild;
-    rows.push(['(d) rebuild cold → warm', `${d.cold.eventsPerSecond} → ${d.warm.eventsPerSecond} events/s`, `${d.speedup}× on ${d.events} events; warm cache hits ${d.warm.cache?.hits ?? 'n/a'}/${d.events}`]);
+    rows.push(['(d) rebuild cold → warm', `${d.cold.eventsPerSecond} → ${d.warm.eventsPerSecond} events/s`, `${d.speedup}× on ${d.events} events (wall ${d.cold.wallSeconds} → ${d.warm.wallSeconds} s, ${d.wallSpeedup}×); warm cache hits ${d.warm.cache?.hits ?? 'n/a'}/${d.events}`]);
   }
   if (r.scale) {
     const s = r.scale;

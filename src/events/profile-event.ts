@@ -12,7 +12,10 @@ export const CENTROID_DECIMALS = 6;
 /** Round each component to `decimals` places (default 6); -0 becomes 0. */
 export function roundCentroid(v: ArrayLike<number>, decimals = CENTROID_DECIMALS): number[] {
   const f = 10 ** decimals;
-  return Array.from(v, (x) => Math.round(x * f) / f + 0);
+  const n = v.length;
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) out[i] = Math.round(v[i]! * f) / f + 0; // + 0: no -0 in JSON
+  return out;
 }
 
 export type EncodeProfileResult = { ok: true; value: Buffer; event: ProfileEvent } | { ok: false; detail: string };

@@ -4,9 +4,10 @@
  *
  *   decode → preprocess → embed (batched, off-thread) → classify → per user: load, plan, erase / CAS-write
  */
+import { randomBytes } from 'node:crypto';
 import type { Classifier } from '../classify/index.js';
 import type { Embedder } from '../embed/types.js';
-import { deadLetter, decodeRecord, encodeProfileEvent, type CommentEvent, type ForgetEvent } from '../events/index.js';
+import { deadLetter, decodeRecord, type CommentEvent, type ForgetEvent } from '../events/index.js';
 import { historyEntry } from '../events/history-entry.js';
 import { finalize, type ProfileParams } from '../profile/index.js';
 import type { LoadedUser, ProfileStore, ProfileWrite } from '../store/index.js';
@@ -15,7 +16,7 @@ import { PortraitError, type Rejection } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { planUser, type UserItem, type UserPlan } from './plan.js';
 import type { StateCache } from './state-cache.js';
-import { buildProfileEvent } from './profile-event.js';
+import { buildProfileEvent, serializeProfileEvent } from './profile-event.js';
 
 export interface InRecord {
   topic: string;
@@ -83,6 +84,9 @@ const MAX_CAS_ATTEMPTS = 5;
 
 export class BatchProcessor {
   private readonly clock: () => number;
+  /** write tokens: a random prefix per processor and a counter, so no two writes anywhere share one */
+  private readonly tokenPrefix = randomBytes(9).toString('base64url');
+  private tokenSeq = 0;
 
   constructor(private readonly deps: ProcessorDeps) {
     this.clock = deps.clock ?? Date.now;
@@ -197,29 +201,28 @@ export class BatchProcessor {
           if (stored !== null) profiles.push({ key: userId, value: JSON.stringify(stored) });
         }
         const version = (plan.base?.version ?? 0) + 1;
-        const encoded = encodeProfileEvent(
-          buildProfileEvent({
-            userId,
-            version,
-            updatedAt: now,
-            derived: finalize(plan.fold.state, this.deps.params),
-            embedder: { id: this.deps.embedder.id, dim },
-            classifier: { kind: classifier.kind, version: classifier.version },
-            causedBy: plan.fold.eventIds,
-            namespace: store.namespace,
-          }),
-        );
-        if (!encoded.ok) throw new PortraitError('PROFILE_INVALID', `built an invalid profile event for ${JSON.stringify(userId)}: ${encoded.detail}`);
-        const json = encoded.value.toString('utf8');
+        const event = buildProfileEvent({
+          userId,
+          version,
+          updatedAt: now,
+          derived: finalize(plan.fold.state, this.deps.params),
+          embedder: { id: this.deps.embedder.id, dim },
+          classifier: { kind: classifier.kind, version: classifier.version },
+          causedBy: plan.fold.eventIds,
+          namespace: store.namespace,
+        });
+        const json = serializeProfileEvent(event);
         built.set(userId, json);
         writes.push({
           userId,
           expectedVersion: plan.base?.version ?? 0,
+          expectedToken: plan.base?.token ?? '',
           version,
+          token: `${this.tokenPrefix}.${(this.tokenSeq++).toString(36)}`,
           state: plan.fold.state,
           applied: plan.fold.applied,
           profileJson: json,
-          historyJson: JSON.stringify(historyEntry(encoded.event)),
+          historyJson: JSON.stringify(historyEntry(event)),
           updatedAt: now,
         });
       }
@@ -228,7 +231,7 @@ export class BatchProcessor {
       for (const w of writes) {
         const plan = plans.get(w.userId)!;
         if (results.get(w.userId)?.ok) {
-          this.deps.stateCache?.set(store.namespace, w.userId, { version: w.version, state: w.state, applied: w.applied });
+          this.deps.stateCache?.set(store.namespace, w.userId, { version: w.version, state: w.state, applied: w.applied, token: w.token! });
           profiles.push({ key: w.userId, value: built.get(w.userId)! });
           stats.applied += plan.fold.eventIds.length;
           for (const id of plan.fold.eventIds) {

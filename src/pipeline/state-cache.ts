@@ -4,7 +4,8 @@ import type { StoredProfile } from '../store/index.js';
 /**
  * Write-through cache of the user states this processor wrote last, per namespace. A cached state
  * saves the read before the fold; it is never trusted blindly: the write is a compare-and-set on
- * the version, so if anyone else changed the user meanwhile (another instance after a rebalance,
+ * the version and the write token (new on every write, so two states of equal version differ), so if
+ * anyone else changed the user meanwhile (another instance after a rebalance,
  * an erasure, a forced replay) the write fails, the entry is dropped and the state is read again.
  * Only users with a stored profile are cached (an absent profile might be an erased user's).
  */

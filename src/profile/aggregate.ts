@@ -177,13 +177,26 @@ export function decayTo(state: AggregateState, t: number, params: ProfileParams)
 
 /** Unit vector in the direction of v (scaled first, so tiny or huge components neither underflow nor overflow). */
 function normalised(v: Float64Array): number[] {
+  const n = v.length;
+  const out = new Array<number>(n);
   let max = 0;
-  for (const x of v) max = Math.max(max, Math.abs(x));
-  if (!(max > 0 && Number.isFinite(max))) return Array.from(v, () => 0);
+  for (let i = 0; i < n; i++) {
+    const a = Math.abs(v[i]!);
+    if (a > max) max = a;
+  }
+  if (!(max > 0 && Number.isFinite(max))) return out.fill(0);
+  // scaled by the largest magnitude first, so neither the squares nor their sum can overflow
   let sumSq = 0;
-  for (const x of v) sumSq += (x / max) ** 2;
+  for (let i = 0; i < n; i++) {
+    const x = v[i]! / max;
+    sumSq += x * x;
+  }
   const norm = Math.sqrt(sumSq);
-  return Array.from(v, (x) => (x === 0 ? 0 : x / max / norm));
+  for (let i = 0; i < n; i++) {
+    const x = v[i]!;
+    out[i] = x === 0 ? 0 : x / max / norm;
+  }
+  return out;
 }
 
 /** The profile a recommender receives, as of the state's refTime. */

@@ -7,6 +7,12 @@ export interface StoredProfile {
   state: AggregateState;
   /** next offset to apply per "topic:partition" (events below it are already folded in) */
   applied: Record<string, number>;
+  /**
+   * the write token stored with this state: new on every write, so two states with the same version
+   * (a user erased and rebuilt elsewhere) are told apart by the compare-and-set. '' or absent: a
+   * state written before tokens existed.
+   */
+  token?: string;
 }
 
 /**
@@ -35,7 +41,11 @@ export interface ProfileWrite {
   userId: string;
   /** the version that was read (0 = none) */
   expectedVersion: number;
+  /** the write token that was read with that version ('' or absent = none) */
+  expectedToken?: string;
   version: number;
+  /** this write's token, unique to it (the processor uses a random prefix and a counter) */
+  token?: string;
   state: AggregateState;
   applied: Record<string, number>;
   /** the derived profile event, as published (never raw text) */
@@ -47,7 +57,7 @@ export interface ProfileWrite {
 
 export type WriteResult = { ok: true; version: number } | { ok: false; currentVersion: number };
 
-/** Per-user profile state. Implementations must make `apply` atomic per user and compare-and-set on version. */
+/** Per-user profile state. Implementations must make `apply` atomic per user and compare-and-set on version and token. */
 export interface ProfileStore {
   readonly namespace: string;
   /** Load the states and suppressions of these users; one round trip. */
@@ -61,7 +71,7 @@ export interface ProfileStore {
   receipt(eventId: string): Promise<ForgetReceipt | null>;
   /** Record this namespace in the registry (erasure cleans every registered namespace). */
   registerNamespace(): Promise<void>;
-  /** Write each user's new state if its version is still the expected one; one round trip. */
+  /** Write each user's new state if its version and write token are still the expected ones; one round trip. */
   apply(writes: readonly ProfileWrite[]): Promise<Map<string, WriteResult>>;
   /** The last published profile of a user (parsed JSON), or null. */
   getProfile(userId: string): Promise<unknown>;

@@ -3,9 +3,14 @@
 
   The caller read the state at version ARGV[1], folded the batch's new events into it (skipping
   any whose offset is at or below the applied offset it read) and asks to write version ARGV[2].
-  The write happens only if the stored version is still ARGV[1]: a compare-and-set that makes a
-  stale writer (a zombie consumer after a rebalance, or a redelivery racing a retry) a no-op, so
-  no event is ever counted twice. Applied offsets live in the user's own hash, so the check and
+  The write happens only if the stored version is still ARGV[1] AND the stored write token is
+  still ARGV[11]: a compare-and-set that makes a stale writer (a zombie consumer after a rebalance,
+  or a redelivery racing a retry) a no-op, so no event is ever counted twice.
+
+  The token is new on every write (random per processor + a counter), so it tells apart two
+  states that happen to carry the same version: a user erased and rebuilt to version n by another
+  instance is not the version n this writer read or cached (no ABA). A state written before tokens
+  existed has none, which compares equal to ''. Applied offsets live in the user's own hash, so the check and
   the write are one atomic step on one key (Redis Cluster safe).
 
   KEYS[1]  the user's profile hash
@@ -20,12 +25,14 @@
   ARGV[8]  updatedAt (epoch ms)
   ARGV[9]  history entry (JSON summary of this version; '' = none)
   ARGV[10] history length kept
+  ARGV[11] expected current write token ('' = none)
+  ARGV[12] new write token
 
-  Returns {1, newVersion} when written, {0, currentVersion} on a version conflict.
+  Returns {1, newVersion} when written, {0, currentVersion} on a version or token conflict.
 ]]
-local current = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
-local expected = tonumber(ARGV[1])
-if current ~= expected then
+local cur = redis.call('HMGET', KEYS[1], 'v', 'tok')
+local current = tonumber(cur[1] or '0')
+if current ~= tonumber(ARGV[1]) or (cur[2] or '') ~= ARGV[11] then
   return {0, current}
 end
 redis.call('HSET', KEYS[1],
@@ -34,7 +41,8 @@ redis.call('HSET', KEYS[1],
   'c', ARGV[4],
   'applied', ARGV[5],
   'profile', ARGV[6],
-  'upd', ARGV[8])
+  'upd', ARGV[8],
+  'tok', ARGV[12])
 if ARGV[9] ~= '' then
   redis.call('LPUSH', KEYS[2], ARGV[9])
   redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[10]) - 1)

@@ -61,12 +61,12 @@ export class MemoryStore {
     const out = new Map<string, { ok: true; version: number } | { ok: false; currentVersion: number }>();
     for (const w of writes) {
       const current = this.rows.get(w.userId)?.p.version ?? 0;
-      if (current !== w.expectedVersion) {
+      if (current !== w.expectedVersion || (this.rows.get(w.userId)?.p.token ?? '') !== (w.expectedToken ?? '')) {
         out.set(w.userId, { ok: false, currentVersion: current });
         continue;
       }
       const state = { ...w.state, centroid: Float64Array.from(Float32Array.from(w.state.centroid)) };
-      this.rows.set(w.userId, { p: { version: w.version, state, applied: { ...w.applied } }, profileJson: w.profileJson });
+      this.rows.set(w.userId, { p: { version: w.version, state, applied: { ...w.applied }, token: w.token ?? '' }, profileJson: w.profileJson });
       this.written.push(JSON.stringify({ ...w.state, centroid: [] }), w.profileJson, w.historyJson ?? '', JSON.stringify(w.applied));
       out.set(w.userId, { ok: true, version: w.version });
     }
