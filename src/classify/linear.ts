@@ -4,12 +4,14 @@
  *
  * 1. features are standardised (per-dimension mean and standard deviation of the training rows);
  * 2. the loss is the class-weighted mean cross-entropy plus (l2 / 2)·‖W‖² (bias not penalised);
- *    'balanced' class weights n / (k · n_c) keep a rare class from being ignored;
+ *    'balanced' class weights n / (k · n_c) keep a rare class from being ignored, at the price of
+ *    false positives on it; 'auto' (the default) tries both weightings on the validation slice;
  * 3. full-batch L-BFGS (src/classify/lbfgs.ts) from zero weights: a convex problem, no randomness,
  *    so the result depends only on the data and the settings (the seed only draws the validation
  *    slice used to choose l2 and the temperature);
  * 4. l2 'auto': a regularisation path over `l2Grid` (strongest first, warm-started) on a stratified
- *    validation slice; the l2 with the best validation macro-F1 wins (ties: lower log-loss);
+ *    validation slice, once per class weighting tried; the (weighting, l2) with the best validation
+ *    macro-F1 wins (ties: the earlier weighting, then the lower log-loss);
  * 5. a temperature T is fitted on the validation slice (min log-loss; the log-loss is convex in 1/T);
  * 6. the model is refitted on every training row with the chosen l2, and the standardisation is
  *    folded into the weights, so prediction is one k×dim mat-vec plus a softmax.
@@ -29,12 +31,19 @@ export interface LinearOptions {
   l2: number | 'auto';
   /** Candidates for 'auto', any order (tried strongest first). */
   l2Grid: number[];
-  classWeight: 'balanced' | 'none';
+  /** 'auto': both, chosen on the validation slice (like l2) */
+  classWeight: 'balanced' | 'none' | 'auto';
   /** Share of the training rows in the validation slice ('auto' l2 and the temperature). */
   validationFraction: number;
   /** Fit a softmax temperature on the validation slice. */
   calibrate: boolean;
   maxIterations: number;
+  /**
+   * L-BFGS iterations per step of the validation path: the path only ranks (weighting, l2) pairs,
+   * and each step starts from the previous one's solution, so it needs no tight convergence; the
+   * final fit on every row gets `maxIterations`.
+   */
+  pathIterations: number;
   /** Draws the validation slice. */
   seed: number;
 }
@@ -42,10 +51,11 @@ export interface LinearOptions {
 export const DEFAULT_LINEAR_OPTIONS: LinearOptions = {
   l2: 'auto',
   l2Grid: [3, 1, 0.3, 0.1, 0.03, 0.01, 0.003],
-  classWeight: 'balanced',
+  classWeight: 'auto',
   validationFraction: 0.15,
   calibrate: true,
   maxIterations: 300,
+  pathIterations: 100,
   seed: 42,
 };
 
@@ -73,9 +83,10 @@ export interface TrainLinearOptions extends Partial<LinearOptions> {
 
 export interface LinearFitReport {
   l2: number;
+  classWeight: 'balanced' | 'none';
   temperature: number;
-  /** Validation macro-F1 and log-loss per l2 tried ('auto'). */
-  path?: Array<{ l2: number; macroF1: number; logLoss: number; iterations: number }>;
+  /** Validation macro-F1 and log-loss per (class weighting, l2) tried. */
+  path?: Array<{ classWeight: 'balanced' | 'none'; l2: number; macroF1: number; logLoss: number; iterations: number }>;
   iterations: number;
   converged: string;
 }
@@ -91,47 +102,52 @@ export function trainLinearWithReport(X: readonly (Float32Array | readonly numbe
   const yi = fine ? fine.yi : coarse;
   const toLabel = (c: number) => (fine ? labels[fine.outputs[c]!]! : labels[c]!);
   const k = classes.length;
-  const balanced = o.classWeight === 'balanced';
   const lbfgs = { maxIterations: o.maxIterations };
+  const pathLbfgs = { maxIterations: Math.min(o.pathIterations, o.maxIterations) };
+  const weightings: Array<'balanced' | 'none'> = o.classWeight === 'auto' ? ['balanced', 'none'] : [o.classWeight];
 
-  // validation slice (stratified by label): choose l2 and the temperature
+  // validation slice (stratified by label): choose the weighting, l2 and the temperature
   let l2 = o.l2 === 'auto' ? NaN : o.l2;
+  let classWeight = weightings[0]!;
   let temperature = 1;
   let path: LinearFitReport['path'];
-  const needVal = o.l2 === 'auto' || o.calibrate;
+  const needVal = o.l2 === 'auto' || o.calibrate || weightings.length > 1;
   let warm: Float64Array | undefined;
   if (needVal && X.length >= 4 * labels.length) {
     const h = stratifiedHoldout(y, o.validationFraction, o.seed);
     const trX = take(X, h.train);
     const std = standardiser(trX, dim);
-    const tr = problem(trX, take(yi, h.train), k, std, balanced);
     const va = problem(take(X, h.test), take(yi, h.test), k, std, false);
     const vaLabels = take(y, h.test);
     const grid = o.l2 === 'auto' ? [...new Set(o.l2Grid)].sort((a, b) => b - a) : [l2];
-    let theta: Float64Array = new Float64Array(k * dim + k);
-    let best: { l2: number; f1: number; ll: number; theta: Float64Array } | undefined;
+    let best: { cw: 'balanced' | 'none'; l2: number; f1: number; ll: number; theta: Float64Array } | undefined;
     path = [];
-    for (const lam of grid) {
-      const r = minimizeLbfgs(objective(tr, lam), theta, lbfgs);
-      theta = r.x;
-      const z = logits(theta, va.X, va.n, dim, k);
-      const pred = z.map((zi) => toLabel(argmaxOf(fine ? sumByOutput(softmax(zi), fine.outputs, labels.length) : zi)));
-      const f1 = macroF1(vaLabels, pred);
-      const ll = meanLogLoss(z, Array.from(va.y));
-      path.push({ l2: lam, macroF1: f1, logLoss: ll, iterations: r.iterations });
-      if (!best || f1 > best.f1 + 1e-9 || (Math.abs(f1 - best.f1) <= 1e-9 && ll < best.ll)) best = { l2: lam, f1, ll, theta };
+    for (const cw of weightings) {
+      const tr = problem(trX, take(yi, h.train), k, std, cw === 'balanced');
+      let theta: Float64Array = new Float64Array(k * dim + k);
+      for (const lam of grid) {
+        const r = minimizeLbfgs(objective(tr, lam), theta, pathLbfgs);
+        theta = r.x;
+        const z = logits(theta, va.X, va.n, dim, k);
+        const pred = z.map((zi) => toLabel(argmaxOf(fine ? sumByOutput(softmax(zi), fine.outputs, labels.length) : zi)));
+        const f1 = macroF1(vaLabels, pred);
+        const ll = meanLogLoss(z, Array.from(va.y));
+        path.push({ classWeight: cw, l2: lam, macroF1: f1, logLoss: ll, iterations: r.iterations });
+        if (!best || f1 > best.f1 + 1e-9 || (cw === best.cw && Math.abs(f1 - best.f1) <= 1e-9 && ll < best.ll)) best = { cw, l2: lam, f1, ll, theta };
+      }
     }
     l2 = best!.l2;
+    classWeight = best!.cw;
     if (o.calibrate) temperature = fitTemperature(logits(best!.theta, va.X, va.n, dim, k), Array.from(va.y));
     warm = best!.theta;
-    if (o.l2 !== 'auto') path = undefined;
+    if (o.l2 !== 'auto' && weightings.length === 1) path = undefined;
   } else if (o.l2 === 'auto') {
     l2 = 1; // too few rows for a validation slice: strong shrinkage is the safe side
   }
 
   // final fit on every training row
   const std = standardiser(X, dim);
-  const all = problem(X, yi, k, std, balanced);
+  const all = problem(X, yi, k, std, classWeight === 'balanced');
   const r = minimizeLbfgs(objective(all, l2), warm ?? new Float64Array(k * dim + k), lbfgs);
   const theta = r.x;
   // fold the standardisation into the weights: w'_cj = w_cj / s_j, b'_c = b_c - Σ_j w'_cj m_j
@@ -155,13 +171,13 @@ export function trainLinearWithReport(X: readonly (Float32Array | readonly numbe
     kind: 'linear',
     labels,
     embedder: { id: opts.embedder.id, dim },
-    hyperParameters: { ...o, l2Chosen: l2, temperature: model.temperature, optimizer: 'lbfgs', standardise: true, ...(fine ? { fineClasses: k } : {}) },
+    hyperParameters: { ...o, l2Chosen: l2, classWeightChosen: classWeight, temperature: model.temperature, optimizer: 'lbfgs', standardise: true, ...(fine ? { fineClasses: k } : {}) },
     createdAt: opts.createdAt ?? new Date().toISOString(),
     training: { rows: X.length, fingerprint: trainingFingerprint(X, y) },
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
     model: model as unknown as Record<string, unknown>,
   });
-  return { artifact, report: { l2, temperature: model.temperature, ...(path ? { path } : {}), iterations: r.iterations, converged: r.reason } };
+  return { artifact, report: { l2, classWeight, temperature: model.temperature, ...(path ? { path } : {}), iterations: r.iterations, converged: r.reason } };
 }
 
 export function trainLinear(X: readonly (Float32Array | readonly number[])[], y: readonly string[], opts: TrainLinearOptions): ClassifierArtifact {

@@ -44,6 +44,7 @@ interface TrainCliOptions {
   bins?: number;
   rfRows?: number;
   l2?: number | 'auto';
+  classWeight?: 'balanced' | 'none' | 'auto';
   folds: number;
   seed: number;
   out: string;
@@ -88,6 +89,7 @@ export function registerTrain(program: Command): void {
     .option('--bins <n>', 'rf: quantile bins per feature for training (0 = exact, slow)', intArg('--bins', 0))
     .option('--rf-rows <n>', 'rf: train on at most this many rows (stratified)', intArg('--rf-rows', 2))
     .option('--l2 <x>', "linear: L2 penalty, or 'auto' (chosen on a validation slice)", (v: string) => (v === 'auto' ? 'auto' : numArg('--l2', (n) => n >= 0, "a number >= 0 or 'auto'")(v)))
+    .addOption(new Option('--class-weight <w>', "linear: 'balanced' (n / (k · n_c)), 'none', or 'auto' (the better on the validation slice)").choices(['balanced', 'none', 'auto']))
     .option('--folds <k>', 'auto: folds of the cross-validation', intArg('--folds', 2), 3)
     .option('--seed <n>', 'seed of splits, subsamples and the forest', intArg('--seed', 0), 42)
     .option('--cache-dir <dir>', 'embedding cache directory', 'artifacts/cache')
@@ -129,7 +131,7 @@ Methods, defaults and reference results: docs/models.md.`,
               ...(opts.bins !== undefined ? { bins: opts.bins } : {}),
               ...(opts.rfRows !== undefined ? { maxRows: opts.rfRows } : {}),
             },
-            linear: opts.l2 !== undefined ? { l2: opts.l2 } : {},
+            linear: { ...(opts.l2 !== undefined ? { l2: opts.l2 } : {}), ...(opts.classWeight !== undefined ? { classWeight: opts.classWeight } : {}) },
             out: opts.out,
             cacheDir: opts.cache ? projectPath(opts.cacheDir) : undefined,
             progress: !opts.json || process.stderr.isTTY === true,

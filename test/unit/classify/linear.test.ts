@@ -95,13 +95,16 @@ describe('linear head', () => {
     expect(right / test.y.length).toBeGreaterThan(0.95);
   });
 
-  it('records how it was fitted: the l2 path on the validation slice, the chosen l2 and temperature', () => {
-    expect(report.path!.map((p) => p.l2)).toEqual([3, 1, 0.3, 0.1, 0.03, 0.01, 0.003]);
-    expect(report.path!.map((p) => p.l2)).toContain(report.l2);
+  it('records how it was fitted: the l2 path per class weighting on the validation slice, the chosen pair and temperature', () => {
+    const grid = [3, 1, 0.3, 0.1, 0.03, 0.01, 0.003];
+    expect(report.path!.map((p) => [p.classWeight, p.l2])).toEqual([...grid.map((l) => ['balanced', l]), ...grid.map((l) => ['none', l])]);
     const best = Math.max(...report.path!.map((p) => p.macroF1));
-    expect(report.path!.find((p) => p.l2 === report.l2)!.macroF1).toBe(best);
+    const chosen = report.path!.find((p) => p.l2 === report.l2 && p.classWeight === report.classWeight)!;
+    expect(chosen.macroF1).toBe(best);
+    // ties go to the earlier weighting: 'none' wins only when strictly better than every 'balanced' step
+    if (report.classWeight === 'none') expect(chosen.macroF1).toBeGreaterThan(Math.max(...report.path!.filter((p) => p.classWeight === 'balanced').map((p) => p.macroF1)));
     expect(report.temperature).toBeGreaterThan(0);
-    expect(artifact.hyperParameters).toMatchObject({ l2: 'auto', l2Chosen: report.l2, classWeight: 'balanced', optimizer: 'lbfgs' });
+    expect(artifact.hyperParameters).toMatchObject({ l2: 'auto', l2Chosen: report.l2, classWeight: 'auto', classWeightChosen: report.classWeight, optimizer: 'lbfgs' });
     const m = artifact.model as unknown as LinearModel;
     expect(m.weights).toHaveLength(3);
     expect(m.weights[0]).toHaveLength(DIM);
