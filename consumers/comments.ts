@@ -48,6 +48,7 @@ export function createEmbedder(cfg: Pick<Config, 'embedder'> & Partial<Pick<Conf
     allowRemote: e.allowRemote,
     threads: e.threads,
     batchSize: e.batchSize,
+    nice: e.nice,
   });
   const shared = redis && cfg.redis && e.sharedCache ? new RedisCachedEmbedder(inner, redis, { keyPrefix: cfg.redis.keyPrefix, ttlSeconds: e.sharedCacheTtlSeconds, read: sharedCacheRead }) : inner;
   return e.cacheSize > 0 ? new CachedEmbedder(shared, e.cacheSize) : shared;

@@ -46,6 +46,7 @@ export const ConfigSchema = z.strictObject({
     allowRemote: z.boolean(),
     threads: z.number().int().min(1).max(64),
     batchSize: z.number().int().min(1).max(256),
+    nice: z.number().int().min(0).max(19),
     cacheSize: z.number().int().nonnegative(),
     sharedCache: z.boolean(),
     sharedCacheTtlSeconds: z.number().int().nonnegative(),

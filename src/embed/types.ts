@@ -18,6 +18,8 @@ export interface EmbedderOptions {
   allowRemote: boolean;
   threads: number;
   batchSize: number;
+  /** nice value (0-19) of the inference thread and its onnxruntime pool; 0 = normal priority. Default 5. */
+  nice?: number;
 }
 
 /** Messages between the main thread and the inference worker. */

@@ -27,12 +27,13 @@ function send(msg: WorkerResponse, transfer: ArrayBuffer[] = []): void {
  * inherit it when created, so niceness set here, before the session is created, covers this
  * worker and onnxruntime's intra-op pool, and nothing else. Measured on 2 cores (docs/performance.md):
  * drain event-loop delay p99 ~50-75 ms instead of ~90-120 ms, same throughput.
- * PORTRAIT_EMBED_NICE (0-19; 0 = off) overrides the default.
+ * Configured as `embedder.nice` (0-19; 0 = off); the environment variable PORTRAIT_EMBED_NICE, when
+ * set, wins (for experiments).
  */
 const DEFAULT_NICE = 5;
 
-function lowerPriority(): void {
-  const nice = Number(process.env.PORTRAIT_EMBED_NICE ?? DEFAULT_NICE);
+function lowerPriority(configured: number | undefined): void {
+  const nice = Number(process.env.PORTRAIT_EMBED_NICE ?? configured ?? DEFAULT_NICE);
   if (!Number.isInteger(nice) || nice <= 0) return;
   try {
     setPriority(0, Math.min(19, nice)); // pid 0 = the calling thread on Linux
@@ -43,7 +44,7 @@ function lowerPriority(): void {
 
 async function init(o: EmbedderOptions): Promise<void> {
   options = o;
-  lowerPriority();
+  lowerPriority(o.nice);
   env.localModelPath = o.modelDir.endsWith('/') ? o.modelDir : `${o.modelDir}/`;
   env.allowLocalModels = true;
   env.allowRemoteModels = o.allowRemote;

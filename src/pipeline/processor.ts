@@ -81,6 +81,13 @@ interface Prepared {
 }
 
 const MAX_CAS_ATTEMPTS = 5;
+/**
+ * Users folded and encoded between two yields to the event loop: a 64-record chunk of new users
+ * costs ~15-30 ms of main-thread work, and Kafka heartbeats, fetch responses and the other
+ * partitions' Redis replies should not wait that long (event-loop delay).
+ */
+const USERS_PER_SLICE = 16;
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class BatchProcessor {
   private readonly clock: () => number;
@@ -174,7 +181,11 @@ export class BatchProcessor {
       const loaded = toLoad.length > 0 ? await store.load(toLoad, dim) : new Map<string, LoadedUser>();
       if (cache) for (const u of pending) if (!loaded.has(u)) loaded.set(u, { profile: cache.get(store.namespace, u)!, suppression: null });
       const plans = new Map<string, UserPlan>();
-      for (const userId of pending) plans.set(userId, planUser(byUser.get(userId)!, loaded.get(userId) as LoadedUser, this.deps.params, dim));
+      let slice = 0;
+      for (const userId of pending) {
+        plans.set(userId, planUser(byUser.get(userId)!, loaded.get(userId) as LoadedUser, this.deps.params, dim));
+        if (++slice % USERS_PER_SLICE === 0) await yieldToLoop();
+      }
 
       // erasures first: suppression recorded, every key deleted, tombstone published
       const erased = [...plans].filter(([, p]) => p.forget);
@@ -185,6 +196,7 @@ export class BatchProcessor {
       const writes: ProfileWrite[] = [];
       const built = new Map<string, string>();
       for (const [userId, plan] of plans) {
+        if (++slice % USERS_PER_SLICE === 0) await yieldToLoop();
         if (plan.fold.eventIds.length === 0) {
           // resolved without a write: counted once, here
           stats.duplicates += plan.fold.duplicates;
