@@ -157,7 +157,7 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
     text: { maxChars: cfg.text.maxChars, maxTokens: cfg.text.maxTokens },
     decode: { maxRecordBytes: cfg.events.maxRecordBytes, maxFutureMs: cfg.events.maxFutureMs, minTs: cfg.events.minTs },
     log,
-    ...(cfg.profile.stateCacheUsers > 0 ? { stateCache: new StateCache(cfg.profile.stateCacheUsers) } : {}),
+    ...(cfg.profile.stateCacheUsers > 0 ? { stateCache: new StateCache(cfg.profile.stateCacheUsers, cfg.profile.stateCacheMiB * 1024 * 1024) } : {}),
   });
   const runner = new CommentsRunner(
     kafka,

@@ -76,6 +76,7 @@ export const ConfigSchema = z.strictObject({
     topTerms: positiveInt,
     confidencePrior: z.number().nonnegative(),
     stateCacheUsers: z.number().int().nonnegative(),
+    stateCacheMiB: z.number().positive(),
   }),
   api: z.strictObject({
     host: z.string().min(1),

@@ -9,7 +9,7 @@ import type { Classifier } from '../classify/index.js';
 import type { Embedder } from '../embed/types.js';
 import { deadLetter, decodeRecord, type CommentEvent, type ForgetEvent } from '../events/index.js';
 import { historyEntry } from '../events/history-entry.js';
-import { finalize, type ProfileParams } from '../profile/index.js';
+import { encodeState, finalize, type ProfileParams } from '../profile/index.js';
 import type { LoadedUser, ProfileStore, ProfileWrite } from '../store/index.js';
 import { isRejection, preprocess, type PreprocessOptions } from '../text/index.js';
 import { PortraitError, type Rejection } from '../util/errors.js';
@@ -177,9 +177,9 @@ export class BatchProcessor {
       }
       // Users whose state this processor wrote last need no read; the CAS below validates it.
       const cache = attempt === 1 ? this.deps.stateCache : undefined;
-      const toLoad = cache ? pending.filter((u) => !cache.get(store.namespace, u)) : pending;
+      const toLoad = cache ? pending.filter((u) => !cache.has(store.namespace, u)) : pending;
       const loaded = toLoad.length > 0 ? await store.load(toLoad, dim) : new Map<string, LoadedUser>();
-      if (cache) for (const u of pending) if (!loaded.has(u)) loaded.set(u, { profile: cache.get(store.namespace, u)!, suppression: null });
+      if (cache) for (const u of pending) if (!loaded.has(u)) loaded.set(u, { profile: cache.get(store.namespace, u, dim)!, suppression: null });
       const plans = new Map<string, UserPlan>();
       let slice = 0;
       for (const userId of pending) {
@@ -232,6 +232,7 @@ export class BatchProcessor {
           version,
           token: `${this.tokenPrefix}.${(this.tokenSeq++).toString(36)}`,
           state: plan.fold.state,
+          encoded: encodeState(plan.fold.state),
           applied: plan.fold.applied,
           profileJson: json,
           historyJson: JSON.stringify(historyEntry(event)),
@@ -243,7 +244,7 @@ export class BatchProcessor {
       for (const w of writes) {
         const plan = plans.get(w.userId)!;
         if (results.get(w.userId)?.ok) {
-          this.deps.stateCache?.set(store.namespace, w.userId, { version: w.version, state: w.state, applied: w.applied, token: w.token! });
+          this.deps.stateCache?.set(store.namespace, w.userId, { version: w.version, state: w.state, applied: w.applied, token: w.token! }, w.encoded);
           profiles.push({ key: w.userId, value: built.get(w.userId)! });
           stats.applied += plan.fold.eventIds.length;
           for (const id of plan.fold.eventIds) {

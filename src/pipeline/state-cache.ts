@@ -1,33 +1,58 @@
 import { LRUCache } from 'lru-cache';
+import { decodeState, encodeState, type EncodedState } from '../profile/index.js';
 import type { StoredProfile } from '../store/index.js';
+
+interface Entry {
+  version: number;
+  token: string;
+  applied: Record<string, number>;
+  /** the state as stored in Redis (meta JSON and float32 centroid bytes), not as objects */
+  meta: string;
+  centroid: Buffer;
+}
 
 /**
  * Write-through cache of the user states this processor wrote last, per namespace. A cached state
  * saves the read before the fold; it is never trusted blindly: the write is a compare-and-set on
- * the version and the write token (new on every write, so two states of equal version differ), so if
- * anyone else changed the user meanwhile (another instance after a rebalance,
- * an erasure, a forced replay) the write fails, the entry is dropped and the state is read again.
+ * the version and the write token (new on every write, so two states of equal version differ), so
+ * if anyone else changed the user meanwhile (another instance after a rebalance, an erasure, a
+ * forced replay) the write fails, the entry is dropped and the state is read again.
  * Only users with a stored profile are cached (an absent profile might be an erased user's).
+ *
+ * Entries keep the state in its stored encoding (what the write sent to Redis), not as decoded
+ * objects: a user with 200 decayed terms is ~4-8 KB this way and ~25 KB as a JS object, and a
+ * `get` returns exactly what a read from Redis would (centroid rounded to float32). The cache is
+ * bounded both by users and by bytes.
  */
 export class StateCache {
-  private readonly lru: LRUCache<string, StoredProfile>;
+  private readonly lru: LRUCache<string, Entry>;
 
-  constructor(maxUsers: number) {
-    this.lru = new LRUCache({ max: Math.max(1, maxUsers) });
+  constructor(maxUsers: number, maxBytes = 64 * 1024 * 1024) {
+    this.lru = new LRUCache<string, Entry>({
+      max: Math.max(1, maxUsers),
+      maxSize: Math.max(1024, maxBytes),
+      // UTF-16 string, centroid bytes, and a fixed allowance for the entry, its key and applied offsets
+      sizeCalculation: (e, key) => 2 * (e.meta.length + key.length + e.token.length) + e.centroid.byteLength + 64 * (1 + Object.keys(e.applied).length),
+    });
   }
 
   private key(ns: string, userId: string): string {
     return `${ns}\u0000${userId}`;
   }
 
-  get(ns: string, userId: string): StoredProfile | undefined {
-    return this.lru.get(this.key(ns, userId));
+  get(ns: string, userId: string, dim: number): StoredProfile | undefined {
+    const e = this.lru.get(this.key(ns, userId));
+    if (!e) return undefined;
+    return { version: e.version, token: e.token, applied: { ...e.applied }, state: decodeState(e.meta, e.centroid, dim) };
   }
 
-  /** Keeps the state exactly as a read from Redis would return it (centroid rounded to float32). */
-  set(ns: string, userId: string, p: StoredProfile): void {
-    const centroid = Float64Array.from(Float32Array.from(p.state.centroid));
-    this.lru.set(this.key(ns, userId), { ...p, state: { ...p.state, centroid } });
+  has(ns: string, userId: string): boolean {
+    return this.lru.has(this.key(ns, userId));
+  }
+
+  /** Cache what was just written; `encoded` is the encoding the write sent (computed here when absent). */
+  set(ns: string, userId: string, p: StoredProfile, encoded: EncodedState = encodeState(p.state)): void {
+    this.lru.set(this.key(ns, userId), { version: p.version, token: p.token ?? '', applied: { ...p.applied }, meta: encoded.meta, centroid: encoded.centroid });
   }
 
   delete(ns: string, userId: string): void {
@@ -36,5 +61,10 @@ export class StateCache {
 
   get size(): number {
     return this.lru.size;
+  }
+
+  /** Bytes held, by the size estimate above. */
+  get bytes(): number {
+    return this.lru.calculatedSize;
   }
 }

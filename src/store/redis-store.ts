@@ -118,7 +118,7 @@ export class RedisProfileStore implements ProfileStore {
     try {
       results = await Promise.all(
         writes.map((w) => {
-          const enc = encodeState(w.state);
+          const enc = w.encoded ?? encodeState(w.state);
           return this.redis.applyProfile(
             this.keys.profile(w.userId),
             this.keys.history(w.userId),

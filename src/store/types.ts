@@ -1,4 +1,4 @@
-import type { AggregateState } from '../profile/index.js';
+import type { AggregateState, EncodedState } from '../profile/index.js';
 
 /** What the store holds for one user. */
 export interface StoredProfile {
@@ -47,6 +47,8 @@ export interface ProfileWrite {
   /** this write's token, unique to it (the processor uses a random prefix and a counter) */
   token?: string;
   state: AggregateState;
+  /** `state` already encoded (the processor encodes once for the store and its cache); else the store encodes */
+  encoded?: EncodedState;
   applied: Record<string, number>;
   /** the derived profile event, as published (never raw text) */
   profileJson: string;
