@@ -72,12 +72,12 @@ function tokenCounts(texts: string[]): number[] {
 }
 
 /**
- * Embed a whole request: sort by token count, cut into batches of at most `batchSize` where
- * padding plus per-call cost is least (batching.ts), each padded only to its own longest text, and
- * return the vectors in input order. Sorting by tokens, not characters, matters for mixed-language
+ * Embed texts: sort by token count, cut into batches of at most `batchSize` where padding plus
+ * per-call cost is least (batching.ts), each padded only to its own longest text, and return the
+ * vectors in input order, row-major. Sorting by tokens, not characters, matters for mixed-language
  * traffic: a 40-character Chinese comment is ~40 tokens, a 40-character English one ~10.
  */
-async function embed(id: number, texts: string[]): Promise<void> {
+async function embedAll(texts: string[]): Promise<{ data: Float32Array; dim: number }> {
   if (!extractor || !options) throw new Error('embedder not initialised');
   const lens = tokenCounts(texts);
   const order = texts.map((_, i) => i).sort((a, b) => lens[a]! - lens[b]! || a - b);
@@ -94,16 +94,60 @@ async function embed(id: number, texts: string[]): Promise<void> {
     const part = out.data as Float32Array;
     idx.forEach((i, k) => data!.set(part.subarray(k * dim, (k + 1) * dim), i * dim));
   }
-  const result = data ?? new Float32Array(0);
-  send({ type: 'result', id, dim, data: result }, [result.buffer as ArrayBuffer]);
+  return { data: data ?? new Float32Array(0), dim };
 }
 
-// One inference at a time: concurrent runs would oversubscribe the intra-op threads.
+/**
+ * Requests that arrived while the model was busy are embedded together, in one planned set of
+ * batches: with several partitions in flight (the runner processes 3 at a time) their chunks would
+ * otherwise queue one inference after another, each paying the per-call cost and padding on its
+ * own, and a chunk that arrives last would wait for all of them in turn.
+ */
+async function embedRequests(reqs: Array<{ id: number; texts: string[] }>): Promise<void> {
+  const { data, dim } = await embedAll(reqs.flatMap((r) => r.texts));
+  let offset = 0;
+  for (const r of reqs) {
+    const part = reqs.length === 1 ? data : data.slice(offset * dim, (offset + r.texts.length) * dim);
+    offset += r.texts.length;
+    send({ type: 'result', id: r.id, dim, data: part }, [part.buffer as ArrayBuffer]);
+  }
+}
+
+// One inference at a time (concurrent runs would oversubscribe the intra-op threads); embed
+// requests that queue up meanwhile are taken together.
 let queue: Promise<void> = Promise.resolve();
+const waiting: Array<{ id: number; texts: string[] }> = [];
+let draining = false;
+
+function drain(): void {
+  if (draining) return;
+  draining = true;
+  queue = queue.then(async () => {
+    try {
+      while (waiting.length > 0) {
+        const reqs = waiting.splice(0);
+        try {
+          await embedRequests(reqs);
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err);
+          for (const r of reqs) send({ type: 'error', id: r.id, message });
+        }
+      }
+    } finally {
+      draining = false;
+    }
+  });
+}
+
 port.on('message', (msg: WorkerRequest) => {
+  if (msg.type === 'embed') {
+    waiting.push({ id: msg.id, texts: msg.texts });
+    drain();
+    return;
+  }
   queue = queue
-    .then(() => (msg.type === 'init' ? init(msg.options) : embed(msg.id, msg.texts)))
+    .then(() => init(msg.options))
     .catch((err: unknown) => {
-      send({ type: 'error', id: msg.type === 'embed' ? msg.id : null, message: err instanceof Error ? err.message : String(err) });
+      send({ type: 'error', id: null, message: err instanceof Error ? err.message : String(err) });
     });
 });
