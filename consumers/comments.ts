@@ -4,6 +4,7 @@
  *
  *   comments topic (key = userId) → decode → preprocess → embed → classify → Redis → profiles topic → commit
  */
+import { PortraitError } from '../src/util/errors.js';
 import { buildZeroShot, loadClassifierArtifact, loadTaxonomy, type Classifier } from '../src/classify/index.js';
 import { watchModels } from '../src/classify/hot-swap.js';
 import { deadLetterTopic, projectPath, type Config } from '../src/config/index.js';
@@ -99,11 +100,23 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
   // ioredis reconnects by itself; without a listener every failed reconnect prints a stack trace.
   // The batch that needs Redis fails with REDIS_UNAVAILABLE and is retried by the runner.
   let lastRedisError = 0;
+  let lastRedisErrorMessage: string | undefined;
   redis.on('error', (err: Error) => {
+    lastRedisErrorMessage = err.message;
     if (Date.now() - lastRedisError < 10_000) return;
     lastRedisError = Date.now();
     log.warn({ err: err.message }, 'Redis connection error; reconnecting');
   });
+  // A command that gave up while the connection kept failing says only "max retries"; at start-up
+  // the reason is what the connection said (WRONGPASS, NOAUTH, ECONNREFUSED): name it.
+  const atStartup = <T>(p: Promise<T>): Promise<T> =>
+    p.catch((err: unknown) => {
+      const msg = err instanceof Error ? err.message : String(err);
+      if (lastRedisErrorMessage !== undefined && /max retries per request/i.test(msg)) {
+        throw new PortraitError('REDIS_UNAVAILABLE', `Redis: ${lastRedisErrorMessage} (gave up after retrying)`, { cause: err });
+      }
+      throw err;
+    });
   // a rebuild (fixed namespace, nothing published) reads the shared embedding cache; live only fills it
   const embedder = opts.embedder ?? createEmbedder(cfg, redis, opts.publish === false);
   const ownEmbedder = opts.embedder === undefined;
@@ -121,8 +134,8 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
     return s;
   };
   const namespaces = new Namespaces(redis, cfg.redis.keyPrefix, cfg.redis.namespace);
-  let store = await storeFor(opts.namespace ?? (await namespaces.active()));
-  await store.ping();
+  let store = await atStartup(storeFor(opts.namespace ?? (await atStartup(namespaces.active()))));
+  await atStartup(store.ping());
   // A live processor follows `portrait namespace activate`: the switch takes effect between batches.
   const follow = opts.namespace
     ? undefined
