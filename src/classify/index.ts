@@ -1,5 +1,5 @@
 export type { Classifier, ClassifierKind } from './types.js';
-export { softmax, cosine, dot, norm, normalize, mean, argmax, toRecord } from './math.js';
+export { softmax, cosine, dot, dotAt, norm, normalize, mean, argmax, toRecord } from './math.js';
 export { canonicalJson, contentHash } from './canonical.js';
 export { Taxonomy, TaxonomyLabel, LABEL_ID, loadTaxonomy, parseTaxonomy, labelMap } from './taxonomy.js';
 export { ZeroShotClassifier, buildZeroShot, zeroShotVersion, prototypeTexts, prepareDescription, DEFAULT_TEMPERATURE, DEFAULT_TOP } from './zero-shot.js';

@@ -2,7 +2,7 @@
  * The maths of the softmax-regression head (pure): the weighted, L2-penalised cross-entropy and its
  * gradient on standardised features, logits, the standardiser and temperature fitting.
  */
-import { softmax } from './math.js';
+import { dotAt, softmax } from './math.js';
 
 // ------------------------------------------------------------------------------------------------
 // the optimisation problem on standardised features
@@ -29,7 +29,7 @@ export function objective(p: Problem, l2: number) {
       const off = i * d;
       let max = -Infinity;
       for (let c = 0; c < k; c++) {
-        const s = theta[bOff + c]! + rowDot(theta, c * d, X, off, d);
+        const s = theta[bOff + c]! + dotAt(theta, c * d, X, off, d);
         z[c] = s;
         if (s > max) max = s;
       }
@@ -58,29 +58,12 @@ export function objective(p: Problem, l2: number) {
 
 const NEGLIGIBLE = 1e-10;
 
-/** Σ_j a[ao + j] · b[bo + j], unrolled by four. */
-function rowDot(a: Float64Array, ao: number, b: Float64Array, bo: number, d: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let j = 0;
-  for (; j + 3 < d; j += 4) {
-    s0 += a[ao + j]! * b[bo + j]!;
-    s1 += a[ao + j + 1]! * b[bo + j + 1]!;
-    s2 += a[ao + j + 2]! * b[bo + j + 2]!;
-    s3 += a[ao + j + 3]! * b[bo + j + 3]!;
-  }
-  for (; j < d; j++) s0 += a[ao + j]! * b[bo + j]!;
-  return s0 + s1 + s2 + s3;
-}
-
 export function logits(theta: Float64Array, X: Float64Array, n: number, d: number, k: number): Float64Array[] {
   const out: Float64Array[] = [];
   for (let i = 0; i < n; i++) {
     const z = new Float64Array(k);
     for (let c = 0; c < k; c++) {
-      z[c] = theta[k * d + c]! + rowDot(theta, c * d, X, i * d, d);
+      z[c] = theta[k * d + c]! + dotAt(theta, c * d, X, i * d, d);
     }
     out.push(z);
   }

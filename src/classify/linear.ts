@@ -21,7 +21,7 @@ import { PortraitError } from '../util/errors.js';
 import { finalizeArtifact, type ClassifierArtifact } from './artifact.js';
 import { minimizeLbfgs } from './lbfgs.js';
 import { fitTemperature, logits, meanLogLoss, objective, problem, standardiser } from './linear-fit.js';
-import { softmax, toRecord } from './math.js';
+import { dotAt, softmax, toRecord } from './math.js';
 import { stratifiedHoldout, take } from './split.js';
 import { checkTrainingSet, trainingFingerprint } from './training-set.js';
 import type { Classifier } from './types.js';
@@ -287,22 +287,7 @@ export class LinearClassifier implements Classifier {
       if (e.length !== d) throw new PortraitError('CLASSIFIER_MISMATCH', `linear classifier ${this.version} expects ${d}-dim embeddings from ${this.embedderId}; embedding ${i} has ${e.length}`);
       const z = new Float64Array(k);
       const W = this.W;
-      for (let c = 0; c < k; c++) {
-        const off = c * d;
-        let s0 = 0;
-        let s1 = 0;
-        let s2 = 0;
-        let s3 = 0;
-        let j = 0;
-        for (; j + 3 < d; j += 4) {
-          s0 += W[off + j]! * e[j]!;
-          s1 += W[off + j + 1]! * e[j + 1]!;
-          s2 += W[off + j + 2]! * e[j + 2]!;
-          s3 += W[off + j + 3]! * e[j + 3]!;
-        }
-        for (; j < d; j++) s0 += W[off + j]! * e[j]!;
-        z[c] = this.b[c]! + s0 + s1 + s2 + s3;
-      }
+      for (let c = 0; c < k; c++) z[c] = this.b[c]! + dotAt(W, c * d, e, 0, d);
       return z;
     });
   }

@@ -9,7 +9,7 @@
 import type { Embedder } from '../embed/types.js';
 import { PortraitError } from '../util/errors.js';
 import { contentHash } from './canonical.js';
-import { mean, norm, normalize, softmax, toRecord } from './math.js';
+import { dotAt, mean, norm, normalize, softmax, toRecord } from './math.js';
 import type { Taxonomy, TaxonomyLabel } from './taxonomy.js';
 import type { Classifier } from './types.js';
 
@@ -76,22 +76,7 @@ export class ZeroShotClassifier implements Classifier {
     const n = norm(e);
     const inv = n === 0 ? 0 : 1 / n;
     const out = new Float64Array(this.prototypes.length);
-    for (let k = 0; k < out.length; k++) {
-      const off = k * d;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      let j = 0;
-      for (; j + 3 < d; j += 4) {
-        s0 += e[j]! * m[off + j]!;
-        s1 += e[j + 1]! * m[off + j + 1]!;
-        s2 += e[j + 2]! * m[off + j + 2]!;
-        s3 += e[j + 3]! * m[off + j + 3]!;
-      }
-      for (; j < d; j++) s0 += e[j]! * m[off + j]!;
-      out[k] = (s0 + s1 + s2 + s3) * inv;
-    }
+    for (let k = 0; k < out.length; k++) out[k] = dotAt(e, 0, m, k * d, d) * inv;
     return out;
   }
 

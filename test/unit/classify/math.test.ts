@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { argmax, cosine, mean, normalize, softmax } from '../../../src/classify/index.js';
+import { argmax, cosine, dot, dotAt, mean, normalize, softmax } from '../../../src/classify/index.js';
 
 const sum = (a: number[]) => a.reduce((s, x) => s + x, 0);
 
@@ -56,5 +56,38 @@ describe('vector helpers', () => {
     expect(argmax([1, 3, 3, 2])).toBe(1);
     expect(argmax([-Infinity, -Infinity])).toBe(0);
     expect(argmax([])).toBe(-1);
+  });
+});
+
+describe('dotAt (the unrolled row dot product of the classifiers)', () => {
+  it('equals the plain dot product of the two slices, for every length and offset (the unrolled tail included)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.float({ min: -100, max: 100, noNaN: true }), { minLength: 0, maxLength: 40 }),
+        fc.nat({ max: 5 }),
+        fc.nat({ max: 5 }),
+        (values, ao, bo) => {
+          const d = values.length;
+          const a = new Float64Array(ao + d);
+          const b = new Float32Array(bo + d);
+          values.forEach((v, j) => {
+            a[ao + j] = v;
+            b[bo + j] = v / 2 + 1;
+          });
+          const expected = dot(a.subarray(ao), b.subarray(bo));
+          // the same products summed in another order: equal up to rounding of their magnitude
+          let scale = 1;
+          for (let j = 0; j < d; j++) scale += Math.abs(a[ao + j]! * b[bo + j]!);
+          expect(Math.abs(dotAt(a, ao, b, bo, d) - expected)).toBeLessThanOrEqual(1e-12 * scale);
+        },
+      ),
+    );
+  });
+
+  it('reads only the d entries from each offset', () => {
+    const a = Float64Array.from([9, 9, 1, 2, 3, 4, 5, 9]);
+    const b = Float64Array.from([1, 1, 1, 1, 1, 7]);
+    expect(dotAt(a, 2, b, 0, 5)).toBe(15);
+    expect(dotAt(a, 0, b, 0, 0)).toBe(0);
   });
 });
