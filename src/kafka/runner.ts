@@ -1,13 +1,15 @@
 /**
  * The consume → process → publish → commit loop. An offset is committed only after the batch's
  * effect is in Redis and its profile events and dead letters are acknowledged by the broker
- * (acks = all, idempotent producer). A retriable failure (Redis or Kafka down, the embedding worker
+ * (acks = all, idempotent producer); the commit itself is sent in the background (committer.ts), so
+ * the partition's next chunk and the next fetch do not wait for its round trip. A retriable failure (Redis or Kafka down, the embedding worker
  * restarting) retries the same records, heartbeating meanwhile; anything else stops the consumer
  * without committing, so the records are processed again after a restart.
  */
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BatchOutput, BatchProcessor, InRecord, OutRecord } from '../pipeline/processor.js';
+import { BackgroundCommitter } from './committer.js';
 import { isPortraitError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 
@@ -106,6 +108,10 @@ export class CommentsRunner {
   private stopping = false;
   private crashed: ((err: Error) => void) | undefined;
   private chunksProcessed = 0;
+  private committer: BackgroundCommitter | undefined;
+  /** eachBatch calls running, and who waits for there to be none (stop) */
+  private active = 0;
+  private idle: Array<() => void> = [];
   /** Resolves when the consumer has stopped for good (stop() or a non-retriable failure). */
   readonly done: Promise<Error | undefined>;
   /** With `stopAt`: resolves when every partition has reached its stop offset. */
@@ -155,6 +161,12 @@ export class CommentsRunner {
       retry: { retries: 8 },
     });
     this.consumer = consumer;
+    this.committer = new BackgroundCommitter(
+      (offsets) => consumer.commitOffsets(offsets),
+      // superseded by the partition's next commit, or left to its next owner after a rebalance;
+      // replayed records are skipped by the per-user applied offsets
+      (err, offsets) => this.log.warn({ err: (err as Error)?.message ?? String(err), offsets }, 'offset commit failed; a later commit or the next owner covers it'),
+    );
     consumer.on(consumer.events.CRASH, (e) => {
       const { error, restart } = e.payload;
       if (!restart && !this.stopping) {
@@ -175,16 +187,25 @@ export class CommentsRunner {
   }
 
   private async eachBatch(p: EachBatchPayload): Promise<void> {
+    this.active++;
+    try {
+      await this.consumeBatch(p);
+    } finally {
+      if (--this.active === 0) for (const resolve of this.idle.splice(0)) resolve();
+    }
+  }
+
+  private async consumeBatch(p: EachBatchPayload): Promise<void> {
     const { batch } = p;
     const msgs = this.bounded(batch.partition, batch.messages);
     for (let i = 0; i < msgs.length; i += this.opts.maxBatchSize) {
-      if (!p.isRunning() || p.isStale()) return;
+      if (this.stopping || !p.isRunning() || p.isStale()) return;
       const chunk = msgs.slice(i, i + this.opts.maxBatchSize);
       const done = await this.processChunk(batch.topic, batch.partition, chunk, p);
       if (!done) return;
       const last = chunk[chunk.length - 1]!;
       p.resolveOffset(last.offset);
-      await this.consumer!.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+      this.committer!.request({ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() });
       this.markProgress(batch.topic, batch.partition, Number(last.offset) + 1);
       await p.heartbeat();
     }
@@ -228,7 +249,7 @@ export class CommentsRunner {
         const wait = Math.min(5000, 200 * 2 ** Math.min(attempt - 1, 5));
         const until = Date.now() + wait;
         while (Date.now() < until) {
-          if (!p.isRunning() || p.isStale()) return false;
+          if (this.stopping || !p.isRunning() || p.isStale()) return false;
           await sleep(Math.min(500, until - Date.now()));
           await p.heartbeat().catch(() => {});
         }
@@ -244,9 +265,15 @@ export class CommentsRunner {
     process.kill(process.pid, 'SIGKILL');
   }
 
-  /** Finish the batch in flight, commit it, disconnect. */
+  /**
+   * Finish the chunks in flight and commit them, then leave the group. New chunks are not started
+   * once stopping (their records stay uncommitted for the next owner); kafkajs refuses commits once
+   * its own stop has begun, so the committed offsets are flushed before it.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
+    while (this.active > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+    await this.committer?.flush();
     await this.consumer?.disconnect();
     await this.producer?.disconnect();
     this.resolveDone(undefined);
