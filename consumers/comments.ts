@@ -167,6 +167,7 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
     classifier: () => models.current(),
     store: () => store,
     params: profileParams(cfg),
+    ...(cfg.profile.unmix ? { unmix: { prior: cfg.profile.unmixPrior } } : {}),
     text: { maxChars: cfg.text.maxChars, maxTokens: cfg.text.maxTokens },
     decode: { maxRecordBytes: cfg.events.maxRecordBytes, maxFutureMs: cfg.events.maxFutureMs, minTs: cfg.events.minTs },
     log,

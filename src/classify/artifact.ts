@@ -3,7 +3,7 @@
  *
  *   { format: 'portrait-classifier', formatVersion: 1, kind, version, labels, embedder: {id, dim},
  *     hyperParameters, createdAt, training: {rows, fingerprint, labelCounts?, source?}, metrics?,
- *     selection?, model }
+ *     selection?, confusion?, model }
  *
  * `version` is a content hash: the first 16 hex digits of the sha256 of the canonical JSON of every
  * member but `version`, `createdAt` and `run`, so retraining the same data with the same settings gives the
@@ -56,6 +56,21 @@ export const ClassifierArtifact = z.strictObject({
   metrics: JsonRecord.optional(),
   /** How the kind was chosen ('auto'): cross-validated scores of each candidate and why the winner won. */
   selection: JsonRecord.optional(),
+  /**
+   * The classifier's confusion on held-out labelled rows, in label order: matrix[t][p] is the mean
+   * probability of label p over rows of true label t (each row sums to 1). Profiles use it to turn
+   * the mean of a user's per-comment probabilities into shares of the user's comments per label
+   * (src/profile/unmix.ts). Part of the version: it changes profiles.
+   */
+  confusion: z
+    .strictObject({
+      /** How it was measured, in words (e.g. "validation slice, 1,200 rows"). */
+      source: z.string().max(500),
+      /** Held-out rows per true label. */
+      rows: z.array(z.int().min(0)),
+      matrix: z.array(z.array(z.number().min(0).max(1))),
+    })
+    .optional(),
   /** Facts about the training run that do not change predictions (seconds taken, prediction cost): not part of the version. */
   run: JsonRecord.optional(),
   /** Kind-specific; validated by the kind's loader. */
@@ -140,4 +155,18 @@ export function readArtifact(path: string): ClassifierArtifact {
     throw invalid(file, `not JSON (${err instanceof Error ? err.message.slice(0, 120) : String(err)})`, err);
   }
   return parseArtifact(raw, file);
+}
+
+/** The artifact's held-out confusion as classifiers expose it (Classifier.confusion); throws on a malformed matrix. */
+export function artifactConfusion(a: ClassifierArtifact): { labels: readonly string[]; confusion: number[][] } | undefined {
+  const c = a.confusion;
+  if (!c) return undefined;
+  const k = a.labels.length;
+  if (c.rows.length !== k || c.matrix.length !== k) throw new Error(`confusion: expected ${k} rows (one per label), got ${c.matrix.length}`);
+  c.matrix.forEach((row, t) => {
+    if (row.length !== k) throw new Error(`confusion.matrix[${t}]: expected ${k} values, got ${row.length}`);
+    const sum = row.reduce((x, y) => x + y, 0);
+    if (Math.abs(sum - 1) > 1e-3) throw new Error(`confusion.matrix[${t}] sums to ${sum}, not 1`);
+  });
+  return { labels: a.labels, confusion: c.matrix };
 }

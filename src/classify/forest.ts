@@ -17,7 +17,7 @@
 import { RandomForestClassifier } from 'ml-random-forest';
 import { z } from 'zod';
 import { PortraitError } from '../util/errors.js';
-import { finalizeArtifact, type ClassifierArtifact } from './artifact.js';
+import { artifactConfusion, finalizeArtifact, type ClassifierArtifact } from './artifact.js';
 import { binRows, quantileEdges, rawThreshold, withDistinctSplits } from './forest-speed.js';
 import { stratifiedCap, take } from './split.js';
 import { checkTrainingSet, trainingFingerprint } from './training-set.js';
@@ -315,6 +315,7 @@ export class ForestClassifier implements Classifier {
   readonly labels: readonly string[];
   readonly embedderId: string;
   readonly dim: number;
+  readonly confusion: Classifier['confusion'];
   readonly nTrees: number;
   private readonly flat: FlatForest;
 
@@ -325,6 +326,7 @@ export class ForestClassifier implements Classifier {
     this.labels = Object.freeze([...artifact.labels]);
     this.embedderId = artifact.embedder.id;
     this.dim = artifact.embedder.dim;
+    this.confusion = artifactConfusion(artifact);
     this.nTrees = model.trees.length;
     this.flat = flatten(model);
   }

@@ -18,7 +18,7 @@
  */
 import { macroF1 } from '../eval/metrics.js';
 import { PortraitError } from '../util/errors.js';
-import { finalizeArtifact, type ClassifierArtifact } from './artifact.js';
+import { artifactConfusion, finalizeArtifact, type ClassifierArtifact } from './artifact.js';
 import { minimizeLbfgs } from './lbfgs.js';
 import { fitTemperature, logits, meanLogLoss, objective, problem, standardiser } from './linear-fit.js';
 import { dotAt, softmax, toRecord } from './math.js';
@@ -111,6 +111,7 @@ export function trainLinearWithReport(X: readonly (Float32Array | readonly numbe
   let classWeight = weightings[0]!;
   let temperature = 1;
   let path: LinearFitReport['path'];
+  let confusion: ClassifierArtifact['confusion'];
   const needVal = o.l2 === 'auto' || o.calibrate || weightings.length > 1;
   let warm: Float64Array | undefined;
   if (needVal && X.length >= 4 * labels.length) {
@@ -139,6 +140,14 @@ export function trainLinearWithReport(X: readonly (Float32Array | readonly numbe
     l2 = best!.l2;
     classWeight = best!.cw;
     if (o.calibrate) temperature = fitTemperature(logits(best!.theta, va.X, va.n, dim, k), Array.from(va.y));
+    confusion = heldOutConfusion(
+      logits(best!.theta, va.X, va.n, dim, k).map((z) => {
+        const p = softmax(z, temperature);
+        return fine ? sumByOutput(p, fine.outputs, labels.length) : p;
+      }),
+      take(coarse, h.test),
+      labels.length,
+    );
     warm = best!.theta;
     if (o.l2 !== 'auto' && weightings.length === 1) path = undefined;
   } else if (o.l2 === 'auto') {
@@ -175,6 +184,7 @@ export function trainLinearWithReport(X: readonly (Float32Array | readonly numbe
     createdAt: opts.createdAt ?? new Date().toISOString(),
     training: { rows: X.length, fingerprint: trainingFingerprint(X, y) },
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
+    ...(confusion ? { confusion } : {}),
     model: model as unknown as Record<string, unknown>,
   });
   return { artifact, report: { l2, classWeight, temperature: model.temperature, ...(path ? { path } : {}), iterations: r.iterations, converged: r.reason } };
@@ -182,6 +192,29 @@ export function trainLinearWithReport(X: readonly (Float32Array | readonly numbe
 
 export function trainLinear(X: readonly (Float32Array | readonly number[])[], y: readonly string[], opts: TrainLinearOptions): ClassifierArtifact {
   return trainLinearWithReport(X, y, opts).artifact;
+}
+
+/**
+ * The confusion of the validation-slice model (the chosen weighting and l2, calibrated) on the
+ * slice: per true label, the mean of its rows' probabilities. Each row also counts one
+ * pseudo-row predicted perfectly, so a label with a handful of held-out rows is not taken to be
+ * confused with whatever its few rows happened to hit (and a label with none is the identity).
+ */
+export function heldOutConfusion(probs: readonly ArrayLike<number>[], truth: readonly number[], k: number): NonNullable<ClassifierArtifact['confusion']> {
+  const sums = Array.from({ length: k }, (_, t) => {
+    const row = new Float64Array(k);
+    row[t] = 1;
+    return row;
+  });
+  const rows = new Array<number>(k).fill(0);
+  probs.forEach((p, i) => {
+    const t = truth[i]!;
+    rows[t]!++;
+    const row = sums[t]!;
+    for (let c = 0; c < k; c++) row[c]! += p[c]!;
+  });
+  const matrix = sums.map((row, t) => Array.from(row, (v) => round6(v / (rows[t]! + 1))));
+  return { source: `validation slice of the training rows (${probs.length} rows; one perfect pseudo-row per label)`, rows, matrix };
 }
 
 /** Fine classes (sorted), their indices per row, and the label each belongs to; a fine label under two labels is an error. */
@@ -261,6 +294,7 @@ export class LinearClassifier implements Classifier {
   readonly labels: readonly string[];
   readonly embedderId: string;
   readonly dim: number;
+  readonly confusion: Classifier['confusion'];
   readonly temperature: number;
   private readonly W: Float64Array; // rows × dim
   private readonly b: Float64Array;
@@ -273,6 +307,7 @@ export class LinearClassifier implements Classifier {
     this.labels = Object.freeze([...artifact.labels]);
     this.embedderId = artifact.embedder.id;
     this.dim = artifact.embedder.dim;
+    this.confusion = artifactConfusion(artifact);
     this.temperature = m.temperature;
     this.W = Float64Array.from(m.weights.flat());
     this.b = Float64Array.from(m.bias);

@@ -9,6 +9,11 @@ export interface Classifier {
   /** Embedder the classifier was built for (Embedder.id); embeddings from another model are meaningless to it. */
   readonly embedderId: string;
   readonly dim: number;
+  /**
+   * Held-out confusion, when the artifact carries one (matrix[t][p]: mean probability of label p
+   * over rows of true label t, label order): profiles turn mean probabilities into shares with it.
+   */
+  readonly confusion?: { readonly labels: readonly string[]; readonly confusion: readonly (readonly number[])[] } | undefined;
   /** One record per embedding: probability per label (every label present, values >= 0, sum 1). */
   predict(embeddings: readonly Float32Array[]): Record<string, number>[];
 }

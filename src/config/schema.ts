@@ -77,6 +77,8 @@ export const ConfigSchema = z.strictObject({
     confidencePrior: z.number().nonnegative(),
     stateCacheUsers: z.number().int().nonnegative(),
     stateCacheMiB: z.number().positive(),
+    unmix: z.boolean(),
+    unmixPrior: z.number().nonnegative(),
   }),
   api: z.strictObject({
     host: z.string().min(1),

@@ -10,12 +10,16 @@ export interface UserTruth {
   userId: string;
   /** Latent interests, main first. */
   interests: readonly string[];
+  /** Share of the user's comments on each label (sums to 1), when known. */
+  proportions?: Readonly<Record<string, number>>;
 }
 
 export interface ProfileView {
   userId: string;
   /** Interests as the profile ranks them (best first). */
   ranked: readonly string[];
+  /** The profile's share per listed interest. */
+  shares?: Readonly<Record<string, number>>;
 }
 
 export interface CommentPrediction {
@@ -30,6 +34,8 @@ export interface UserScore {
   profileTop: string[];
   top1: boolean;
   top3Recall: number;
+  /** L1 distance between the profile's shares and the user's proportions (0-2), when both are known. */
+  shareError?: number;
 }
 
 export interface ProfileScores {
@@ -47,6 +53,11 @@ export interface ProfileScores {
   meanProbabilityTop1: number;
   /** top1 minus per-comment accuracy. */
   gain: number;
+  /**
+   * Mean over users of Σ_label |profile share − share of the user's comments| (0 = exact, 2 = disjoint);
+   * labels the profile does not list count as share 0. Only when truth proportions and shares are given.
+   */
+  shareError?: number;
   perUser: UserScore[];
 }
 
@@ -64,13 +75,22 @@ function argmaxRecord(r: Map<string, number>): string | undefined {
   return best;
 }
 
+function l1(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): number {
+  let s = 0;
+  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) s += Math.abs((a[k] ?? 0) - (b[k] ?? 0));
+  return s;
+}
+
 export function scoreProfiles(truth: readonly UserTruth[], profiles: readonly ProfileView[], comments: readonly CommentPrediction[]): ProfileScores {
   const byUser = new Map(profiles.map((p) => [p.userId, p]));
   const perUser: UserScore[] = truth.map((u) => {
     const top = (byUser.get(u.userId)?.ranked ?? []).slice(0, 3);
     const hit = u.interests.filter((l) => top.includes(l)).length;
-    return { userId: u.userId, interests: [...u.interests], profileTop: [...top], top1: top[0] === u.interests[0], top3Recall: u.interests.length === 0 ? 0 : hit / u.interests.length };
+    const shares = byUser.get(u.userId)?.shares;
+    const err = u.proportions && shares ? l1(u.proportions, shares) : undefined;
+    return { userId: u.userId, interests: [...u.interests], profileTop: [...top], top1: top[0] === u.interests[0], top3Recall: u.interests.length === 0 ? 0 : hit / u.interests.length, ...(err !== undefined ? { shareError: err } : {}) };
   });
+  const errors = perUser.flatMap((u) => (u.shareError !== undefined ? [u.shareError] : []));
 
   let correct = 0;
   const votes = new Map<string, Map<string, number>>();
@@ -98,6 +118,7 @@ export function scoreProfiles(truth: readonly UserTruth[], profiles: readonly Pr
     majorityVoteTop1: share((u) => argmaxRecord(votes.get(u.userId) ?? new Map()) === u.interests[0]),
     meanProbabilityTop1: share((u) => argmaxRecord(sums.get(u.userId) ?? new Map()) === u.interests[0]),
     gain: r4(top1 - perCommentAccuracy),
+    ...(errors.length > 0 ? { shareError: r4(errors.reduce((a, b) => a + b, 0) / errors.length) } : {}),
     perUser,
   };
 }

@@ -74,9 +74,11 @@ async function waitCaughtUp(admin: Admin, groupId: string, topic: string, timeou
 }
 
 /** The last profile event of every user in `topic` (highest version wins). */
-async function latestProfiles(kafka: Kafka, admin: Admin, topic: string): Promise<Map<string, { version: number; interests: Array<{ label: string }> }>> {
+type Interests = Array<{ label: string; share: number }>;
+
+async function latestProfiles(kafka: Kafka, admin: Admin, topic: string): Promise<Map<string, { version: number; interests: Interests }>> {
   const ends = new Map((await admin.fetchTopicOffsets(topic)).filter((e) => Number(e.high) > Number(e.low)).map((e) => [e.partition, Number(e.high)]));
-  const out = new Map<string, { version: number; interests: Array<{ label: string }> }>();
+  const out = new Map<string, { version: number; interests: Interests }>();
   if (ends.size === 0) return out;
   const groupId = `portrait-eval-reader-${randomBytes(4).toString('hex')}`;
   const consumer = kafka.consumer({ groupId });
@@ -88,7 +90,7 @@ async function latestProfiles(kafka: Kafka, admin: Admin, topic: string): Promis
         autoCommit: false,
         eachMessage: async ({ partition, message }) => {
           if (message.value) {
-            const p = JSON.parse(message.value.toString()) as { userId: string; version: number; interests: Array<{ label: string }> };
+            const p = JSON.parse(message.value.toString()) as { userId: string; version: number; interests: Interests };
             const seen = out.get(p.userId);
             if (!seen || p.version > seen.version) out.set(p.userId, { version: p.version, interests: p.interests });
           }
@@ -160,8 +162,12 @@ export async function runEvaluateProfiles(o: ProfilesRunOptions, cfg: Readonly<C
     const vectors = await embedder.embed(kept.map((k) => k.text));
     const probs = clf.predict(vectors);
     const scores = scoreProfiles(
-      sim.users.map((u) => ({ userId: u.userId, interests: u.interests.map(toLabel) })),
-      [...profiles.entries()].map(([userId, p]) => ({ userId, ranked: p.interests.map((i) => i.label) })),
+      sim.users.map((u) => ({
+        userId: u.userId,
+        interests: u.interests.map(toLabel),
+        proportions: Object.fromEntries(Object.entries(u.labelCounts).map(([l, n]) => [toLabel(l), n / u.comments])),
+      })),
+      [...profiles.entries()].map(([userId, p]) => ({ userId, ranked: p.interests.map((i) => i.label), shares: Object.fromEntries(p.interests.map((i) => [i.label, i.share])) })),
       kept.map((k, i) => ({ userId: k.e.userId, truth: toLabel(k.e.metadata.simLabel), probs: probs[i]! })),
     );
     const known = new Set(Object.keys(probs[0] ?? {}));

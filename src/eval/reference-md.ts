@@ -28,6 +28,8 @@ export interface ProfileRow {
   majorityVote: number;
   meanProbability: number;
   gain: number;
+  /** L1 between profile shares and true proportions (absent in results written before it existed). */
+  shareError?: number;
 }
 
 export interface Reference {
@@ -79,9 +81,9 @@ export function renderMarkdown(r: Reference): string {
   }
   if (r.profiles.length > 0) {
     out.push('', '**Profiles** (`evaluate-profiles`: simulated users with 1-3 latent interests and 5-30 comments drawn from the test split, through Kafka → processor → Redis → profile events):', '');
-    out.push('| data set | classifier | users | comments | per-comment accuracy | profile top-1 | gain | top-3 recall | majority vote top-1 | mean-probability top-1 |', '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    out.push('| data set | classifier | users | comments | per-comment accuracy | profile top-1 | gain | top-3 recall | majority vote top-1 | mean-probability top-1 | share error |', '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const p of r.profiles) {
-      out.push(`| ${p.dataset} | ${p.classifier} | ${p.users} | ${p.comments} | ${f3(p.perComment)} | **${f3(p.top1)}** | ${pts(p.gain)} | ${f3(p.top3Recall)} | ${f3(p.majorityVote)} | ${f3(p.meanProbability)} |`);
+      out.push(`| ${p.dataset} | ${p.classifier} | ${p.users} | ${p.comments} | ${f3(p.perComment)} | **${f3(p.top1)}** | ${pts(p.gain)} | ${f3(p.top3Recall)} | ${f3(p.majorityVote)} | ${f3(p.meanProbability)} | ${p.shareError !== undefined ? f3(p.shareError) : '–'} |`);
     }
   }
   if (r.notes.length > 0) out.push('', ...r.notes.map((n) => `- ${n}`));

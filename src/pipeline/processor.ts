@@ -9,7 +9,7 @@ import type { Classifier } from '../classify/index.js';
 import type { Embedder } from '../embed/types.js';
 import { deadLetter, decodeRecord, type CommentEvent, type ForgetEvent } from '../events/index.js';
 import { historyEntry } from '../events/history-entry.js';
-import { encodeState, finalize, type ProfileParams } from '../profile/index.js';
+import { encodeState, finalize, type FinalizeOptions, type ProfileParams } from '../profile/index.js';
 import type { LoadedUser, ProfileStore, ProfileWrite } from '../store/index.js';
 import { isRejection, preprocess, type PreprocessOptions } from '../text/index.js';
 import { PortraitError, type Rejection } from '../util/errors.js';
@@ -65,6 +65,8 @@ export interface ProcessorDeps {
   /** the store in force; read once per batch so a namespace switch takes effect between batches */
   store: () => ProfileStore;
   params: ProfileParams;
+  /** unmix interests with the classifier's held-out confusion when it has one (profile.unmix); absent = plain means */
+  unmix?: { prior: number } | undefined;
   text: PreprocessOptions;
   decode: { maxRecordBytes: number; maxFutureMs: number; minTs: number };
   clock?: () => number;
@@ -139,6 +141,7 @@ export class BatchProcessor {
     const t2 = performance.now();
     const probs = classifier.predict(vectors);
     const t3 = performance.now();
+    const finalizeOptions: FinalizeOptions = this.deps.unmix && classifier.confusion ? { unmix: { confusion: classifier.confusion, prior: this.deps.unmix.prior } } : {};
 
     const byUser = new Map<string, UserItem[]>();
     const push = (userId: string, item: UserItem) => {
@@ -217,7 +220,7 @@ export class BatchProcessor {
           userId,
           version,
           updatedAt: now,
-          derived: finalize(plan.fold.state, this.deps.params),
+          derived: finalize(plan.fold.state, this.deps.params, finalizeOptions),
           embedder: { id: this.deps.embedder.id, dim },
           classifier: { kind: classifier.kind, version: classifier.version },
           causedBy: plan.fold.eventIds,

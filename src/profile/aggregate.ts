@@ -7,6 +7,7 @@ import { PortraitError } from '../util/errors.js';
 import { decayFactor } from './decay.js';
 import { argmaxLabel, capRecord, newestEvidence, nullRecord, own, ranked } from './order.js';
 import { assertParams } from './params.js';
+import { unmixShares, type LabelConfusion } from './unmix.js';
 import type { AggregateState, DerivedProfile, EvidenceEntry, Interest, Observation, ProfileParams } from './types.js';
 
 /** The identity of merge: nothing seen, refTime = -Infinity. */
@@ -199,10 +200,32 @@ function normalised(v: Float64Array): number[] {
   return out;
 }
 
+/**
+ * How finalize turns label scores into interests beyond the plain mean: with the classifier's
+ * held-out confusion, the mean of the user's per-comment probabilities is unmixed into shares of
+ * the user's comments per label (src/profile/unmix.ts).
+ */
+export interface FinalizeOptions {
+  unmix?: { confusion: LabelConfusion; prior: number } | undefined;
+}
+
+/** Label scores as finalize ranks them: the stored decayed sums, or the unmixed shares × weight. */
+function interestScores(state: AggregateState, o: FinalizeOptions): Record<string, number> {
+  if (!o.unmix) return state.labels;
+  const shares = unmixShares(state.labels, state.weight, o.unmix.confusion, { prior: o.unmix.prior });
+  if (!shares) return state.labels; // labels of another classifier, or nothing yet
+  const out = nullRecord<number>();
+  o.unmix.confusion.labels.forEach((label, i) => {
+    const v = shares[i]! * state.weight;
+    if (v > 0) out[label] = v;
+  });
+  return out;
+}
+
 /** The profile a recommender receives, as of the state's refTime. */
-export function finalize(state: AggregateState, params: ProfileParams): DerivedProfile {
+export function finalize(state: AggregateState, params: ProfileParams, o: FinalizeOptions = {}): DerivedProfile {
   assertParams(params);
-  const labels = ranked(state.labels).filter(([, score]) => score > 0);
+  const labels = ranked(interestScores(state, o)).filter(([, score]) => score > 0);
   let total = 0;
   for (const [, score] of labels) total += score;
   const denom = state.weight + params.confidencePrior;

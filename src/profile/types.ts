@@ -66,7 +66,10 @@ export interface AggregateState {
 
 export interface Interest {
   label: string;
-  /** decayed sum of the label's probabilities at refTime */
+  /**
+   * decayed number of the user's comments on the label at refTime: the decayed sum of its
+   * probabilities, or, when the classifier's confusion is known, the unmixed share × weight
+   */
   score: number;
   /** score / sum of all label scores (not only the top K) */
   share: number;

@@ -120,10 +120,23 @@ describe('evaluate-profiles (real pipeline)', () => {
     expect(s.perComment.accuracy).toBeCloseTo(acc, 2);
     expect(s.gain).toBeCloseTo(s.top1 - s.perComment.accuracy, 3);
 
+    // the artifact carries its held-out confusion, and the processor unmixes the profiles with it
+    // (profile.unmix, on by default): their shares are closer to each user's true mix of labels than
+    // the plain mean of the same classifier's probabilities (profile.unmix false, same users)
+    expect(artifact.confusion?.matrix).toHaveLength(artifact.labels.length);
+    const plainCfg = loadConfig({ env: {}, overrides: { kafka: { brokers: brokers() }, redis: { url: redisUrl(), keyPrefix: prefix }, log: { level: 'silent' }, profile: { unmix: false } } });
+    const plain = await runEvaluateProfiles({ data: DATA, users: 12, seed: 5, model: dir }, plainCfg, embedder, startProcessor, silentLogger);
+    expect(plain.perUser.map((u) => u.interests)).toEqual(s.perUser.map((u) => u.interests));
+    expect(s.shareError).toBeGreaterThan(0);
+    expect(plain.shareError).toBeGreaterThan(0);
+    expect(s.shareError!).toBeLessThan(plain.shareError! * 0.85);
+
     // nothing left behind
     const topics = await admin.listTopics();
-    expect(topics.filter((t) => t.startsWith(s.run))).toEqual([]);
-    expect(await redis.keys(`${prefix}:${s.run}:*`)).toEqual([]);
-    expect(await redis.sismember(`${prefix}:namespaces`, s.run)).toBe(0);
-  }, 180_000);
+    for (const run of [s.run, plain.run]) {
+      expect(topics.filter((t) => t.startsWith(run))).toEqual([]);
+      expect(await redis.keys(`${prefix}:${run}:*`)).toEqual([]);
+      expect(await redis.sismember(`${prefix}:namespaces`, run)).toBe(0);
+    }
+  }, 300_000);
 });

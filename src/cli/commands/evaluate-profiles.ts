@@ -33,6 +33,7 @@ function printText(s: ProfilesSummary): void {
   w(`  per-comment accuracy                      ${f3(s.perComment.accuracy)}   (profile gain ${s.gain >= 0 ? '+' : ''}${f3(s.gain)})`);
   w(`  user majority vote of comment labels      ${f3(s.majorityVoteTop1)}`);
   w(`  user mean of comment probabilities        ${f3(s.meanProbabilityTop1)}`);
+  if (s.shareError !== undefined) w(`  share error (L1, profile vs true mix)     ${f3(s.shareError)}   (0 exact, 2 disjoint)`);
   if (s.profiled < s.users) w(`  warning: ${s.users - s.profiled} users have no profile event`);
   if (s.unmatchedLabels) w(`  warning: the classifier has no label ${s.unmatchedLabels.join(', ')} (another label space: use --zero-shot for the data set's taxonomy, or --model)`);
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { finalizeArtifact, loadClassifierArtifact, type ClassifierArtifact } from '../../../src/classify/index.js';
 import { minimizeLbfgs } from '../../../src/classify/lbfgs.js';
-import { LinearClassifier, parseLinearModel, sumByOutput, trainLinear, trainLinearWithReport, type LinearModel } from '../../../src/classify/linear.js';
+import { heldOutConfusion, LinearClassifier, parseLinearModel, sumByOutput, trainLinear, trainLinearWithReport, type LinearModel } from '../../../src/classify/linear.js';
 import { fitTemperature, objective, problem, standardiser } from '../../../src/classify/linear-fit.js';
 import { classificationReport, topLabel } from '../../../src/eval/metrics.js';
 import { isPortraitError } from '../../../src/util/errors.js';
@@ -162,6 +162,36 @@ describe('linear head', () => {
     expect(right / p.length).toBeGreaterThan(0.95);
     expect(sumByOutput([0.1, 0.2, 0.3, 0.4], [0, 1, 0, 1], 2)).toEqual([0.1 + 0.3, 0.2 + 0.4]);
     expect(() => trainLinear(c4.X, coarse, { embedder: EMBEDDER, fine: c4.y.map(() => 'same') })).toThrow(/is under both/);
+  });
+
+  it('carries its confusion on the validation slice: one row per true label, each a probability vector, mostly on the diagonal here', () => {
+    const c = artifact.confusion!;
+    expect(c.source).toMatch(/validation slice/);
+    expect(c.rows).toHaveLength(3);
+    expect(c.rows.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    c.matrix.forEach((row, t) => {
+      expect(row).toHaveLength(3);
+      expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+      expect(row[t]).toBeGreaterThan(0.8); // separable clusters
+    });
+    expect(new LinearClassifier(artifact).confusion).toEqual({ labels: artifact.labels, confusion: c.matrix });
+  });
+
+  it('heldOutConfusion: mean probabilities per true label, with one perfect pseudo-row (a label never held out is the identity)', () => {
+    const c = heldOutConfusion([[0.5, 0.5, 0], [0.7, 0.3, 0], [0, 0, 1]], [0, 0, 1], 3);
+    expect(c.rows).toEqual([2, 1, 0]);
+    expect(c.matrix[0]).toEqual([(1 + 0.5 + 0.7) / 3, 0.8 / 3, 0].map((v) => Math.round(v * 1e6) / 1e6));
+    expect(c.matrix[1]).toEqual([0, 0.5, 0.5]);
+    expect(c.matrix[2]).toEqual([0, 0, 1]);
+  });
+
+  it('refuses an artifact whose confusion does not fit its labels', () => {
+    const { version: _v, ...draft } = artifact;
+    const bad = (confusion: ClassifierArtifact['confusion']) => () => loadClassifierArtifact(finalizeArtifact({ ...draft, confusion }), { embedderId: EMBEDDER.id, dim: DIM });
+    expect(bad({ source: 'x', rows: [1, 1], matrix: [[1, 0], [0, 1]] })).toThrow(/confusion: expected 3 rows/);
+    expect(bad({ source: 'x', rows: [1, 1, 1], matrix: [[1, 0, 0], [0, 1], [0, 0, 1]] })).toThrow(/confusion.matrix\[1\]: expected 3 values/);
+    expect(bad({ source: 'x', rows: [1, 1, 1], matrix: [[0.5, 0, 0], [0, 1, 0], [0, 0, 1]] })).toThrow(/sums to 0.5/);
+    expect(bad(undefined)).not.toThrow();
   });
 
   it('refuses malformed linear models and mismatched embeddings', () => {

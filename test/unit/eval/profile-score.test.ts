@@ -48,4 +48,22 @@ describe('profile scoring (hand-computed)', () => {
     // mean probability: u1 sports 1.4 ✓; u2 health .3+.7+.05+.35 = 1.4 vs food .7+.3+.45+.25 = 1.7 ✗; u3 ✓
     expect(s.meanProbabilityTop1).toBeCloseTo(2 / 3, 4);
   });
+
+  it('share error: L1 between profile shares and the true mix, over users with both; absent without them', () => {
+    expect(s.shareError).toBeUndefined();
+    const withShares = scoreProfiles(
+      [
+        { userId: 'a', interests: ['x', 'y'], proportions: { x: 0.75, y: 0.25 } },
+        { userId: 'b', interests: ['z'], proportions: { z: 1 } },
+        { userId: 'c', interests: ['z'], proportions: { z: 1 } }, // no profile: not counted
+      ],
+      [
+        { userId: 'a', ranked: ['x', 'w'], shares: { x: 0.5, w: 0.5 } }, // |.75-.5| + |.25-0| + |0-.5| = 1
+        { userId: 'b', ranked: ['z'], shares: { z: 1 } }, // 0
+      ],
+      [],
+    );
+    expect(withShares.perUser.map((u) => u.shareError)).toEqual([1, 0, undefined]);
+    expect(withShares.shareError).toBe(0.5);
+  });
 });
