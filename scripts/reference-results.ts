@@ -87,7 +87,7 @@ for (const d of DATASETS) {
     ] as const) {
       say(`${ds}: evaluate-profiles with ${label}`);
       try {
-        const p = await runEvaluateProfiles({ data: projectPath(`data/${ds}.jsonl`), users: 60, seed: SEED, ...opts }, cfg, embedder, startProcessor, silentLogger);
+        const p = await runEvaluateProfiles({ data: projectPath(`data/${ds}.jsonl`), users: 200, seed: SEED, ...opts }, cfg, embedder, startProcessor, silentLogger);
         profiles.push({ dataset: ds, classifier: label, users: p.users, comments: p.perComment.comments, perComment: p.perComment.accuracy, top1: p.top1, top3Recall: p.top3Recall, majorityVote: p.majorityVoteTop1, meanProbability: p.meanProbabilityTop1, gain: p.gain, ...(p.shareError !== undefined ? { shareError: p.shareError } : {}) });
       } catch (err) {
         const why = err instanceof Error ? err.message : String(err);
