@@ -40,10 +40,18 @@ function identifier(max: number, description: string) {
 }
 
 export const EventId = identifier(LIMITS.eventId, 'Unique id of this event (used for de-duplication and tracing).');
+/**
+ * "." and ".." are the only strings a URL cannot carry as a path segment: WHATWG URL parsers
+ * (browsers, fetch) resolve them, even percent-encoded, so a user with such an id could never be
+ * read, exported or erased over the HTTP API. They are refused at the door instead.
+ */
+export const DOT_SEGMENT_IDS: readonly string[] = ['.', '..'];
+export const DOT_SEGMENT_ERROR = 'must not be "." or ".." (URL clients cannot address them)';
+
 export const UserId = identifier(
   LIMITS.userId,
-  'The user the event is about; also the record key. Any characters but control characters, including { } : *.',
-);
+  'The user the event is about; also the record key. Any characters but control characters, including { } : *; not "." or "..".',
+).refine((s) => !DOT_SEGMENT_IDS.includes(s), { error: DOT_SEGMENT_ERROR });
 export const CommentId = identifier(LIMITS.commentId, 'Id of the comment in the upstream application.');
 
 /** ISO-8601 date-time with a timezone (Z or ±hh:mm), or epoch milliseconds; normalised to epoch ms. */

@@ -52,6 +52,13 @@ describe('GET /v1/users/:userId/profile', () => {
     expectError(await get(url), 400, 'BAD_REQUEST');
   });
 
+  it('"." and ".." are refused as ids (a URL parser resolves them, so no client could address such a user)', async () => {
+    const { checkUserId } = await import('../../../src/api/user-id.js');
+    for (const id of ['.', '..']) expect(() => checkUserId(id)).toThrow(/must not be "\." or "\.\."/);
+    expect(checkUserId('...')).toBe('...');
+    expect(checkUserId('./x')).toBe('./x');
+  });
+
   it('an empty id is not a user route: 4xx JSON, never 500', async () => {
     const res = await get('/v1/users//profile');
     expect([400, 404]).toContain(res.statusCode);

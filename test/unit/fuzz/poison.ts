@@ -78,6 +78,7 @@ export const ODD_USER_IDS = [
   'KEYS[1]',
   'ARGV[2]',
   '..',
+  '.',
   '../../etc/passwd',
   ' ',
   'a b',
