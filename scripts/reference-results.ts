@@ -5,11 +5,13 @@
  * on the train split and score the test split; score the zero-shot taxonomy; extra rows on the
  * forest's bounds (sib200_en); then profile-level numbers from
  * evaluate-profiles (needs Kafka and Redis; skipped with a note when they are not reachable).
- * Writes artifacts/reference/results.json and results.md; --update-docs replaces the block between
- * the reference markers in docs/models.md. Options: --quick (no extras), --no-profiles, --only <ds,..>.
+ * Writes artifacts/reference/results.json and results.md; --update-docs replaces the blocks between
+ * the reference markers in docs/models.md (classifiers; profiles). Options: --quick (no extras),
+ * --no-profiles, --only <ds,..>, --profiles-only (only the profile table: reuses the linear models
+ * of an earlier run in artifacts/reference/models when they carry a confusion, trains them if not).
  */
 import { cpus } from 'node:os';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createEmbedder, startProcessor } from '../consumers/comments.js';
 import { loadConfig, projectPath } from '../src/config/index.js';
@@ -17,7 +19,8 @@ import { runEvaluate } from '../src/eval/evaluate-run.js';
 import { runEvaluateProfiles } from '../src/eval/profiles-run.js';
 import { runTrain, type TrainRunOptions, type TrainSummary } from '../src/eval/train-run.js';
 import { silentLogger } from '../src/util/logger.js';
-import { renderMarkdown, type Reference, type Row } from '../src/eval/reference-md.js';
+import { readArtifact } from '../src/classify/artifact.js';
+import { renderMarkdown, renderProfiles, type ProfilesReference, type Reference, type Row } from '../src/eval/reference-md.js';
 
 const args = process.argv.slice(2);
 const flag = (f: string) => args.includes(f);
@@ -66,18 +69,26 @@ const rows: Row[] = [];
 const profiles: Reference['profiles'] = [];
 const notes: string[] = [];
 await embedder.ready();
+const profilesOnly = flag('--profiles-only');
 for (const d of DATASETS) {
   const ds = d.name;
-  rows.push(await train(ds, 'rf', { kind: 'rf' }));
-  rows.push(await train(ds, 'linear', { kind: 'linear' }));
-  rows.push(await train(ds, 'auto (default)', { kind: 'auto' }));
-  say(`${ds}: zero-shot`);
-  const zs = await runEvaluate({ data: projectPath(`data/${ds}.jsonl`), zeroShot: true, seed: SEED, cacheDir: CACHE }, cfg, embedder);
-  rows.push({ dataset: ds, method: 'zero-shot', kind: 'zero-shot', trainRows: 0, testRows: zs.rows, accuracy: r3(zs.metrics.accuracy), macroF1: r3(zs.metrics.macroF1), trainSeconds: 0, predictMicros: zs.predictMicros ?? 0, version: zs.classifier.version ?? '', note: `config/taxonomies/${zs.classifier.taxonomy!.split('/').pop()}` });
-  if (!flag('--quick')) {
-    if (ds === 'sib200_en') {
-      rows.push(await train(ds, 'rf, exact splits (bins 0)', { kind: 'rf', forest: { bins: 0 } }));
-      rows.push(await train(ds, 'rf, 32 bins', { kind: 'rf', forest: { bins: 32 } }));
+  if (profilesOnly) {
+    const dir = join(OUT, 'models', `${ds}-linear`);
+    const file = join(dir, 'classifier.json');
+    if (!existsSync(file) || !readArtifact(file).confusion) await train(ds, 'linear', { kind: 'linear' });
+    else say(`${ds}: reusing ${file}`);
+  } else {
+    rows.push(await train(ds, 'rf', { kind: 'rf' }));
+    rows.push(await train(ds, 'linear', { kind: 'linear' }));
+    rows.push(await train(ds, 'auto (default)', { kind: 'auto' }));
+    say(`${ds}: zero-shot`);
+    const zs = await runEvaluate({ data: projectPath(`data/${ds}.jsonl`), zeroShot: true, seed: SEED, cacheDir: CACHE }, cfg, embedder);
+    rows.push({ dataset: ds, method: 'zero-shot', kind: 'zero-shot', trainRows: 0, testRows: zs.rows, accuracy: r3(zs.metrics.accuracy), macroF1: r3(zs.metrics.macroF1), trainSeconds: 0, predictMicros: zs.predictMicros ?? 0, version: zs.classifier.version ?? '', note: `config/taxonomies/${zs.classifier.taxonomy!.split('/').pop()}` });
+    if (!flag('--quick')) {
+      if (ds === 'sib200_en') {
+        rows.push(await train(ds, 'rf, exact splits (bins 0)', { kind: 'rf', forest: { bins: 0 } }));
+        rows.push(await train(ds, 'rf, 32 bins', { kind: 'rf', forest: { bins: 32 } }));
+      }
     }
   }
   if (!flag('--no-profiles')) {
@@ -99,30 +110,33 @@ for (const d of DATASETS) {
 }
 await embedder.close();
 
-const ref: Reference = {
-  generatedAt: new Date().toISOString(),
-  machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? '?', node: process.version },
-  embedder: embedder.id,
-  seed: SEED,
-  minutes: Math.round((Date.now() - started) / 6000) / 10,
-  trainRows: Object.fromEntries(DATASETS.map((d) => [d.name, d.trainRows])),
-  rows,
-  profiles,
-  notes,
-};
+const minutes = Math.round((Date.now() - started) / 6000) / 10;
+const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? '?', node: process.version };
 mkdirSync(OUT, { recursive: true });
-writeFileSync(join(OUT, 'results.json'), `${JSON.stringify(ref, null, 2)}\n`);
-const md = renderMarkdown(ref);
-writeFileSync(join(OUT, 'results.md'), md);
-say(`wrote ${join(OUT, 'results.json')} and results.md in ${ref.minutes} min`);
-if (flag('--update-docs')) {
-  const doc = projectPath('docs/models.md');
+const doc = projectPath('docs/models.md');
+/** Replace the text between two markers of docs/models.md. */
+function replaceBlock(name: string, md: string): void {
   const text = readFileSync(doc, 'utf8');
-  const begin = '<!-- reference:begin -->';
-  const end = '<!-- reference:end -->';
+  const begin = `<!-- ${name}:begin -->`;
+  const end = `<!-- ${name}:end -->`;
   const a = text.indexOf(begin);
   const b = text.indexOf(end);
   if (a < 0 || b < a) throw new Error(`docs/models.md has no ${begin} … ${end} block`);
   writeFileSync(doc, `${text.slice(0, a + begin.length)}\n${md}${text.slice(b)}`);
-  say('updated docs/models.md');
+  say(`updated the ${name} block of docs/models.md`);
+}
+const profRef: ProfilesReference = { generatedAt: new Date().toISOString(), machine, embedder: embedder.id, seed: SEED, minutes, profiles };
+if (!profilesOnly) {
+  const ref: Reference = { ...profRef, trainRows: Object.fromEntries(DATASETS.map((d) => [d.name, d.trainRows])), rows, notes };
+  writeFileSync(join(OUT, 'results.json'), `${JSON.stringify(ref, null, 2)}\n`);
+  const md = renderMarkdown(ref);
+  writeFileSync(join(OUT, 'results.md'), md);
+  say(`wrote ${join(OUT, 'results.json')} and results.md in ${minutes} min`);
+  if (flag('--update-docs')) replaceBlock('reference', md);
+}
+if (profiles.length > 0) {
+  writeFileSync(join(OUT, 'results-profiles.json'), `${JSON.stringify({ ...profRef, notes }, null, 2)}\n`);
+  const pm = renderProfiles(profRef) + (profilesOnly && notes.length > 0 ? `\n${notes.map((n) => `- ${n}`).join('\n')}\n` : '');
+  writeFileSync(join(OUT, 'results-profiles.md'), pm);
+  if (flag('--update-docs')) replaceBlock('reference-profiles', pm);
 }

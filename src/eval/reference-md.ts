@@ -79,13 +79,28 @@ export function renderMarkdown(r: Reference): string {
       `| ${ds} | ${r.trainRows[ds] ?? ''} | ${f3(t.linear)} | ${f3(auto.macroF1)} (${pts(auto.macroF1 - t.linear)}, ${auto.macroF1 >= t.linear ? 'met' : 'not met'}) | ${rf ? f3(rf.macroF1) : '–'} | ${zs ? `${f3(zs.macroF1)} (was ${f3(t.zeroShot)})` : '–'} | ${zsGoal} |`,
     );
   }
-  if (r.profiles.length > 0) {
-    out.push('', '**Profiles** (`evaluate-profiles`: simulated users with 1-3 latent interests and 5-30 comments drawn from the test split, through Kafka → processor → Redis → profile events):', '');
-    out.push('| data set | classifier | users | comments | per-comment accuracy | profile top-1 | gain | top-3 recall | majority vote top-1 | mean-probability top-1 | share error |', '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-    for (const p of r.profiles) {
-      out.push(`| ${p.dataset} | ${p.classifier} | ${p.users} | ${p.comments} | ${f3(p.perComment)} | **${f3(p.top1)}** | ${pts(p.gain)} | ${f3(p.top3Recall)} | ${f3(p.majorityVote)} | ${f3(p.meanProbability)} | ${p.shareError !== undefined ? f3(p.shareError) : '–'} |`);
-    }
-  }
   if (r.notes.length > 0) out.push('', ...r.notes.map((n) => `- ${n}`));
+  return `${out.join('\n')}\n`;
+}
+
+/** What the profile table needs: written by a full run and by `--profiles-only`. */
+export type ProfilesReference = Pick<Reference, 'generatedAt' | 'machine' | 'embedder' | 'seed' | 'minutes' | 'profiles'>;
+
+/**
+ * The profile-level table (its own block in docs/models.md, so `--profiles-only` can renew it
+ * without retraining every classifier).
+ */
+export function renderProfiles(r: ProfilesReference): string {
+  const out: string[] = [
+    `Generated ${r.generatedAt.slice(0, 16).replace('T', ' ')} UTC by \`npm run models:reference\` (profiles: ${r.minutes} min on ${r.machine.cpus} × ${r.machine.cpu}; seed ${r.seed}).`,
+    '',
+    '**Profiles** (`evaluate-profiles`: simulated users with 1-3 latent interests and 5-30 comments drawn from the test split, through Kafka → processor → Redis → profile events; trained classifiers unmix with their confusion, `profile.unmix`):',
+    '',
+    '| data set | classifier | users | comments | per-comment accuracy | profile top-1 | gain | top-3 recall | majority vote top-1 | mean-probability top-1 | share error |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const p of r.profiles) {
+    out.push(`| ${p.dataset} | ${p.classifier} | ${p.users} | ${p.comments} | ${f3(p.perComment)} | **${f3(p.top1)}** | ${pts(p.gain)} | ${f3(p.top3Recall)} | ${f3(p.majorityVote)} | ${f3(p.meanProbability)} | ${p.shareError !== undefined ? f3(p.shareError) : '–'} |`);
+  }
   return `${out.join('\n')}\n`;
 }

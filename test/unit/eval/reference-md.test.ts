@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderMarkdown, type Reference } from '../../../src/eval/reference-md.js';
+import { renderMarkdown, renderProfiles, type Reference } from '../../../src/eval/reference-md.js';
 
 const row = (method: string, kind: string, f1: number) => ({ dataset: 'sib200_zh', method, kind, trainRows: 701, testRows: 204, accuracy: f1, macroF1: f1, trainSeconds: 3, predictMicros: 20, version: 'v' });
 
@@ -19,7 +19,10 @@ describe('reference results markdown', () => {
     const md = renderMarkdown(ref);
     expect(md).toContain('| sib200_zh | auto (default) | linear | 701 | 204 | 0.850 | **0.850** |');
     expect(md).toContain('| sib200_zh | 701 | 0.840 | 0.850 (+1.0, met) | 0.600 | 0.760 (was 0.690) | 0.740: met |');
-    expect(md).toContain('| sib200_zh | linear | 60 | 900 | 0.850 | **0.980** | +13.0 |');
     expect(md).toContain('- a note');
+    expect(md).not.toContain('**Profiles**');
+    const pm = renderProfiles(ref);
+    expect(pm).toContain('| sib200_zh | linear | 60 | 900 | 0.850 | **0.980** | +13.0 | 0.900 | 0.970 | 0.980 | – |');
+    expect(renderProfiles({ ...ref, profiles: [{ ...ref.profiles[0]!, shareError: 0.25 }] })).toContain('| 0.980 | 0.250 |');
   });
 });
