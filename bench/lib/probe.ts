@@ -24,6 +24,8 @@ export interface ProbeSnapshot {
   cpuMs: number;
   /** the main thread's V8 heap in use, and memory held outside it (Buffers, typed arrays), MiB */
   heapUsedMiB: number;
+  /** V8 heap committed (used + free space V8 keeps): RSS follows this, not heapUsed */
+  heapTotalMiB: number;
   externalMiB: number;
 }
 
@@ -100,6 +102,7 @@ export class Probe {
       rssMiB: mem.rss,
       hwmMiB: mem.hwm,
       heapUsedMiB: Math.round(process.memoryUsage().heapUsed / 104857.6) / 10,
+      heapTotalMiB: Math.round(process.memoryUsage().heapTotal / 104857.6) / 10,
       externalMiB: Math.round(process.memoryUsage().external / 104857.6) / 10,
       cpuMs: Math.round((() => {
         const c = process.cpuUsage(this.cpu0);

@@ -15,6 +15,8 @@ export interface SoakSample {
   rssMiB: number;
   /** the processor's main-thread V8 heap in use and its external memory (Buffers), MiB */
   heapMiB?: number;
+  /** the main thread's committed V8 heap, MiB */
+  heapTotalMiB?: number;
   externalMiB?: number;
 }
 
@@ -73,9 +75,9 @@ export async function soak(stack: Stack, rate: number, minutes: number, setup: P
       if (stop) break;
       const { lag } = await stack.lag(inst.groupId, topics.comments).catch(() => ({ lag: NaN }));
       const rep = await inst.child.report().catch(() => undefined);
-      const s: SoakSample = { t: Math.round((Date.now() - t0) / 1000), lag, rssMiB: inst.child.memory().rss, heapMiB: rep?.probe.heapUsedMiB, externalMiB: rep?.probe.externalMiB };
+      const s: SoakSample = { t: Math.round((Date.now() - t0) / 1000), lag, rssMiB: inst.child.memory().rss, heapMiB: rep?.probe.heapUsedMiB, heapTotalMiB: rep?.probe.heapTotalMiB, externalMiB: rep?.probe.externalMiB };
       samples.push(s);
-      log(`    t=${s.t}s lag=${s.lag} rss=${s.rssMiB} MiB heap=${s.heapMiB} MiB external=${s.externalMiB} MiB`);
+      log(`    t=${s.t}s lag=${s.lag} rss=${s.rssMiB} MiB heap=${s.heapMiB}/${s.heapTotalMiB} MiB external=${s.externalMiB} MiB`);
     }
   })();
   try {
