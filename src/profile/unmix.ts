@@ -82,7 +82,7 @@ export function unmixShares(scores: Readonly<Record<string, number>>, weight: nu
   for (let i = 0; i < k; i++) m[i]! /= total;
 
   const alpha = Math.max(0, o.prior);
-  const tol = o.tolerance ?? 1e-6;
+  const tol = o.tolerance ?? 1e-5;
   const maxIt = o.maxIterations ?? 500;
   const C = c.confusion;
   const theta = Float64Array.from(m);
