@@ -170,6 +170,7 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
     ...(cfg.profile.unmix ? { unmix: { prior: cfg.profile.unmixPrior } } : {}),
     text: { maxChars: cfg.text.maxChars, maxTokens: cfg.text.maxTokens },
     decode: { maxRecordBytes: cfg.events.maxRecordBytes, maxFutureMs: cfg.events.maxFutureMs, minTs: cfg.events.minTs },
+    dedupeWindow: cfg.events.dedupeWindow,
     log,
     ...(cfg.profile.stateCacheUsers > 0 ? { stateCache: new StateCache(cfg.profile.stateCacheUsers, cfg.profile.stateCacheMiB * 1024 * 1024) } : {}),
   });

@@ -55,6 +55,7 @@ export const ConfigSchema = z.strictObject({
     maxRecordBytes: positiveInt,
     maxFutureMs: z.number().int().nonnegative(),
     minTs: z.number().int(),
+    dedupeWindow: z.number().int().min(0).max(1024),
   }),
   text: z.strictObject({
     maxChars: positiveInt,

@@ -117,7 +117,7 @@ export class PortraitMetrics {
     const registers = [registry];
     this.eventsIn = new Counter({ name: 'portrait_events_in_total', help: 'Records read from the input topic', labelNames: ['topic'], registers });
     this.applied = new Counter({ name: 'portrait_events_applied_total', help: 'Comments folded into a profile', registers });
-    this.duplicates = new Counter({ name: 'portrait_events_duplicate_total', help: 'Redelivered comments skipped because already applied', registers });
+    this.duplicates = new Counter({ name: 'portrait_events_duplicate_total', help: 'Comments skipped because already applied: a redelivered offset or a repeated event id', registers });
     this.profilesOut = new Counter({ name: 'portrait_profile_events_out_total', help: 'Profile events published', registers });
     this.deadLetters = new Counter({ name: 'portrait_dead_letters_total', help: 'Records sent to the dead-letter topic, by reason code', labelNames: ['reason'], registers });
     this.conflicts = new Counter({ name: 'portrait_store_conflicts_total', help: 'Profile compare-and-set conflicts resolved by re-reading', registers });

@@ -45,7 +45,8 @@ export function mergeSuppression(a: Suppression | null, b: Suppression): Suppres
   return { ts: Math.max(a.ts, b.ts), offsets };
 }
 
-export function planUser(items: readonly UserItem[], loaded: LoadedUser, params: ProfileParams, dim: number): UserPlan {
+/** @param window event ids remembered per user for de-duplication (fold.ts; 0 = by offset only) */
+export function planUser(items: readonly UserItem[], loaded: LoadedUser, params: ProfileParams, dim: number, window?: number): UserPlan {
   let lastForget = -1;
   items.forEach((it, i) => {
     if (it.kind === 'forget') lastForget = i;
@@ -74,6 +75,6 @@ export function planUser(items: readonly UserItem[], loaded: LoadedUser, params:
   }
   // comments before the last forget are erased with it
   suppressed += items.slice(0, Math.max(0, lastForget)).filter((it) => it.kind === 'comment').length;
-  const fold = foldUserEvents(base, comments, params, dim);
+  const fold = foldUserEvents(base, comments, params, dim, window);
   return { ...(forget ? { forget } : {}), base, fold, suppressed };
 }

@@ -67,6 +67,8 @@ export interface ProcessorDeps {
   params: ProfileParams;
   /** unmix interests with the classifier's held-out confusion when it has one (profile.unmix); absent = plain means */
   unmix?: { prior: number } | undefined;
+  /** event ids remembered per user: a repeated id at a new offset is not counted again (events.dedupeWindow; 0 = by offset only) */
+  dedupeWindow?: number;
   text: PreprocessOptions;
   decode: { maxRecordBytes: number; maxFutureMs: number; minTs: number };
   clock?: () => number;
@@ -186,7 +188,7 @@ export class BatchProcessor {
       const plans = new Map<string, UserPlan>();
       let slice = 0;
       for (const userId of pending) {
-        plans.set(userId, planUser(byUser.get(userId)!, loaded.get(userId) as LoadedUser, this.deps.params, dim));
+        plans.set(userId, planUser(byUser.get(userId)!, loaded.get(userId) as LoadedUser, this.deps.params, dim, this.deps.dedupeWindow));
         if (++slice % USERS_PER_SLICE === 0) await yieldToLoop();
       }
 
@@ -202,10 +204,12 @@ export class BatchProcessor {
         if (++slice % USERS_PER_SLICE === 0) await yieldToLoop();
         if (plan.fold.eventIds.length === 0) {
           // resolved without a write: counted once, here
-          stats.duplicates += plan.fold.duplicates;
+          stats.duplicates += plan.fold.duplicates + plan.fold.repeats;
           stats.suppressed += plan.suppressed;
           if (plan.forget) stats.forgotten++;
-          else if (plan.base) republish.push(userId);
+          // a redelivery: its profile event may have been lost in a crash (a repeated event id was
+          // published with its first delivery)
+          else if (plan.base && plan.fold.duplicates > 0) republish.push(userId);
           continue;
         }
         // A redelivery cut into other chunks than the first delivery: some of the user's events
@@ -237,6 +241,7 @@ export class BatchProcessor {
           state: plan.fold.state,
           encoded: encodeState(plan.fold.state),
           applied: plan.fold.applied,
+          recent: plan.fold.recent,
           profileJson: json,
           historyJson: JSON.stringify(historyEntry(event)),
           updatedAt: now,
@@ -247,7 +252,7 @@ export class BatchProcessor {
       for (const w of writes) {
         const plan = plans.get(w.userId)!;
         if (results.get(w.userId)?.ok) {
-          this.deps.stateCache?.set(store.namespace, w.userId, { version: w.version, state: w.state, applied: w.applied, token: w.token! }, w.encoded);
+          this.deps.stateCache?.set(store.namespace, w.userId, { version: w.version, state: w.state, applied: w.applied, recent: w.recent ?? '', token: w.token! }, w.encoded);
           profiles.push({ key: w.userId, value: built.get(w.userId)! });
           stats.applied += plan.fold.eventIds.length;
           for (const id of plan.fold.eventIds) {
@@ -257,7 +262,7 @@ export class BatchProcessor {
               if (t.recordTs !== undefined) folded.recordTs.push(t.recordTs);
             }
           }
-          stats.duplicates += plan.fold.duplicates;
+          stats.duplicates += plan.fold.duplicates + plan.fold.repeats;
           stats.suppressed += plan.suppressed;
           if (plan.forget) stats.forgotten++;
         } else {

@@ -6,6 +6,8 @@ interface Entry {
   version: number;
   token: string;
   applied: Record<string, number>;
+  /** recent event-id digests, as stored */
+  recent: string;
   /** the state as stored in Redis (meta JSON and float32 centroid bytes), not as objects */
   meta: string;
   centroid: Buffer;
@@ -32,7 +34,7 @@ export class StateCache {
       max: Math.max(1, maxUsers),
       maxSize: Math.max(1024, maxBytes),
       // UTF-16 string, centroid bytes, and a fixed allowance for the entry, its key and applied offsets
-      sizeCalculation: (e, key) => 2 * (e.meta.length + key.length + e.token.length) + e.centroid.byteLength + 64 * (1 + Object.keys(e.applied).length),
+      sizeCalculation: (e, key) => 2 * (e.meta.length + key.length + e.token.length + e.recent.length) + e.centroid.byteLength + 64 * (1 + Object.keys(e.applied).length),
     });
   }
 
@@ -43,7 +45,7 @@ export class StateCache {
   get(ns: string, userId: string, dim: number): StoredProfile | undefined {
     const e = this.lru.get(this.key(ns, userId));
     if (!e) return undefined;
-    return { version: e.version, token: e.token, applied: { ...e.applied }, state: decodeState(e.meta, e.centroid, dim) };
+    return { version: e.version, token: e.token, applied: { ...e.applied }, recent: e.recent, state: decodeState(e.meta, e.centroid, dim) };
   }
 
   has(ns: string, userId: string): boolean {
@@ -52,7 +54,7 @@ export class StateCache {
 
   /** Cache what was just written; `encoded` is the encoding the write sent (computed here when absent). */
   set(ns: string, userId: string, p: StoredProfile, encoded: EncodedState = encodeState(p.state)): void {
-    this.lru.set(this.key(ns, userId), { version: p.version, token: p.token ?? '', applied: { ...p.applied }, meta: encoded.meta, centroid: encoded.centroid });
+    this.lru.set(this.key(ns, userId), { version: p.version, token: p.token ?? '', applied: { ...p.applied }, recent: p.recent ?? '', meta: encoded.meta, centroid: encoded.centroid });
   }
 
   delete(ns: string, userId: string): void {

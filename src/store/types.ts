@@ -13,6 +13,11 @@ export interface StoredProfile {
    * state written before tokens existed.
    */
   token?: string;
+  /**
+   * digests of the user's last folded event ids, oldest first, concatenated (src/pipeline/fold.ts):
+   * an event whose id is among them is a repeat and is not counted again. '' or absent: none.
+   */
+  recent?: string;
 }
 
 /**
@@ -50,6 +55,8 @@ export interface ProfileWrite {
   /** `state` already encoded (the processor encodes once for the store and its cache); else the store encodes */
   encoded?: EncodedState;
   applied: Record<string, number>;
+  /** the user's recent event-id digests (StoredProfile.recent); absent = leave the stored ones */
+  recent?: string;
   /** the derived profile event, as published (never raw text) */
   profileJson: string;
   updatedAt: number;

@@ -11,6 +11,8 @@ import { loadConfig } from '../../src/config/index.js';
 import type { ProfileEvent } from '../../src/events/index.js';
 import { BatchProcessor, type InRecord } from '../../src/pipeline/processor.js';
 import { StateCache } from '../../src/pipeline/state-cache.js';
+import { decodeRecent, idDigest } from '../../src/pipeline/fold.js';
+import { Keys } from '../../src/store/keys.js';
 import { RedisProfileStore, type ProfileStore } from '../../src/store/index.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { testRedis } from '../helpers/services.js';
@@ -103,5 +105,20 @@ describe('state cache with a token-checked compare-and-set', () => {
     expect(p.version).toBe(2);
     expect(p.commentCount).toBe(2);
     expect(evidenceIds(p)).toEqual(['after-erasure', 'later']);
+  });
+
+  it('keeps the recent event ids in Redis: an event produced twice is counted once, by another instance too', async () => {
+    const { redis, prefix } = testRedis();
+    const store = new RedisProfileStore(redis, { keyPrefix: prefix, namespace: 'main', userTtlSeconds: 0 });
+    await makeProcessor(store).process([comment(0, 'u', 'c0', 'football match tonight'), comment(1, 'u', 'c1', 'the league table')]);
+    // the same two events again at new offsets (a producer that retried), read by a fresh instance
+    // (no cache: the ids come from the user's hash), with a new one between them
+    const out = await makeProcessor(store).process([comment(7, 'u', 'c1', 'the league table'), comment(8, 'u', 'c2', 'new phone review'), comment(9, 'u', 'c0', 'football match tonight')]);
+    expect(out.stats).toMatchObject({ applied: 1, duplicates: 2 });
+    const p = (await store.getProfile('u')) as ProfileEvent;
+    expect(p.commentCount).toBe(3);
+    expect(p.causedBy).toEqual(['e-c2']);
+    const stored = await redis.hget(new Keys(prefix, 'main').profile('u'), 'ids');
+    expect(decodeRecent(stored ?? '')).toEqual(['e-c0', 'e-c1', 'e-c2'].map(idDigest));
   });
 });

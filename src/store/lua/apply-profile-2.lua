@@ -27,6 +27,7 @@
   ARGV[10] history length kept
   ARGV[11] expected current write token ('' = none)
   ARGV[12] new write token
+  ARGV[13] optional: digests of the user's recent event ids (src/pipeline/fold.ts); absent = keep
 
   Returns {1, newVersion} when written, {0, currentVersion} on a version or token conflict.
 ]]
@@ -43,6 +44,9 @@ redis.call('HSET', KEYS[1],
   'profile', ARGV[6],
   'upd', ARGV[8],
   'tok', ARGV[12])
+if ARGV[13] then
+  redis.call('HSET', KEYS[1], 'ids', ARGV[13])
+end
 if ARGV[9] ~= '' then
   redis.call('LPUSH', KEYS[2], ARGV[9])
   redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[10]) - 1)

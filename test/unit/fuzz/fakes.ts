@@ -66,7 +66,8 @@ export class MemoryStore {
         continue;
       }
       const state = { ...w.state, centroid: Float64Array.from(Float32Array.from(w.state.centroid)) };
-      this.rows.set(w.userId, { p: { version: w.version, state, applied: { ...w.applied }, token: w.token ?? '' }, profileJson: w.profileJson });
+      const recent = w.recent ?? this.rows.get(w.userId)?.p.recent ?? '';
+      this.rows.set(w.userId, { p: { version: w.version, state, applied: { ...w.applied }, token: w.token ?? '', recent }, profileJson: w.profileJson });
       this.written.push(JSON.stringify({ ...w.state, centroid: [] }), w.profileJson, w.historyJson ?? '', JSON.stringify(w.applied));
       out.set(w.userId, { ok: true, version: w.version });
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { foldUserEvents, tpKey, type UserEvent } from '../../../src/pipeline/fold.js';
+import { decodeRecent, foldUserEvents, idDigest, tpKey, type UserEvent } from '../../../src/pipeline/fold.js';
 import type { ProfileParams } from '../../../src/profile/index.js';
 
 const params: ProfileParams = { halfLifeMs: 86_400_000, maxTerms: 50, evidencePerLabel: 3, topK: 3, topTerms: 5, confidencePrior: 3 };
@@ -38,5 +38,45 @@ describe('foldUserEvents', () => {
     const r = foldUserEvents(null, [ev(5, 'a', 0), ev(0, 'a', 1)], params, 2);
     expect(r.applied).toEqual({ 'comments:0': 6, 'comments:1': 1 });
     expect(r.state.count).toBe(2);
+  });
+});
+
+describe('foldUserEvents: repeated event ids', () => {
+  const withId = (offset: number, eventId: string): UserEvent => ({ ...ev(offset, 'a'), observation: { ...ev(offset, 'a').observation, eventId } });
+
+  it('counts an event id once, at whatever offsets it comes again, within a batch and across batches', () => {
+    const r = foldUserEvents(null, [withId(0, 'x'), withId(1, 'y'), withId(2, 'x')], params, 2);
+    expect(r.eventIds).toEqual(['x', 'y']);
+    expect(r.repeats).toBe(1);
+    expect(r.duplicates).toBe(0);
+    expect(r.state.count).toBe(2);
+    expect(decodeRecent(r.recent)).toEqual([idDigest('x'), idDigest('y')]);
+    const later = foldUserEvents({ version: 1, state: r.state, applied: r.applied, recent: r.recent }, [withId(7, 'y'), withId(8, 'z')], params, 2);
+    expect(later.eventIds).toEqual(['z']);
+    expect(later.repeats).toBe(1);
+    expect(later.state.count).toBe(3);
+  });
+
+  it('remembers the newest `window` ids only; window 0 is de-duplication by offset alone', () => {
+    const r = foldUserEvents(null, [withId(0, 'a'), withId(1, 'b'), withId(2, 'c')], params, 2, 2);
+    expect(decodeRecent(r.recent)).toEqual([idDigest('b'), idDigest('c')]);
+    const again = foldUserEvents({ version: 1, state: r.state, applied: r.applied, recent: r.recent }, [withId(3, 'a'), withId(4, 'c')], params, 2, 2);
+    expect(again.eventIds).toEqual(['a']);
+    const off = foldUserEvents(null, [withId(0, 'a'), withId(1, 'a')], params, 2, 0);
+    expect(off.eventIds).toEqual(['a', 'a']);
+    expect(off.recent).toBe('');
+  });
+
+  it('checks the offset first: a redelivered offset is a duplicate, not a repeat', () => {
+    const r = foldUserEvents(null, [withId(0, 'x')], params, 2);
+    const again = foldUserEvents({ version: 1, state: r.state, applied: r.applied, recent: r.recent }, [withId(0, 'x')], params, 2);
+    expect([again.duplicates, again.repeats]).toEqual([1, 0]);
+  });
+
+  it('ignores a malformed stored value instead of failing the user', () => {
+    expect(decodeRecent('not hex at all!')).toEqual([]);
+    expect(decodeRecent('abc')).toEqual([]);
+    expect(decodeRecent(undefined)).toEqual([]);
+    expect(idDigest('x')).toMatch(/^[0-9a-f]{12}$/);
   });
 });

@@ -8,10 +8,10 @@ describe('StateCache', () => {
   it('returns exactly what a read from Redis would (centroid rounded to float32), per namespace', () => {
     const state = update(emptyState(3), { eventId: 'e', commentId: 'c', ts: 1_700_000_000_000, probs: { a: 1 }, embedding: [0.1, 0.2, Math.SQRT1_2], terms: ['x'] }, params);
     const cache = new StateCache(10);
-    cache.set('main', 'u1', { version: 3, state, applied: { 'c:0': 5 }, token: 't1' });
+    cache.set('main', 'u1', { version: 3, state, applied: { 'c:0': 5 }, token: 't1', recent: 'a1b2c3d4e5f6' });
     const enc = encodeState(state);
     const fromRedis = decodeState(enc.meta, enc.centroid, 3);
-    expect(cache.get('main', 'u1', 3)).toEqual({ version: 3, token: 't1', applied: { 'c:0': 5 }, state: fromRedis });
+    expect(cache.get('main', 'u1', 3)).toEqual({ version: 3, token: 't1', applied: { 'c:0': 5 }, recent: 'a1b2c3d4e5f6', state: fromRedis });
     expect(cache.get('other', 'u1', 3)).toBeUndefined();
     cache.delete('main', 'u1');
     expect(cache.get('main', 'u1', 3)).toBeUndefined();
