@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { PortraitError } from '../util/errors.js';
 
 const text = (max: number) => z.string().trim().min(1, { error: 'must not be empty' }).max(max, { error: `must be at most ${max} characters` });
-export const MAX_DESCRIPTIONS = 16;
+export const MAX_DESCRIPTIONS = 32;
 const descriptions = z
   .array(text(200))
   .min(1, { error: `needs 1-${MAX_DESCRIPTIONS} descriptions` })

@@ -41,12 +41,12 @@ describe('taxonomy', () => {
   });
 
   it('reports bad ids, missing languages and too many descriptions', () => {
-    const tooMany = label('travel', { descriptions: { zh: Array.from({ length: 17 }, (_, i) => `d${i}`), en: ['x'] } });
+    const tooMany = label('travel', { descriptions: { zh: Array.from({ length: 33 }, (_, i) => `d${i}`), en: ['x'] } });
     const noEn = { id: 'music', zh: '音乐', descriptions: { zh: ['歌'], en: ['songs'] } };
     const err = caught(() => parseTaxonomy({ version: 1, labels: [label('Bad-Id'), tooMany, noEn] }, 't.yaml'));
     expect(isPortraitError(err, 'CONFIG_INVALID')).toBe(true);
     expect(err.message).toMatch(/labels\[0\] \(id "Bad-Id"\)\.id: must be lower snake_case/);
-    expect(err.message).toMatch(/labels\[1\] \(id "travel"\)\.descriptions\.zh: needs 1-16 descriptions/);
+    expect(err.message).toMatch(/labels\[1\] \(id "travel"\)\.descriptions\.zh: needs 1-32 descriptions/);
     expect(err.message).toMatch(/labels\[2\] \(id "music"\)\.en: /);
     expect(caught(() => parseTaxonomy({ version: 1, labels: [label('a')] })).message).toMatch(/labels: needs at least 2 labels/);
     expect(caught(() => parseTaxonomy({ version: 1, labels: [label('a'), label('b', { extra: 1 })] })).message).toMatch(/labels\[1\] \(id "b"\): Unrecognized key/);
