@@ -23,8 +23,15 @@ export class BenchChild {
 
   constructor(script: string, env: Record<string, string>, label: string) {
     this.proc = fork(here(`../child/${script}`), [], {
-      // BENCH_CPU_PROF=<dir>: V8 CPU profiles of the child (debugging where main-thread time goes)
-      execArgv: ['--import', 'tsx', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
+      // BENCH_CPU_PROF=<dir>: V8 CPU profiles of the child (debugging where main-thread time goes);
+      // BENCH_CHILD_NODE_FLAGS: Node/V8 flags for the children only, e.g. "--max-old-space-size=192"
+      // (NODE_OPTIONS would reach the bench itself, which holds a whole soak's events in memory)
+      execArgv: [
+        '--import',
+        'tsx',
+        ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+        ...(process.env.BENCH_CHILD_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean),
+      ],
       env: { ...process.env, ...env },
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     });
