@@ -99,14 +99,18 @@ describe('poison input, end to end', () => {
     expect(read.length).toBe(records.length);
     const expectedDlq = new Map<string, string>();
     const expectedCount = new Map<string, number>();
+    // a good record counts once per (user, event id): the same event at other offsets is a repeat
+    const seen = new Set<string>();
     for (const m of read) {
       const reason = expectedRejection({ key: m.key, value: m.value }, now);
       if (reason !== null) expectedDlq.set(`${m.partition}:${m.offset}`, reason);
       else {
-        const userId = (JSON.parse(m.value!.toString('utf8').replace(/^\uFEFF/, '')) as { userId: string }).userId;
-        expectedCount.set(userId, (expectedCount.get(userId) ?? 0) + 1);
+        const { userId, eventId } = JSON.parse(m.value!.toString('utf8').replace(/^\uFEFF/, '')) as { userId: string; eventId: string };
+        if (!seen.has(`${userId}\u0000${eventId}`)) expectedCount.set(userId, (expectedCount.get(userId) ?? 0) + 1);
+        seen.add(`${userId}\u0000${eventId}`);
       }
     }
+    expect(expectedCount.get('pu-dup')).toBe(1);
     expect(expectedDlq.size).toBeGreaterThan(100);
     expect(expectedCount.size).toBeGreaterThan(40);
 
