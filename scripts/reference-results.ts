@@ -2,7 +2,8 @@
  * Reference results for docs/models.md, in one command: `npm run models:reference`.
  *
  * On clinc150_en, sib200_en, sib200_zh and csl_titles_zh: train rf, linear and auto (the default)
- * on the train split and score the test split; score the zero-shot taxonomy; extra rows on the
+ * on every split but the test split (train + dev / val: `portrait train`'s default) and score the
+ * test split; score the zero-shot taxonomy; extra rows on the
  * forest's bounds (sib200_en); then profile-level numbers from
  * evaluate-profiles (needs Kafka and Redis; skipped with a note when they are not reachable).
  * Writes artifacts/reference/results.json and results.md; --update-docs replaces the blocks between
@@ -20,6 +21,7 @@ import { runEvaluateProfiles } from '../src/eval/profiles-run.js';
 import { runTrain, type TrainRunOptions, type TrainSummary } from '../src/eval/train-run.js';
 import { silentLogger } from '../src/util/logger.js';
 import { readArtifact } from '../src/classify/artifact.js';
+import { defaultTrainSplits, readDataset, splitCounts } from '../src/eval/dataset.js';
 import { renderMarkdown, renderProfiles, type ProfilesReference, type Reference, type Row } from '../src/eval/reference-md.js';
 
 const args = process.argv.slice(2);
@@ -29,12 +31,7 @@ const OUT = projectPath('artifacts/reference');
 const CACHE = projectPath('artifacts/cache');
 const SEED = 42;
 
-const DATASETS = [
-  { name: 'clinc150_en', trainRows: '15,000' },
-  { name: 'sib200_en', trainRows: '701' },
-  { name: 'sib200_zh', trainRows: '701' },
-  { name: 'csl_titles_zh', trainRows: '8,000' },
-].filter((d) => !only || only.includes(d.name));
+const DATASETS = ['clinc150_en', 'sib200_en', 'sib200_zh', 'csl_titles_zh'].filter((d) => !only || only.includes(d)).map((name) => ({ name }));
 
 const cfg = loadConfig();
 const embedder = createEmbedder(cfg);
@@ -127,7 +124,17 @@ function replaceBlock(name: string, md: string): void {
 }
 const profRef: ProfilesReference = { generatedAt: new Date().toISOString(), machine, embedder: embedder.id, seed: SEED, minutes, profiles };
 if (!profilesOnly) {
-  const ref: Reference = { ...profRef, trainRows: Object.fromEntries(DATASETS.map((d) => [d.name, d.trainRows])), rows, notes };
+  /** "18,000 (train + val)": the rows `portrait train` uses by default, read off the data. */
+  const trainRows = Object.fromEntries(
+    DATASETS.map(({ name }) => {
+      const data = readDataset(projectPath(`data/${name}.jsonl`));
+      const splits = defaultTrainSplits(data, 'test').split(',');
+      const counts = splitCounts(data);
+      const n = splits.reduce((a, k) => a + (counts[k] ?? 0), 0);
+      return [name, `${n.toLocaleString('en-US')} (${splits.join(' + ')})`];
+    }),
+  );
+  const ref: Reference = { ...profRef, trainRows, rows, notes };
   writeFileSync(join(OUT, 'results.json'), `${JSON.stringify(ref, null, 2)}\n`);
   const md = renderMarkdown(ref);
   writeFileSync(join(OUT, 'results.md'), md);

@@ -86,6 +86,14 @@ export function preprocessRows(rows: readonly DataRow[], text: PreprocessOptions
   return { rows: out, dropped };
 }
 
+/** Every split value of the data except the test split(s), in order of first appearance, comma-joined. */
+export function defaultTrainSplits(rows: readonly DataRow[], testSplit: string): string {
+  const test = new Set(testSplit.split(',').map((x) => x.trim()));
+  return Object.keys(splitCounts(rows))
+    .filter((k) => k !== '(none)' && !test.has(k))
+    .join(',');
+}
+
 export interface SplitChoice {
   /** 'split' when the data's split field chose the parts, 'holdout' for a stratified random hold-out. */
   mode: 'split' | 'holdout';
@@ -95,7 +103,11 @@ export interface SplitChoice {
 }
 
 export interface ChooseOptions {
-  /** Split values used for training (default "train"). */
+  /**
+   * Split values used for training, comma-separated. Default: every split value in the data except
+   * the test split(s) (train, dev / val, …): a final model learns from every labelled row that is
+   * not held out; its hyper-parameters are chosen on a slice of its own training rows.
+   */
   trainSplit?: string;
   /** Split values held out for the metrics (default "test"). */
   testSplit?: string;
@@ -111,14 +123,15 @@ export interface ChooseOptions {
  * `testRatio` was asked for), else a stratified hold-out (default 20%).
  */
 export function chooseSplit(rows: readonly DataRow[], o: ChooseOptions): SplitChoice {
-  const trainSplit = o.trainSplit ?? 'train';
   const testSplit = o.testSplit ?? 'test';
+  const trainSplit = o.trainSplit ?? defaultTrainSplits(rows, testSplit);
   let choice: SplitChoice;
   const trainRows = rowsOfSplit(rows, trainSplit);
   if (o.testRatio === undefined && trainRows.length > 0) {
     let test = rowsOfSplit(rows, testSplit);
     let train = trainRows;
-    let description = `trained on split "${trainSplit}" (${train.length} rows), held out split "${testSplit}" (${test.length} rows)`;
+    const splits = trainSplit.includes(',') ? `splits "${trainSplit}"` : `split "${trainSplit}"`;
+    let description = `trained on ${splits} (${train.length} rows), held out split "${testSplit}" (${test.length} rows)`;
     if (test.length === 0) {
       const h = stratifiedHoldout(train.map((r) => r.label), 0.2, o.seed);
       test = h.test.map((i) => train[i]!);

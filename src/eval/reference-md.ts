@@ -58,7 +58,7 @@ const pts = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}`;
 export function renderMarkdown(r: Reference): string {
   const out: string[] = [];
   out.push(
-    `Generated ${r.generatedAt.slice(0, 16).replace('T', ' ')} UTC by \`npm run models:reference\` (${r.minutes} min on ${r.machine.cpus} × ${r.machine.cpu}, Node ${r.machine.node}; embedder ${r.embedder}; seed ${r.seed}). Trained on the train split, scored on the test split; seconds are wall-clock on a shared machine.`,
+    `Generated ${r.generatedAt.slice(0, 16).replace('T', ' ')} UTC by \`npm run models:reference\` (${r.minutes} min on ${r.machine.cpus} × ${r.machine.cpu}, Node ${r.machine.node}; embedder ${r.embedder}; seed ${r.seed}). Trained on every split but the test split (\`portrait train\`'s default: train + dev / val), scored on the test split; seconds are wall-clock on a shared machine.`,
     '',
     '| data set | method | kind | train rows | test rows | accuracy | macro-F1 | train s | predict µs | note |',
     '|---|---|---|---:|---:|---:|---:|---:|---:|---|',

@@ -33,7 +33,7 @@ interface TrainCliOptions {
   labelField: string;
   splitField: string;
   fineLabelField?: string;
-  trainSplit: string;
+  trainSplit?: string;
   testSplit: string;
   testRatio?: number;
   maxRows?: number;
@@ -77,7 +77,7 @@ export function registerTrain(program: Command): void {
     .option('--text-field <name>', 'field holding the text', 'text')
     .option('--label-field <name>', 'field holding the label', 'label')
     .option('--split-field <name>', 'field holding the split name', 'split')
-    .option('--train-split <names>', 'split value(s) to train on, comma-separated', 'train')
+    .option('--train-split <names>', 'split value(s) to train on, comma-separated (default: every split in the data but --test-split)')
     .option('--test-split <names>', 'split value(s) held out for the metrics', 'test')
     .option('--test-ratio <r>', 'ignore the split field: hold out this stratified share instead', numArg('--test-ratio', (n) => n > 0 && n < 1, 'in (0, 1)'))
     .option('--fine-label-field <name>', 'train the linear head on this finer label (e.g. label_fine) and sum its probabilities into the labels')
@@ -117,7 +117,7 @@ Methods, defaults and reference results: docs/models.md.`,
           {
             data: opts.data,
             fields: { textField: opts.textField, labelField: opts.labelField, splitField: opts.splitField, fineField: opts.fineLabelField ?? '' },
-            trainSplit: opts.trainSplit,
+            ...(opts.trainSplit !== undefined ? { trainSplit: opts.trainSplit } : {}),
             testSplit: opts.testSplit,
             ...(opts.testRatio !== undefined ? { testRatio: opts.testRatio } : {}),
             ...(opts.maxRows !== undefined ? { maxRows: opts.maxRows } : {}),

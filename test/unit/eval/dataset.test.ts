@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { chooseSplit, preprocessRows, readDataset, rowsOfSplit, splitCounts } from '../../../src/eval/dataset.js';
+import { chooseSplit, defaultTrainSplits, preprocessRows, readDataset, rowsOfSplit, splitCounts } from '../../../src/eval/dataset.js';
 import { cacheFile, embedTexts, readCache } from '../../../src/eval/embed-cache.js';
 import { FakeEmbedder } from '../classify/fixtures.js';
 
@@ -31,13 +31,18 @@ describe('labelled data sets', () => {
 
   it('chooses the train and test splits, or a stratified hold-out, and caps training rows', () => {
     const d = readDataset(file('split.jsonl', rows), { textField: 't', labelField: 'y', splitField: 's' });
+    // default: every split but the test split trains (train and dev here)
     const bySplit = chooseSplit(d, { seed: 1 });
-    expect([bySplit.mode, bySplit.train.length, bySplit.test.length]).toEqual(['split', 30, 5]);
-    const multi = chooseSplit(d, { seed: 1, trainSplit: 'train,dev' });
-    expect(multi.train).toHaveLength(35);
+    expect([bySplit.mode, bySplit.train.length, bySplit.test.length]).toEqual(['split', 35, 5]);
+    expect(bySplit.description).toMatch(/^trained on splits "train,dev" \(35 rows\), held out split "test" \(5 rows\)/);
+    expect(new Set(bySplit.train.map((r) => r.split))).toEqual(new Set(['train', 'dev']));
+    expect(defaultTrainSplits(d, 'dev,test')).toBe('train');
+    const one = chooseSplit(d, { seed: 1, trainSplit: 'train' });
+    expect([one.train.length, one.test.length]).toEqual([30, 5]);
+    expect(one.description).toMatch(/^trained on split "train" \(30 rows\)/);
     const holdout = chooseSplit(d, { seed: 1, testRatio: 0.25 });
     expect([holdout.mode, holdout.train.length, holdout.test.length]).toEqual(['holdout', 30, 10]);
-    const noTest = chooseSplit(d, { seed: 1, testSplit: 'nope' });
+    const noTest = chooseSplit(d, { seed: 1, trainSplit: 'train', testSplit: 'nope' });
     expect(noTest.description).toMatch(/no "nope" rows: held out a stratified 20%/);
     const capped = chooseSplit(d, { seed: 1, maxRows: 10 });
     expect(capped.train).toHaveLength(10);
