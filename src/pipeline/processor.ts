@@ -173,7 +173,9 @@ export class BatchProcessor {
     const profiles: OutRecord[] = [];
     const republish: string[] = [];
     const folded: BatchOutput['folded'] = { eventTs: [], recordTs: [] };
-    const times = new Map(prepared.map((p) => [p.event.eventId, { ts: p.event.ts, recordTs: p.rec.timestamp }]));
+    // the first delivery of an event id is the one fold counts; a repeat later in the batch is skipped
+    const times = new Map<string, { ts: number; recordTs: number | undefined }>();
+    for (const p of prepared) if (!times.has(p.event.eventId)) times.set(p.event.eventId, { ts: p.event.ts, recordTs: p.rec.timestamp });
     const dim = this.deps.embedder.dim;
     let pending = [...byUser.keys()];
     for (let attempt = 1; pending.length > 0; attempt++) {

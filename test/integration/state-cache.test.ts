@@ -121,4 +121,13 @@ describe('state cache with a token-checked compare-and-set', () => {
     const stored = await redis.hget(new Keys(prefix, 'main').profile('u'), 'ids');
     expect(decodeRecent(stored ?? '')).toEqual(['e-c0', 'e-c1', 'e-c2'].map(idDigest));
   });
+
+  it('times a repeat inside one batch by its first delivery, the one that was counted', async () => {
+    const { redis, prefix } = testRedis();
+    const store = new RedisProfileStore(redis, { keyPrefix: prefix, namespace: 'main', userTtlSeconds: 0 });
+    // c0 at offset 0 (ts T0) and again at offset 5 (ts T0 + 5 s): the latency metrics must see T0
+    const out = await makeProcessor(store).process([comment(0, 'u', 'c0', 'football match tonight'), comment(1, 'u', 'c1', 'the league table'), comment(5, 'u', 'c0', 'football match tonight')]);
+    expect(out.stats).toMatchObject({ applied: 2, duplicates: 1 });
+    expect(out.folded.eventTs.sort()).toEqual([T0, T0 + 1000]);
+  });
 });
