@@ -5,7 +5,8 @@
  *   comments topic (key = userId) → decode → preprocess → embed → classify → Redis → profiles topic → commit
  */
 import { PortraitError } from '../src/util/errors.js';
-import { buildZeroShot, loadClassifierArtifact, loadTaxonomy, type Classifier } from '../src/classify/index.js';
+import { loadClassifierArtifact, type Classifier } from '../src/classify/index.js';
+import { loadZeroShot } from '../src/classify/zero-shot-calibration.js';
 import { watchModels } from '../src/classify/hot-swap.js';
 import { deadLetterTopic, projectPath, type Config } from '../src/config/index.js';
 import { CachedEmbedder } from '../src/embed/cached-embedder.js';
@@ -55,13 +56,16 @@ export function createEmbedder(cfg: Pick<Config, 'embedder'> & Partial<Pick<Conf
   return e.cacheSize > 0 ? new CachedEmbedder(shared, e.cacheSize) : shared;
 }
 
-export async function createClassifier(cfg: Pick<Config, 'classifier'>, embedder: Embedder): Promise<Classifier> {
+export async function createClassifier(cfg: Pick<Config, 'classifier'>, embedder: Embedder, log?: Logger): Promise<Classifier> {
   const c = cfg.classifier;
   await embedder.ready();
   if (c.kind === 'artifact') {
     return loadClassifierArtifact(projectPath(c.artifact), { embedderId: embedder.id, dim: embedder.dim });
   }
-  return buildZeroShot(loadTaxonomy(projectPath(c.taxonomy)), embedder, c.temperature);
+  const zs = await loadZeroShot(projectPath(c.taxonomy), embedder, c.temperature);
+  if (zs.calibration?.applied === false) log?.warn({ file: zs.calibration.file, reason: zs.calibration.reason }, 'zero-shot calibration not applied: profiles are plain means of the predictions');
+  else if (zs.calibration) log?.info({ file: zs.calibration.file, version: zs.classifier.version }, 'zero-shot calibration applied: profiles are unmixed with its confusion');
+  return zs.classifier;
 }
 
 export interface Processor {
@@ -122,7 +126,7 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
   const ownEmbedder = opts.embedder === undefined;
   await embedder.ready();
   // the registry's active model when there is one (followed live), else the configured classifier
-  const models = await watchModels(cfg, { redis, embedder, fallback: await createClassifier(cfg, embedder), log });
+  const models = await watchModels(cfg, { redis, embedder, fallback: await createClassifier(cfg, embedder, log), log });
   const stores = new Map<string, RedisProfileStore>();
   const storeFor = async (ns: string) => {
     let s = stores.get(ns);

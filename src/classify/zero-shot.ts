@@ -46,6 +46,8 @@ export class ZeroShotClassifier implements Classifier {
   private readonly top: number;
   /** All prototypes, row-major (prototypes × dim), for one tight loop per embedding. */
   private readonly matrix: Float64Array;
+  /** Measured on labelled calibration rows (zero-shot-calibration.ts), when there are some: profiles unmix with it. */
+  readonly confusion: Classifier['confusion'];
 
   /** One prototype per label (label order), or several with `layout`. */
   constructor(
@@ -54,7 +56,8 @@ export class ZeroShotClassifier implements Classifier {
     readonly embedderId: string,
     readonly temperature: number,
     readonly version: string,
-    layout?: PrototypeLayout,
+    private readonly layout?: PrototypeLayout,
+    confusion?: Classifier['confusion'],
   ) {
     if (labels.length === 0 || prototypes.length === 0) throw new RangeError('zero-shot: at least one label and one prototype');
     if (!layout && labels.length !== prototypes.length) throw new RangeError('zero-shot: one prototype per label');
@@ -67,6 +70,15 @@ export class ZeroShotClassifier implements Classifier {
     this.top = layout ? Math.max(1, layout.top) : 1;
     this.matrix = new Float64Array(prototypes.length * this.dim);
     prototypes.forEach((p, i) => this.matrix.set(p, i * this.dim));
+    if (confusion && (confusion.labels.length !== this.labels.length || confusion.labels.some((l, i) => l !== this.labels[i]))) {
+      throw new RangeError('zero-shot: the confusion must name the classifier labels, in order');
+    }
+    this.confusion = confusion;
+  }
+
+  /** The same classifier with a calibration's confusion, under `version` (the confusion changes profiles, so it is part of it). */
+  withConfusion(confusion: NonNullable<Classifier['confusion']>, version: string): ZeroShotClassifier {
+    return new ZeroShotClassifier(this.labels, this.prototypes, this.embedderId, this.temperature, version, this.layout, confusion);
   }
 
   /** Cosine of `e` to every prototype (prototypes are unit vectors: e·p / |e|). */

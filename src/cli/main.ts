@@ -14,6 +14,7 @@ import { registerTrain } from './commands/train.js';
 import { registerModel } from './commands/model.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerEvaluateProfiles } from './commands/evaluate-profiles.js';
+import { registerCalibrate } from './commands/calibrate.js';
 import { Exit, failAndExit } from './output.js';
 
 const program = new Command('portrait')
@@ -36,6 +37,7 @@ registerTrain(program);
 registerModel(program);
 registerEvaluate(program);
 registerEvaluateProfiles(program);
+registerCalibrate(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -11,7 +11,8 @@ import { classifierFromArtifact, checkEmbedder } from '../classify/load.js';
 import { readArtifact } from '../classify/artifact.js';
 import { labelMap, loadTaxonomy } from '../classify/taxonomy.js';
 import { crossValidateAll, type ModelKind } from '../classify/train.js';
-import { buildZeroShot, ZeroShotClassifier } from '../classify/zero-shot.js';
+import { ZeroShotClassifier } from '../classify/zero-shot.js';
+import { loadZeroShot } from '../classify/zero-shot-calibration.js';
 import type { Classifier } from '../classify/types.js';
 import type { Config } from '../config/index.js';
 import { projectPath } from '../config/index.js';
@@ -52,6 +53,8 @@ export interface EvaluateSummary {
   predictMicros?: number;
   logLoss?: number;
   calibration?: { split: string; rows: number; temperature: number; logLossBefore: number; logLossAfter: number };
+  /** The taxonomy's calibration file (portrait calibrate): applied (profiles unmix with its confusion; predictions are the same), or why not. */
+  zeroShotCalibration?: { file: string; applied: boolean; reason?: string };
   folds?: Array<{ fold: number; rows: number; accuracy: number; macroF1: number }>;
   macroF1?: { mean: number; std: number };
   /** Data labels the taxonomy has no entry (or alias) for. */
@@ -127,10 +130,13 @@ export async function runEvaluate(o: EvaluateRunOptions, cfg: Pick<Config, 'text
   let unmapped: string[] | undefined;
   let calibration: EvaluateSummary['calibration'];
   let taxonomyFile: string | undefined;
+  let zeroShotCalibration: EvaluateSummary['zeroShotCalibration'];
   if (o.zeroShot) {
     taxonomyFile = o.taxonomy ?? taxonomyFor(o.data, cfg.classifier.taxonomy);
     const taxonomy = loadTaxonomy(taxonomyFile);
-    const zs = await buildZeroShot(taxonomy, embedder, cfg.classifier.temperature);
+    const loaded = await loadZeroShot(taxonomyFile, embedder, cfg.classifier.temperature);
+    const zs = loaded.classifier;
+    zeroShotCalibration = loaded.calibration;
     const map = labelMap(taxonomy);
     unmapped = [...new Set(truth.filter((l) => !map.has(l)))].sort();
     truth = truth.map((l) => map.get(l) ?? l);
@@ -171,6 +177,7 @@ export async function runEvaluate(o: EvaluateRunOptions, cfg: Pick<Config, 'text
     predictMicros: predictMicros(clf, X),
     logLoss: Math.round(logLoss(truth, probs) * 1e4) / 1e4,
     ...(calibration ? { calibration } : {}),
+    ...(zeroShotCalibration ? { zeroShotCalibration } : {}),
     ...(unmapped && unmapped.length > 0 ? { unmappedLabels: unmapped } : {}),
   };
 }

@@ -24,7 +24,7 @@ import { scoreProfiles, type ProfileScores } from './profile-score.js';
 
 /** What the runner needs from consumers/comments.ts (passed in, so src/ does not import the composition root). */
 export interface ProcessorHandle {
-  classifier(): { kind: string; version: string; predict(e: readonly Float32Array[]): Record<string, number>[] };
+  classifier(): { kind: string; version: string; confusion?: unknown; predict(e: readonly Float32Array[]): Record<string, number>[] };
   stop(): Promise<void>;
 }
 export type StartProcessorFn = (cfg: Readonly<Config>, log: Logger, opts: { embedder: Embedder; namespace: string; groupId: string; fromBeginning: boolean }) => Promise<ProcessorHandle>;
@@ -51,6 +51,8 @@ export interface ProfilesSummary extends ProfileScores {
   file: string;
   split: string;
   classifier: { kind: string; version: string };
+  /** Whether profiles were unmixed with the classifier's confusion (a trained head's, or a zero-shot calibration's). */
+  unmixed: boolean;
   seconds: number;
   /** Data labels the classifier does not have (scored as misses): another label space. */
   unmatchedLabels?: string[];
@@ -177,6 +179,7 @@ export async function runEvaluateProfiles(o: ProfilesRunOptions, cfg: Readonly<C
       file: o.data,
       split,
       classifier: { kind: clf.kind, version: clf.version },
+      unmixed: runCfg.profile.unmix && clf.confusion !== undefined,
       seconds: Math.round((Date.now() - started) / 100) / 10,
       ...scores,
       ...(unmatched.length > 0 ? { unmatchedLabels: unmatched } : {}),

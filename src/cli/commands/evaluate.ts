@@ -45,6 +45,8 @@ function printText(s: EvaluateSummary): void {
   const who = s.classifier.version ? `${s.classifier.kind} ${s.classifier.version}` : s.classifier.kind;
   w(`${s.mode === 'cross-validation' ? `${s.folds!.length}-fold cross-validation of` : 'evaluated'} ${who} on ${s.rows} rows of ${s.file} (split ${s.split})${s.droppedRows ? `, ${s.droppedRows} dropped by preprocessing` : ''}`);
   if (s.classifier.taxonomy) w(`  taxonomy ${s.classifier.taxonomy}, temperature ${s.classifier.temperature}`);
+  const zc = s.zeroShotCalibration;
+  if (zc) w(zc.applied ? `  calibration ${zc.file}: applied (profiles unmix with its confusion; these per-comment figures do not depend on it)` : `  warning: calibration ${zc.file} not applied: ${zc.reason}`);
   if (s.unmappedLabels) w(`  warning: labels with no taxonomy entry or alias (always wrong): ${s.unmappedLabels.join(', ')}`);
   w(`  accuracy ${f3(s.metrics.accuracy)}  macro-F1 ${f3(s.metrics.macroF1)}  macro-P ${f3(s.metrics.macroPrecision)}  macro-R ${f3(s.metrics.macroRecall)}  weighted-F1 ${f3(s.metrics.weightedF1)}`);
   if (s.macroF1) w(`  macro-F1 per fold ${s.folds!.map((f) => f3(f.macroF1)).join(' ')} (mean ${f3(s.macroF1.mean)} ± ${f3(s.macroF1.std)})`);
