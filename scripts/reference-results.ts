@@ -9,7 +9,8 @@
  * Writes artifacts/reference/results.json and results.md; --update-docs replaces the blocks between
  * the reference markers in docs/models.md (classifiers; profiles). Options: --quick (no extras),
  * --no-profiles, --only <ds,..>, --profiles-only (only the profile table: reuses the linear models
- * of an earlier run in artifacts/reference/models when they carry a confusion, trains them if not).
+ * of an earlier run in artifacts/reference/models when they carry a confusion, trains them if not),
+ * --users n (simulated users per profile row, default 1,000).
  */
 import { cpus } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -30,6 +31,8 @@ const only = args.includes('--only') ? args[args.indexOf('--only') + 1]!.split('
 const OUT = projectPath('artifacts/reference');
 const CACHE = projectPath('artifacts/cache');
 const SEED = 42;
+/** Simulated users per profile row: 1,000 keeps a row's sampling error under a point (200 moved rows by up to 7). */
+const USERS = args.includes('--users') ? Number(args[args.indexOf('--users') + 1]) : 1000;
 
 const DATASETS = ['clinc150_en', 'sib200_en', 'sib200_zh', 'csl_titles_zh'].filter((d) => !only || only.includes(d)).map((name) => ({ name }));
 
@@ -95,8 +98,8 @@ for (const d of DATASETS) {
     ] as const) {
       say(`${ds}: evaluate-profiles with ${label}`);
       try {
-        const p = await runEvaluateProfiles({ data: projectPath(`data/${ds}.jsonl`), users: 200, seed: SEED, ...opts }, cfg, embedder, startProcessor, silentLogger);
-        profiles.push({ dataset: ds, classifier: label, users: p.users, comments: p.perComment.comments, perComment: p.perComment.accuracy, top1: p.top1, top3Recall: p.top3Recall, majorityVote: p.majorityVoteTop1, meanProbability: p.meanProbabilityTop1, gain: p.gain, ...(p.shareError !== undefined ? { shareError: p.shareError } : {}) });
+        const p = await runEvaluateProfiles({ data: projectPath(`data/${ds}.jsonl`), users: USERS, seed: SEED, ...opts }, cfg, embedder, startProcessor, silentLogger);
+        profiles.push({ dataset: ds, classifier: label === 'zero-shot' && p.unmixed ? 'zero-shot, calibrated' : label, users: p.users, comments: p.perComment.comments, perComment: p.perComment.accuracy, top1: p.top1, top3Recall: p.top3Recall, majorityVote: p.majorityVoteTop1, meanProbability: p.meanProbabilityTop1, gain: p.gain, ...(p.shareError !== undefined ? { shareError: p.shareError } : {}) });
       } catch (err) {
         const why = err instanceof Error ? err.message : String(err);
         notes.push(`evaluate-profiles ${ds} ${label} skipped: ${why}`);

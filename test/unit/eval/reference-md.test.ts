@@ -22,7 +22,10 @@ describe('reference results markdown', () => {
     expect(md).toContain('- a note');
     expect(md).not.toContain('**Profiles**');
     const pm = renderProfiles(ref);
-    expect(pm).toContain('| sib200_zh | linear | 60 | 900 | 0.850 | **0.980** | +13.0 | 0.900 | 0.970 | 0.980 | – |');
+    expect(pm).toContain('| sib200_zh | linear | 60 | 900 | 0.850 | **0.980** | +13.0 | unreachable (ceiling +15.0) | 0.900 | 0.970 | 0.980 | – |');
     expect(renderProfiles({ ...ref, profiles: [{ ...ref.profiles[0]!, shareError: 0.25 }] })).toContain('| 0.980 | 0.250 |');
+    const zs = { ...ref.profiles[0]!, classifier: 'zero-shot, calibrated', perComment: 0.7, top1: 0.89, gain: 0.19 };
+    expect(renderProfiles({ ...ref, profiles: [zs] })).toContain('| 0.700 | **0.890** | +19.0 | not met |');
+    expect(renderProfiles({ ...ref, profiles: [{ ...zs, top1: 0.92, gain: 0.22 }] })).toContain('| +22.0 | met |');
   });
 });
