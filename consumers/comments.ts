@@ -56,6 +56,16 @@ export function createEmbedder(cfg: Pick<Config, 'embedder'> & Partial<Pick<Conf
   return e.cacheSize > 0 ? new CachedEmbedder(shared, e.cacheSize) : shared;
 }
 
+/** Run `fn` with an embedder of `cfg` (the commands that embed a data set), closing it however `fn` ends. */
+export async function withEmbedder<T>(cfg: Pick<Config, 'embedder'>, fn: (embedder: Embedder) => Promise<T>): Promise<T> {
+  const embedder = createEmbedder(cfg);
+  try {
+    return await fn(embedder);
+  } finally {
+    await embedder.close();
+  }
+}
+
 export async function createClassifier(cfg: Pick<Config, 'classifier'>, embedder: Embedder, log?: Logger): Promise<Classifier> {
   const c = cfg.classifier;
   await embedder.ready();

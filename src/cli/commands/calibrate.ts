@@ -3,7 +3,7 @@
  * beside the taxonomy, so processors unmix zero-shot profiles with it. docs/models.md.
  */
 import type { Command } from 'commander';
-import { createEmbedder } from '../../../consumers/comments.js';
+import { withEmbedder } from '../../../consumers/comments.js';
 import { loadConfig, projectPath } from '../../config/index.js';
 import { DEFAULT_CALIBRATION_SPLIT, runCalibrate, type CalibrateSummary } from '../../eval/calibrate-run.js';
 import { printJson } from '../output.js';
@@ -35,7 +35,7 @@ function printText(s: CalibrateSummary): void {
   w(`  per comment on these rows: accuracy ${f3(s.metrics.accuracy)}, macro-F1 ${f3(s.metrics.macroF1)}`);
   w(`  temperature ${s.temperature} (best on these rows: ${s.bestTemperature}${Math.abs(s.bestTemperature - s.temperature) / s.temperature > 0.2 ? '; set it in the taxonomy and calibrate again to use it' : ''})`);
   w(`  zero-shot ${s.classifierVersion} → calibrated ${s.calibratedVersion}${s.written ? `; wrote ${s.out}` : ''}`);
-  w('  processors built from this taxonomy now unmix profiles with this confusion (profile.unmix); it is ignored if the taxonomy, temperature or embedder change');
+  if (s.written) w('  processors built from this taxonomy now unmix profiles with this confusion (profile.unmix); it is ignored if the taxonomy, temperature or embedder change');
 }
 
 export function registerCalibrate(program: Command): void {
@@ -64,10 +64,8 @@ The rows must not be the ones you evaluate on (use a dev split). docs/models.md.
     )
     .action(async (opts: CalibrateCliOptions) => {
       const cfg = loadConfig();
-      const embedder = createEmbedder(cfg);
-      let s: CalibrateSummary;
-      try {
-        s = await runCalibrate(
+      const s: CalibrateSummary = await withEmbedder(cfg, (embedder) =>
+        runCalibrate(
           {
             data: opts.data,
             fields: { textField: opts.textField, labelField: opts.labelField, splitField: opts.splitField },
@@ -80,10 +78,8 @@ The rows must not be the ones you evaluate on (use a dev split). docs/models.md.
           },
           cfg,
           embedder,
-        );
-      } finally {
-        await embedder.close();
-      }
+        ),
+      );
       if (opts.json) printJson(s);
       else printText(s);
     });

@@ -4,7 +4,7 @@
  * Needs Kafka and Redis (portrait stack up); deletes its topics, group and keys afterwards.
  */
 import type { Command } from 'commander';
-import { createEmbedder, startProcessor } from '../../../consumers/comments.js';
+import { withEmbedder, startProcessor } from '../../../consumers/comments.js';
 import { loadConfig } from '../../config/index.js';
 import { runEvaluateProfiles, type ProfilesSummary } from '../../eval/profiles-run.js';
 import { createLogger } from '../../util/logger.js';
@@ -54,10 +54,8 @@ export function registerEvaluateProfiles(program: Command): void {
     .action(async (opts: Options) => {
       const cfg = loadConfig();
       const log = createLogger(cfg.log.level === 'info' ? 'warn' : cfg.log.level).child({ component: 'evaluate-profiles' });
-      const embedder = createEmbedder(cfg);
-      let s: ProfilesSummary;
-      try {
-        s = await runEvaluateProfiles(
+      const s: ProfilesSummary = await withEmbedder(cfg, (embedder) =>
+        runEvaluateProfiles(
           {
             data: opts.data,
             users: opts.users,
@@ -71,10 +69,8 @@ export function registerEvaluateProfiles(program: Command): void {
           embedder,
           startProcessor,
           log,
-        );
-      } finally {
-        await embedder.close();
-      }
+        ),
+      );
       if (opts.json) {
         const { perUser: _perUser, ...rest } = s;
         printJson(opts.perUser ? s : rest);

@@ -4,7 +4,7 @@
  * procedure by stratified k-fold cross-validation (--folds). docs/models.md.
  */
 import { Option, type Command } from 'commander';
-import { createEmbedder } from '../../../consumers/comments.js';
+import { withEmbedder } from '../../../consumers/comments.js';
 import { loadConfig, projectPath } from '../../config/index.js';
 import { runEvaluate, type EvaluateSummary } from '../../eval/evaluate-run.js';
 import type { ClassificationReport } from '../../eval/metrics.js';
@@ -92,10 +92,8 @@ Examples:
     )
     .action(async (opts: EvaluateCliOptions) => {
       const cfg = loadConfig();
-      const embedder = createEmbedder(cfg);
-      let s: EvaluateSummary;
-      try {
-        s = await runEvaluate(
+      const s: EvaluateSummary = await withEmbedder(cfg, (embedder) =>
+        runEvaluate(
           {
             data: opts.data,
             fields: { textField: opts.textField, labelField: opts.labelField, splitField: opts.splitField },
@@ -112,10 +110,8 @@ Examples:
           },
           cfg,
           embedder,
-        );
-      } finally {
-        await embedder.close();
-      }
+        ),
+      );
       if (opts.json) printJson(s);
       else printText(s);
     });

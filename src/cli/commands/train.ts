@@ -4,7 +4,7 @@
  * the Redis model registry (and activated with --activate).
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { createEmbedder } from '../../../consumers/comments.js';
+import { withEmbedder } from '../../../consumers/comments.js';
 import { TRAIN_KINDS, type TrainKind } from '../../classify/train.js';
 import { loadConfig, projectPath, type Config } from '../../config/index.js';
 import { runTrain, type TrainSummary } from '../../eval/train-run.js';
@@ -110,10 +110,8 @@ Methods, defaults and reference results: docs/models.md.`,
     .action(async (opts: TrainCliOptions) => {
       if (opts.activate && !opts.register) throw usage('--activate needs --register');
       const cfg: Readonly<Config> = loadConfig();
-      const embedder = createEmbedder(cfg);
-      let summary: TrainSummary;
-      try {
-        summary = await runTrain(
+      const summary: TrainSummary = await withEmbedder(cfg, (embedder) =>
+        runTrain(
           {
             data: opts.data,
             fields: { textField: opts.textField, labelField: opts.labelField, splitField: opts.splitField, fineField: opts.fineLabelField ?? '' },
@@ -138,10 +136,8 @@ Methods, defaults and reference results: docs/models.md.`,
           },
           cfg,
           embedder,
-        );
-      } finally {
-        await embedder.close();
-      }
+        ),
+      );
       let registered: string | undefined;
       if (opts.register) {
         registered = await withRegistry(cfg, async (reg) => {
