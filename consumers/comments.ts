@@ -22,6 +22,11 @@ import type { ProfileParams } from '../src/profile/index.js';
 import { createRedis, RedisProfileStore, type RedisClient } from '../src/store/index.js';
 import { Namespaces } from '../src/store/namespaces.js';
 import type { Logger } from '../src/util/logger.js';
+import { ContinuityGuard, type ContinuityEvents } from '../src/pipeline/continuity.js';
+import { ContinuityStore } from '../src/store/continuity.js';
+import { checkRedisSettings } from '../src/store/redis-checks.js';
+import { committedOffsets, startOffsets } from '../src/kafka/offsets.js';
+import { TopicIds } from '../src/kafka/topic-ids.js';
 
 export function profileParams(cfg: Pick<Config, 'profile'>): ProfileParams {
   const p = cfg.profile;
@@ -103,6 +108,8 @@ export interface StartOptions {
   stopAt?: Map<number, number>;
   /** with stopAt: where each partition starts */
   startAt?: Map<number, number>;
+  /** what the continuity guard meets (metrics: PortraitMetrics.continuity) */
+  continuity?: ContinuityEvents;
 }
 
 /** How often a live processor checks which namespace is active. */
@@ -150,6 +157,7 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
   const namespaces = new Namespaces(redis, cfg.redis.keyPrefix, cfg.redis.namespace);
   let store = await atStartup(storeFor(opts.namespace ?? (await atStartup(namespaces.active()))));
   await atStartup(store.ping());
+  for (const f of await checkRedisSettings(redis)) log[f.level]({ setting: f.setting, value: f.value }, f.message);
   // A live processor follows `portrait namespace activate`: the switch takes effect between batches.
   const follow = opts.namespace
     ? undefined
@@ -166,14 +174,41 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
       }, NAMESPACE_POLL_MS);
   follow?.unref();
 
+  let processorStateCache: StateCache | undefined;
   const kafka = createKafka(cfg, log);
   const admin = kafka.admin();
   await admin.connect();
+  const topicIds = new TopicIds(kafka);
+  const groupId = opts.groupId ?? cfg.kafka.groupId;
+  const commentsTopic = cfg.kafka.topics.comments;
+  let guard: ContinuityGuard;
   try {
     const created = await ensureTopics(admin, portraitTopics(cfg));
     if (created.length > 0) log.info({ created }, 'created topics');
-  } finally {
-    await admin.disconnect();
+    const stateCache = cfg.profile.stateCacheUsers > 0 ? new StateCache(cfg.profile.stateCacheUsers, cfg.profile.stateCacheMiB * 1024 * 1024) : undefined;
+    guard = new ContinuityGuard({
+      store: new ContinuityStore(redis, cfg.redis.keyPrefix),
+      namespace: () => store.namespace,
+      topicId: (topic) => topicIds.fresh(topic),
+      earliest: async (topic, partition) => (await startOffsets(admin, topic)).get(partition) ?? 0,
+      committed: (topic) => committedOffsets(admin, groupId, topic),
+      // a bounded rebuild reads the range it was given
+      rewind: opts.stopAt === undefined,
+      log,
+      events: {
+        ...opts.continuity,
+        onEpoch: (ns, epoch, why) => {
+          stateCache?.clearNamespace(ns);
+          opts.continuity?.onEpoch?.(ns, epoch, why);
+        },
+      },
+    });
+    await atStartup(guard.establish(store.namespace, commentsTopic));
+    processorStateCache = stateCache;
+  } catch (err) {
+    await admin.disconnect().catch(() => {});
+    await topicIds.close();
+    throw err;
   }
 
   const processor = new BatchProcessor({
@@ -186,14 +221,15 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
     decode: { maxRecordBytes: cfg.events.maxRecordBytes, maxFutureMs: cfg.events.maxFutureMs, minTs: cfg.events.minTs },
     dedupeWindow: cfg.events.dedupeWindow,
     log,
-    ...(cfg.profile.stateCacheUsers > 0 ? { stateCache: new StateCache(cfg.profile.stateCacheUsers, cfg.profile.stateCacheMiB * 1024 * 1024) } : {}),
+    ...(processorStateCache ? { stateCache: processorStateCache } : {}),
+    epoch: (ns) => guard.epochFor(ns),
   });
   const runner = new CommentsRunner(
     kafka,
     processor,
     {
-      groupId: opts.groupId ?? cfg.kafka.groupId,
-      commentsTopic: cfg.kafka.topics.comments,
+      groupId,
+      commentsTopic,
       profilesTopic: cfg.kafka.topics.profiles,
       deadLetterTopic: deadLetterTopic(cfg),
       maxBatchSize: cfg.kafka.maxBatchSize,
@@ -206,7 +242,7 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
       ...(opts.startAt ? { startAt: opts.startAt } : {}),
     },
     log,
-    opts.hooks,
+    { ...opts.hooks, guard },
   );
   await runner.start();
   return {
@@ -221,6 +257,8 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
       if (follow) clearInterval(follow);
       models.stop();
       await runner.stop();
+      await admin.disconnect().catch(() => {});
+      await topicIds.close();
       await store.close();
       if (ownEmbedder) await embedder.close();
     },

@@ -43,9 +43,32 @@ export interface RunnerOptions {
   startAt?: Map<number, number>;
 }
 
+/**
+ * Checked before each chunk is processed (src/pipeline/continuity.ts): whether the state the chunk
+ * is folded onto covers everything before it, in the same incarnation of the topic. A chunk that
+ * may not go is dropped and its partition rewound to `seekTo`.
+ */
+export interface ChunkGuard {
+  check(topic: string, partition: number, firstOffset: number): Promise<{ go: true; topicId: string | undefined } | { go: false; seekTo: number; reason: string }>;
+  /** the chunk ending before `next` was processed and published */
+  done(topic: string, partition: number, topicId: string | undefined, next: number): void;
+  /** write what `done` recorded (before each offset commit, and on stop) */
+  flush(): Promise<void>;
+  /**
+   * Check partitions that may have no new records (after a join, and every few seconds): given the
+   * next offset each will be read from (undefined = the group's committed one), the partitions to
+   * rewind and where to.
+   */
+  sweep(topic: string, positions: Map<number, number | undefined>): Promise<Map<number, number>>;
+}
+
+/** How often assigned partitions are checked even when they bring no records (a lost state is rebuilt on idle partitions too). */
+const SWEEP_INTERVAL_MS = 5000;
+
 export interface RunnerHooks {
   onBatch?: (out: BatchOutput, info: { partition: number; lastOffset: number; ms: number; topic: string; produceMs: number }) => void;
   onRetry?: (err: unknown, attempt: number) => void;
+  guard?: ChunkGuard;
 }
 
 function isRetriable(err: unknown): boolean {
@@ -118,6 +141,11 @@ export class CommentsRunner {
   readonly finished: Promise<void>;
   private resolveFinished!: () => void;
   private readonly pendingPartitions = new Set<number>();
+  /** partitions of the comments topic assigned to this member, and the next offset after the last chunk processed of each */
+  private assigned = new Set<number>();
+  private readonly positions = new Map<number, number>();
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> | undefined;
   private resolveDone!: (e: Error | undefined) => void;
 
   constructor(
@@ -161,8 +189,13 @@ export class CommentsRunner {
       retry: { retries: 8 },
     });
     this.consumer = consumer;
+    const guard = this.hooks.guard;
     this.committer = new BackgroundCommitter(
-      (offsets) => consumer.commitOffsets(offsets),
+      async (offsets) => {
+        // the namespace's checkpoints first: the state's record of progress is never behind the group's
+        if (guard) await guard.flush().catch((err: unknown) => this.log.warn({ err: (err as Error)?.message ?? String(err) }, 'could not write the namespace checkpoints before the offset commit; a new owner of the partition re-reads from the older checkpoint (no double count)'));
+        await consumer.commitOffsets(offsets);
+      },
       // superseded by the partition's next commit, or left to its next owner after a rebalance;
       // replayed records are skipped by the per-user applied offsets
       (err, offsets) => this.log.warn({ err: (err as Error)?.message ?? String(err), offsets }, 'offset commit failed; a later commit or the next owner covers it'),
@@ -174,6 +207,11 @@ export class CommentsRunner {
         this.resolveDone(error);
       }
     });
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      this.assigned = new Set(e.payload.memberAssignment[this.opts.commentsTopic] ?? []);
+      for (const p of [...this.positions.keys()]) if (!this.assigned.has(p)) this.positions.delete(p);
+      void this.sweep();
+    });
     await consumer.connect();
     await consumer.subscribe({ topic: this.opts.commentsTopic, fromBeginning: this.opts.fromBeginning });
     await consumer.run({
@@ -182,6 +220,10 @@ export class CommentsRunner {
       partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently ?? DEFAULT_PARTITIONS_CONCURRENTLY,
       eachBatch: (payload) => this.eachBatch(payload),
     });
+    if (this.hooks.guard) {
+      this.sweepTimer = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS);
+      this.sweepTimer.unref();
+    }
     if (FAULT) this.log.warn({ fault: FAULT[0] }, 'PORTRAIT_FAULT is set: this process will kill itself (test-only fault injection)');
     this.log.info({ topic: this.opts.commentsTopic, groupId: this.opts.groupId }, 'processor consuming');
   }
@@ -202,6 +244,10 @@ export class CommentsRunner {
       if (this.stopping || !p.isRunning() || p.isStale()) return;
       const chunk = msgs.slice(i, i + this.opts.maxBatchSize);
       const done = await this.processChunk(batch.topic, batch.partition, chunk, p);
+      if (done === 'rewound') {
+        await p.heartbeat();
+        return;
+      }
       if (!done) return;
       const last = chunk[chunk.length - 1]!;
       p.resolveOffset(last.offset);
@@ -213,8 +259,28 @@ export class CommentsRunner {
     if (msgs.length < batch.messages.length) this.markProgress(batch.topic, batch.partition, Number.MAX_SAFE_INTEGER);
   }
 
-  /** Process and publish one chunk, retrying retriable failures; false when the consumer stopped meanwhile. */
-  private async processChunk(topic: string, partition: number, chunk: KafkaMessage[], p: EachBatchPayload): Promise<boolean> {
+  /** Let the guard check every assigned partition, records or not, and rewind those it says to. */
+  private sweep(): Promise<void> {
+    const guard = this.hooks.guard;
+    if (!guard || this.stopping || this.sweeping || this.assigned.size === 0) return this.sweeping ?? Promise.resolve();
+    const topic = this.opts.commentsTopic;
+    const positions = new Map([...this.assigned].map((p) => [p, this.positions.get(p)]));
+    this.sweeping = guard
+      .sweep(topic, positions)
+      .then((rewinds) => {
+        for (const [partition, offset] of rewinds) {
+          if (this.stopping || !this.assigned.has(partition)) continue;
+          this.positions.delete(partition);
+          this.consumer?.seek({ topic, partition, offset: String(offset) });
+        }
+      })
+      .catch((err: unknown) => this.log.warn({ err: (err as Error)?.message ?? String(err) }, 'continuity check of the assigned partitions failed; retried in a few seconds'))
+      .finally(() => (this.sweeping = undefined));
+    return this.sweeping;
+  }
+
+  /** Process and publish one chunk, retrying retriable failures; false when the consumer stopped meanwhile, 'rewound' when the guard sent the partition back. */
+  private async processChunk(topic: string, partition: number, chunk: KafkaMessage[], p: EachBatchPayload): Promise<boolean | 'rewound'> {
     const records: InRecord[] = chunk.map((m) => ({
       topic,
       partition,
@@ -227,6 +293,16 @@ export class CommentsRunner {
     for (let attempt = 1; ; attempt++) {
       const t0 = performance.now();
       try {
+        const guard = this.hooks.guard;
+        if (guard) {
+          const verdict = await guard.check(topic, partition, records[0]!.offset);
+          if (!verdict.go) {
+            this.positions.delete(partition);
+            this.consumer!.seek({ topic, partition, offset: String(verdict.seekTo) });
+            return 'rewound';
+          }
+          for (const r of records) r.topicId = verdict.topicId;
+        }
         const out = await this.processor.process(records);
         const chunkNo = ++this.chunksProcessed;
         this.injectFault('crash-after-store', chunkNo, partition, records);
@@ -240,6 +316,8 @@ export class CommentsRunner {
         }
         this.injectFault('crash-after-produce', chunkNo, partition, records);
         const t1 = performance.now();
+        guard?.done(topic, partition, records[0]!.topicId, records[records.length - 1]!.offset + 1);
+        this.positions.set(partition, records[records.length - 1]!.offset + 1);
         this.hooks.onBatch?.(out, { partition, lastOffset: records[records.length - 1]!.offset, ms: t1 - t0, topic, produceMs: t1 - tp });
         return true;
       } catch (err) {
@@ -272,8 +350,11 @@ export class CommentsRunner {
    */
   async stop(): Promise<void> {
     this.stopping = true;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    await this.sweeping;
     while (this.active > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
     await this.committer?.flush();
+    await this.hooks.guard?.flush().catch((err: unknown) => this.log.warn({ err: (err as Error)?.message ?? String(err) }, 'could not write the namespace checkpoints on stop'));
     await this.consumer?.disconnect();
     await this.producer?.disconnect();
     this.resolveDone(undefined);

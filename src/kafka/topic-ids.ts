@@ -14,6 +14,7 @@
  */
 import { createRequire } from 'node:module';
 import type { Kafka } from 'kafkajs';
+import { PortraitError } from '../util/errors.js';
 import { decodeMetadataResponse, encodeMetadataRequest, METADATA_API_KEY, METADATA_MAX_VERSION, METADATA_MIN_TOPIC_ID_VERSION, type MetadataResponse } from './metadata-codec.js';
 
 const require = createRequire(import.meta.url);
@@ -47,6 +48,36 @@ export interface TopicIdentity {
 
 const UNKNOWN_TOPIC_OR_PARTITION = 3;
 
+/** Single flight whose result is never older than the call: a call during a request waits for the next one. */
+export class FreshLookup<T> {
+  private current: Promise<T> | undefined;
+  private next: Promise<T> | undefined;
+
+  constructor(private readonly fn: () => Promise<T>) {}
+
+  get(): Promise<T> {
+    if (!this.current) return this.startNow();
+    this.next ??= this.current
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .then(() => {
+        this.next = undefined;
+        return this.startNow();
+      });
+    return this.next;
+  }
+
+  private startNow(): Promise<T> {
+    const p: Promise<T> = this.fn().finally(() => {
+      if (this.current === p) this.current = undefined;
+    });
+    this.current = p;
+    return p;
+  }
+}
+
 /**
  * A long-lived reader of topic IDs: one kafkajs cluster connection, opened on first use and
  * re-opened after a failure.
@@ -54,6 +85,7 @@ const UNKNOWN_TOPIC_OR_PARTITION = 3;
 export class TopicIds {
   private cluster: Cluster | undefined;
   private connecting: Promise<Cluster> | undefined;
+  private readonly lookups = new Map<string, FreshLookup<string | undefined>>();
 
   constructor(private readonly kafka: Kafka) {}
 
@@ -111,6 +143,25 @@ export class TopicIds {
       out.set(t, { topic: t, topicId: exists ? m?.topicId : undefined, exists, partitions: m?.partitions ?? 0 });
     }
     return out;
+  }
+
+  /**
+   * A topic's ID as of a Metadata request that began after this call: concurrent callers share one
+   * request in flight only if they arrived before it started, else they share the next one. So a
+   * chunk of records fetched before the call is labelled with an ID no older than the records.
+   * Throws (retriably) while the topic does not exist: it is being recreated.
+   */
+  fresh(topic: string): Promise<string | undefined> {
+    let f = this.lookups.get(topic);
+    if (!f) {
+      f = new FreshLookup(async () => {
+        const t = (await this.lookup([topic])).get(topic)!;
+        if (!t.exists) throw new PortraitError('KAFKA_UNAVAILABLE', `topic ${topic} does not exist (deleted, or being created again); retrying`);
+        return t.topicId;
+      });
+      this.lookups.set(topic, f);
+    }
+    return f.get();
   }
 
   /** One topic's current ID (undefined when the broker has none or the topic does not exist). */

@@ -22,6 +22,11 @@ export interface BatchLike {
     records: number;
     applied?: number;
     duplicates?: number;
+    redelivered?: number;
+    repeated?: number;
+    suppressed?: number;
+    fenced?: number;
+    staleIncarnations?: number;
     conflicts?: number;
     rejected: Readonly<Record<string, number>>;
   };
@@ -80,6 +85,12 @@ export class PortraitMetrics {
   readonly eventsIn: Counter<'topic'>;
   readonly applied: Counter;
   readonly duplicates: Counter;
+  readonly skipped: Counter<'reason'>;
+  readonly incarnations: Counter<'topic'>;
+  readonly staleIncarnations: Counter;
+  readonly epochs: Counter<'kind'>;
+  readonly rewinds: Counter<'reason'>;
+  readonly fenced: Counter;
   readonly profilesOut: Counter;
   readonly deadLetters: Counter<'reason'>;
   readonly conflicts: Counter;
@@ -118,6 +129,18 @@ export class PortraitMetrics {
     this.eventsIn = new Counter({ name: 'portrait_events_in_total', help: 'Records read from the input topic', labelNames: ['topic'], registers });
     this.applied = new Counter({ name: 'portrait_events_applied_total', help: 'Comments folded into a profile', registers });
     this.duplicates = new Counter({ name: 'portrait_events_duplicate_total', help: 'Comments skipped because already applied: a redelivered offset or a repeated event id', registers });
+    this.skipped = new Counter({
+      name: 'portrait_events_skipped_total',
+      help: 'Comments not folded, by reason: redelivered (offset already applied in this topic incarnation), repeated (event id folded before at another offset), suppressed (an erasure covers it)',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.incarnations = new Counter({ name: 'portrait_topic_incarnations_total', help: 'New incarnations (topic IDs) of an input topic met: the topic was recreated, mirrored or its broker started on fresh storage', labelNames: ['topic'], registers });
+    this.staleIncarnations = new Counter({ name: 'portrait_stale_incarnation_offsets_total', help: "Users' applied offsets of an older incarnation of a topic dropped (first event of the new incarnation per user and partition)", registers });
+    this.epochs = new Counter({ name: 'portrait_state_epochs_total', help: 'State epochs this processor came to write in, by how each began (fresh, adopted, lost: Redis lost the state)', labelNames: ['kind'], registers });
+    this.rewinds = new Counter({ name: 'portrait_partition_rewinds_total', help: 'Partitions rewound because the state in Redis did not cover the events before a chunk, by reason', labelNames: ['reason'], registers });
+    this.fenced = new Counter({ name: 'portrait_states_fenced_total', help: 'User states of an older state epoch not trusted and rebuilt', registers });
+    for (const reason of ['redelivered', 'repeated', 'suppressed']) this.skipped.inc({ reason }, 0);
     this.profilesOut = new Counter({ name: 'portrait_profile_events_out_total', help: 'Profile events published', registers });
     this.deadLetters = new Counter({ name: 'portrait_dead_letters_total', help: 'Records sent to the dead-letter topic, by reason code', labelNames: ['reason'], registers });
     this.conflicts = new Counter({ name: 'portrait_store_conflicts_total', help: 'Profile compare-and-set conflicts resolved by re-reading', registers });
@@ -150,6 +173,11 @@ export class PortraitMetrics {
     this.eventsIn.inc({ topic }, s.records);
     this.applied.inc(s.applied ?? 0);
     this.duplicates.inc(s.duplicates ?? 0);
+    if (s.redelivered) this.skipped.inc({ reason: 'redelivered' }, s.redelivered);
+    if (s.repeated) this.skipped.inc({ reason: 'repeated' }, s.repeated);
+    if (s.suppressed) this.skipped.inc({ reason: 'suppressed' }, s.suppressed);
+    if (s.fenced) this.fenced.inc(s.fenced);
+    if (s.staleIncarnations) this.staleIncarnations.inc(s.staleIncarnations);
     this.profilesOut.inc(out.profiles.length);
     this.conflicts.inc(s.conflicts ?? 0);
     for (const [reason, n] of Object.entries(s.rejected)) this.deadLetters.inc({ reason }, n);
@@ -184,6 +212,15 @@ export class PortraitMetrics {
     this.rates.profilesOut.add(out.profiles.length, now);
     this.rates.deadLetters.add(dl, now);
   }
+
+  /** What the continuity guard met (src/pipeline/continuity.ts: ContinuityEvents). */
+  readonly continuity = {
+    onEpoch: (_ns: string, epoch: { kind: string }) => this.epochs.inc({ kind: epoch.kind }),
+    onRewind: (_topic: string, _partition: number, reason: string) => this.rewinds.inc({ reason }),
+    onIncarnation: (topic: string, _topicId: string, previous: string | undefined) => {
+      if (previous !== undefined) this.incarnations.inc({ topic });
+    },
+  };
 
   /** A batch failed retriably and will be retried (RunnerHooks.onRetry). */
   observeRetry(err: unknown, _attempt?: number): void {

@@ -4,7 +4,8 @@
  * An event counts only if
  * - its offset is at or above the next offset recorded for its topic-partition in the user's own
  *   state: whatever a redelivery (crash, rebalance, replay into the same namespace) brings again is
- *   skipped; and
+ *   skipped. Offsets are compared within one incarnation of the topic only (its topic ID): an event
+ *   of a recreated topic is never skipped because of the old topic's offsets, which are dropped; and
  * - its `eventId` is not among the user's last `window` folded event ids: the same event produced
  *   twice (a producer retry without idempotence, an upstream replay) sits at two offsets and is
  *   still counted once.
@@ -17,6 +18,8 @@ import type { StoredProfile } from '../store/index.js';
 
 export interface UserEvent {
   topic: string;
+  /** the topic's ID (KIP-516) when the broker gives one: offsets are compared within one incarnation only */
+  topicId?: string | undefined;
   partition: number;
   offset: number;
   observation: Observation;
@@ -29,6 +32,8 @@ export interface FoldResult {
   eventIds: string[];
   /** events skipped because their offset was already applied (a redelivery) */
   duplicates: number;
+  /** applied offsets of an older incarnation of a topic dropped by this call (the topic was recreated) */
+  staleIncarnations: number;
   /** events skipped because their event id was folded in before, at another offset (a repeat) */
   repeats: number;
   /** the user's recent event-id digests after this fold, oldest first, concatenated (as stored; `decodeRecent`) */
@@ -41,8 +46,41 @@ export const ID_DIGEST_CHARS = 12;
 /** Default number of recent event ids kept per user (events.dedupeWindow). */
 export const DEFAULT_DEDUPE_WINDOW = 32;
 
-export function tpKey(topic: string, partition: number): string {
-  return `${topic}:${partition}`;
+/**
+ * The key of a topic-partition in a user's applied offsets and in an erasure's suppression offsets:
+ * `topic@<topicId>:partition` when the topic's ID is known, `topic:partition` otherwise (a broker
+ * without topic IDs, or state written before Portrait recorded them). Topic names cannot hold '@'
+ * or ':', so the key is unambiguous.
+ */
+export function tpKey(topic: string, partition: number, topicId?: string): string {
+  return topicId ? `${topic}@${topicId}:${partition}` : `${topic}:${partition}`;
+}
+
+/**
+ * Make `applied` speak of the incarnation `topicId` of `topic` (mutates it): offsets recorded for
+ * another incarnation of the topic are dropped (the topic was deleted and created again, or mirrored:
+ * its offsets start again and mean nothing next to the old ones), and offsets recorded without an ID
+ * (before Portrait recorded incarnations) are adopted as this incarnation's. Returns how many
+ * entries of another incarnation were dropped.
+ */
+export function alignIncarnation(applied: Record<string, number>, topic: string, topicId: string): number {
+  let dropped = 0;
+  const legacy = `${topic}:`;
+  const qualified = `${topic}@`;
+  const current = `${topic}@${topicId}:`;
+  for (const key of Object.keys(applied)) {
+    if (key.startsWith(current)) continue;
+    if (key.startsWith(qualified)) {
+      delete applied[key];
+      dropped++;
+    } else if (key.startsWith(legacy) && /^\d+$/.test(key.slice(legacy.length))) {
+      const next = applied[key]!;
+      delete applied[key];
+      const adopted = `${current}${key.slice(legacy.length)}`;
+      applied[adopted] = Math.max(applied[adopted] ?? 0, next);
+    }
+  }
+  return dropped;
 }
 
 /** The digest of an event id kept in the user's recent ids. */
@@ -69,8 +107,14 @@ export function foldUserEvents(stored: StoredProfile | null, events: readonly Us
   const seen = new Set(recent);
   let duplicates = 0;
   let repeats = 0;
+  let staleIncarnations = 0;
+  const aligned = new Set<string>();
   for (const e of events) {
-    const tp = tpKey(e.topic, e.partition);
+    if (e.topicId && !aligned.has(e.topic)) {
+      aligned.add(e.topic);
+      staleIncarnations += alignIncarnation(applied, e.topic, e.topicId);
+    }
+    const tp = tpKey(e.topic, e.partition, e.topicId);
     const next = applied[tp] ?? 0;
     if (e.offset < next) {
       duplicates++;
@@ -89,5 +133,5 @@ export function foldUserEvents(stored: StoredProfile | null, events: readonly Us
     applied[tp] = e.offset + 1;
     eventIds.push(e.observation.eventId);
   }
-  return { state, applied, eventIds, duplicates, repeats, recent: recent.slice(Math.max(0, recent.length - window)).join('') };
+  return { state, applied, eventIds, duplicates, repeats, staleIncarnations, recent: recent.slice(Math.max(0, recent.length - window)).join('') };
 }

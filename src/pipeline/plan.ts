@@ -13,6 +13,7 @@ import { foldUserEvents, tpKey, type FoldResult, type UserEvent } from './fold.j
 
 export interface ForgetItem {
   topic: string;
+  topicId?: string | undefined;
   partition: number;
   offset: number;
   eventId: string;
@@ -31,10 +32,15 @@ export interface UserPlan {
   suppressed: number;
 }
 
-export function isSuppressed(s: Suppression | null, e: { topic: string; partition: number; offset: number; ts: number }): boolean {
+/**
+ * Whether an erasure covers an event: its event time is at or before the forget's, or its offset is
+ * before the forget's in the same incarnation of the same partition. Offsets of a suppression recorded
+ * before incarnations were (key without a topic ID) still apply to events of a known incarnation.
+ */
+export function isSuppressed(s: Suppression | null, e: { topic: string; topicId?: string | undefined; partition: number; offset: number; ts: number }): boolean {
   if (!s) return false;
   if (e.ts <= s.ts) return true;
-  const first = s.offsets[tpKey(e.topic, e.partition)];
+  const first = s.offsets[tpKey(e.topic, e.partition, e.topicId)] ?? (e.topicId ? s.offsets[tpKey(e.topic, e.partition)] : undefined);
   return first !== undefined && e.offset < first;
 }
 
@@ -59,7 +65,7 @@ export function planUser(items: readonly UserItem[], loaded: LoadedUser, params:
     for (const it of items.slice(0, lastForget + 1)) {
       if (it.kind !== 'forget') continue;
       const f = it.forget;
-      own = mergeSuppression(own, { ts: f.ts, offsets: { [tpKey(f.topic, f.partition)]: f.offset + 1 } });
+      own = mergeSuppression(own, { ts: f.ts, offsets: { [tpKey(f.topic, f.partition, f.topicId)]: f.offset + 1 } });
     }
     const f = (items[lastForget] as { kind: 'forget'; forget: ForgetItem }).forget;
     suppression = mergeSuppression(suppression, own!);

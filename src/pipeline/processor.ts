@@ -9,8 +9,9 @@ import type { Classifier } from '../classify/index.js';
 import type { Embedder } from '../embed/types.js';
 import { deadLetter, decodeRecord, type CommentEvent, type ForgetEvent } from '../events/index.js';
 import { historyEntry } from '../events/history-entry.js';
-import { encodeState, finalize, type FinalizeOptions, type ProfileParams } from '../profile/index.js';
+import { emptyState, encodeState, finalize, type FinalizeOptions, type ProfileParams } from '../profile/index.js';
 import type { LoadedUser, ProfileStore, ProfileWrite } from '../store/index.js';
+import type { Epoch } from '../store/continuity.js';
 import { isRejection, preprocess, type PreprocessOptions } from '../text/index.js';
 import { PortraitError, type Rejection } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
@@ -20,6 +21,8 @@ import { buildProfileEvent, serializeProfileEvent } from './profile-event.js';
 
 export interface InRecord {
   topic: string;
+  /** the topic's ID (KIP-516) as the runner found it for this chunk; undefined when unknown */
+  topicId?: string | undefined;
   partition: number;
   offset: number;
   key: Buffer | null;
@@ -39,7 +42,16 @@ export interface BatchStats {
   records: number;
   comments: number;
   applied: number;
+  /** skipped as already applied: `redelivered` (offset) + `repeated` (event id) */
   duplicates: number;
+  /** skipped because their offset was already applied in this incarnation of the topic (a redelivery) */
+  redelivered: number;
+  /** skipped because their event id was folded before at another offset (a repeat) */
+  repeated: number;
+  /** users whose stored state belonged to an older state epoch and was not trusted (continuity.ts) */
+  fenced: number;
+  /** users whose applied offsets of an older incarnation of a topic were dropped */
+  staleIncarnations: number;
   suppressed: number;
   forgotten: number;
   rejected: Record<string, number>;
@@ -75,6 +87,12 @@ export interface ProcessorDeps {
   log: Logger;
   /** states this processor wrote last: saves the read before the fold (validated by the CAS) */
   stateCache?: StateCache;
+  /**
+   * the state epoch of a namespace (src/pipeline/continuity.ts): stamped on every write; a stored
+   * state of another epoch is fenced off (its version and token still guard the write, its contents
+   * are not trusted); versions stay above the epoch's floor. Absent: no epochs (tests of pure logic).
+   */
+  epoch?: (namespace: string) => Epoch | undefined;
 }
 
 interface Prepared {
@@ -153,7 +171,7 @@ export class BatchProcessor {
     };
     for (const o of order) {
       if (o.kind === 'forget') {
-        push(o.event.userId, { kind: 'forget', forget: { topic: o.rec.topic, partition: o.rec.partition, offset: o.rec.offset, eventId: o.event.eventId, ts: o.event.ts } });
+        push(o.event.userId, { kind: 'forget', forget: { topic: o.rec.topic, topicId: o.rec.topicId, partition: o.rec.partition, offset: o.rec.offset, eventId: o.event.eventId, ts: o.event.ts } });
         continue;
       }
       const p = prepared[o.i]!;
@@ -161,6 +179,7 @@ export class BatchProcessor {
         kind: 'comment',
         event: {
           topic: p.rec.topic,
+          topicId: p.rec.topicId,
           partition: p.rec.partition,
           offset: p.rec.offset,
           observation: { eventId: p.event.eventId, commentId: p.event.commentId, ts: p.event.ts, probs: probs[o.i]!, embedding: vectors[o.i]!, terms: p.terms },
@@ -169,7 +188,8 @@ export class BatchProcessor {
     }
 
     // 5. plan per user; erase, then compare-and-set; retry the users that lost a race
-    const stats: BatchStats = { records: records.length, comments: prepared.length, applied: 0, duplicates: 0, suppressed: 0, forgotten: 0, rejected, users: byUser.size, conflicts: 0 };
+    const epoch = this.deps.epoch?.(store.namespace);
+    const stats: BatchStats = { records: records.length, comments: prepared.length, applied: 0, duplicates: 0, redelivered: 0, repeated: 0, fenced: 0, staleIncarnations: 0, suppressed: 0, forgotten: 0, rejected, users: byUser.size, conflicts: 0 };
     const profiles: OutRecord[] = [];
     const republish: string[] = [];
     const folded: BatchOutput['folded'] = { eventTs: [], recordTs: [] };
@@ -187,6 +207,17 @@ export class BatchProcessor {
       const toLoad = cache ? pending.filter((u) => !cache.has(store.namespace, u)) : pending;
       const loaded = toLoad.length > 0 ? await store.load(toLoad, dim) : new Map<string, LoadedUser>();
       if (cache) for (const u of pending) if (!loaded.has(u)) loaded.set(u, { profile: cache.get(store.namespace, u, dim)!, suppression: null });
+      // a state of an older epoch (written before Redis lost the namespace's record, or while it was
+      // losing it) is not trusted: fold from scratch, but keep its version and token for the CAS
+      if (epoch) {
+        for (const [u, l] of loaded) {
+          const pr = l.profile;
+          if (pr && pr.epoch && pr.epoch !== epoch.id) {
+            loaded.set(u, { ...l, profile: { version: pr.version, token: pr.token ?? '', state: emptyState(dim), applied: {}, recent: '', epoch: pr.epoch } });
+            if (attempt === 1) stats.fenced++;
+          }
+        }
+      }
       const plans = new Map<string, UserPlan>();
       let slice = 0;
       for (const userId of pending) {
@@ -207,6 +238,8 @@ export class BatchProcessor {
         if (plan.fold.eventIds.length === 0) {
           // resolved without a write: counted once, here
           stats.duplicates += plan.fold.duplicates + plan.fold.repeats;
+          stats.redelivered += plan.fold.duplicates;
+          stats.repeated += plan.fold.repeats;
           stats.suppressed += plan.suppressed;
           if (plan.forget) stats.forgotten++;
           // a redelivery: its profile event may have been lost in a crash (a repeated event id was
@@ -221,7 +254,8 @@ export class BatchProcessor {
           const stored = await store.getProfile(userId);
           if (stored !== null) profiles.push({ key: userId, value: JSON.stringify(stored) });
         }
-        const version = (plan.base?.version ?? 0) + 1;
+        // versions only go up, across a lost state too: an epoch begun after a loss has a floor
+        const version = Math.max(plan.base?.version ?? 0, epoch?.floor ?? 0) + 1;
         const event = buildProfileEvent({
           userId,
           version,
@@ -244,6 +278,7 @@ export class BatchProcessor {
           encoded: encodeState(plan.fold.state),
           applied: plan.fold.applied,
           recent: plan.fold.recent,
+          ...(epoch ? { epoch: epoch.id } : {}),
           profileJson: json,
           historyJson: JSON.stringify(historyEntry(event)),
           updatedAt: now,
@@ -265,6 +300,9 @@ export class BatchProcessor {
             }
           }
           stats.duplicates += plan.fold.duplicates + plan.fold.repeats;
+          stats.redelivered += plan.fold.duplicates;
+          stats.repeated += plan.fold.repeats;
+          stats.staleIncarnations += plan.fold.staleIncarnations;
           stats.suppressed += plan.suppressed;
           if (plan.forget) stats.forgotten++;
         } else {

@@ -61,6 +61,12 @@ export class StateCache {
     this.lru.delete(this.key(ns, userId));
   }
 
+  /** Forget every cached state of a namespace (its state epoch changed: src/pipeline/continuity.ts). */
+  clearNamespace(ns: string): void {
+    const prefix = `${ns}\u0000`;
+    for (const k of [...this.lru.keys()]) if (k.startsWith(prefix)) this.lru.delete(k);
+  }
+
   get size(): number {
     return this.lru.size;
   }

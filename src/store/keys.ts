@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
  *
  *   <prefix>:<ns>:u:{<user>}:p      hash   a user's profile state (all of one user's keys share the hash tag {<user>})
  *   <prefix>:<ns>:u:{<user>}:h      list   the user's recent profile versions (summaries)
+ *   <prefix>:<ns>:continuity        hash   the namespace's state epoch and per-partition checkpoints
  *   <prefix>:namespaces             set    every namespace ever written (erasure cleans them all)
  *   <prefix>:forgotten:<sha256>     hash   erasure suppression of a user (id hashed, not stored)
  *   <prefix>:receipts:<eventId>     hash   receipt of a processed forget event (7 days)
@@ -49,6 +50,11 @@ export class Keys {
   userKeys(userId: string, ns: string = this.namespace): string[] {
     const base = `${this.prefix}:${ns}:u:${this.userTag(userId)}`;
     return [`${base}:p`, `${base}:h`];
+  }
+
+  /** The namespace's continuity record (src/store/continuity.ts). */
+  continuity(ns: string = this.namespace): string {
+    return `${this.prefix}:${ns}:continuity`;
   }
 
   get namespaces(): string {

@@ -3,9 +3,9 @@
  * switched to atomically (`portrait namespace activate <ns>`). The active namespace lives in one
  * Redis key; processors and readers follow it within about a second.
  */
-import type { Cluster, Redis } from 'ioredis';
 import { PortraitError } from '../util/errors.js';
 import type { RedisClient } from './redis-client.js';
+import { scanKeys } from './scan.js';
 
 export const NAMESPACE_RE = /^(?!(?:emb|forgotten|models|namespaces|receipts)$)[A-Za-z0-9_.-]{1,64}$/; // not a global key family: `drop` deletes <prefix>:<ns>:*
 
@@ -66,32 +66,16 @@ export class Namespaces {
     return n;
   }
 
-  private nodes(): (Redis | Cluster)[] {
-    return 'nodes' in this.redis && typeof this.redis.nodes === 'function' ? this.redis.nodes('master') : [this.redis];
-  }
-
-  /** Every key matching `pattern`, node by node (a Cluster scans each master). */
-  private async *scan(pattern: string): AsyncGenerator<{ node: Redis | Cluster; keys: string[] }> {
-    for (const node of this.nodes()) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) yield { node, keys };
-      } while (cursor !== '0');
-    }
-  }
-
   private async count(pattern: string): Promise<number> {
     let n = 0;
-    for await (const { keys } of this.scan(pattern)) n += keys.length;
+    for await (const { keys } of scanKeys(this.redis, pattern)) n += keys.length;
     return n;
   }
 
   private async deleteMatching(pattern: string): Promise<number> {
     let n = 0;
     // one key per command: keys of different users live in different Cluster slots
-    for await (const { node, keys } of this.scan(pattern)) n += (await Promise.all(keys.map((k) => node.unlink(k)))).reduce((a, b) => a + b, 0);
+    for await (const { node, keys } of scanKeys(this.redis, pattern)) n += (await Promise.all(keys.map((k) => node.unlink(k)))).reduce((a, b) => a + b, 0);
     return n;
   }
 }

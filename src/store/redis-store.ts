@@ -53,7 +53,7 @@ export class RedisProfileStore implements ProfileStore {
     let sups: (string | null)[][];
     try {
       [rows, sups] = await Promise.all([
-        Promise.all(userIds.map((u) => this.redis.hmgetBuffer(this.keys.profile(u), 'v', 'meta', 'c', 'applied', 'tok', 'ids'))),
+        Promise.all(userIds.map((u) => this.redis.hmgetBuffer(this.keys.profile(u), 'v', 'meta', 'c', 'applied', 'tok', 'ids', 'ep'))),
         Promise.all(userIds.map((u) => this.redis.hmget(this.keys.forgotten(u), 'ts', 'offsets'))),
       ]);
     } catch (err) {
@@ -63,7 +63,7 @@ export class RedisProfileStore implements ProfileStore {
     userIds.forEach((u, i) => {
       const [sts, soffsets] = sups[i]!;
       const suppression: Suppression | null = sts ? { ts: Number(sts), offsets: soffsets ? (JSON.parse(soffsets) as Record<string, number>) : {} } : null;
-      const [v, meta, c, applied, tok, ids] = rows[i]!;
+      const [v, meta, c, applied, tok, ids, ep] = rows[i]!;
       if (!v || !meta || !c) {
         out.set(u, { profile: null, suppression });
         return;
@@ -77,7 +77,7 @@ export class RedisProfileStore implements ProfileStore {
         throw new PortraitError('STATE_CORRUPT', `stored profile of user ${JSON.stringify(u)} in namespace ${this.opts.namespace} cannot be decoded: ${(cause as Error).message}`, { cause });
       }
       out.set(u, {
-        profile: { version: Number(v.toString()), state, applied: applied ? (JSON.parse(applied.toString('utf8')) as Record<string, number>) : {}, token: tok ? tok.toString('utf8') : '', recent: ids ? ids.toString('latin1') : '' },
+        profile: { version: Number(v.toString()), state, applied: applied ? (JSON.parse(applied.toString('utf8')) as Record<string, number>) : {}, token: tok ? tok.toString('utf8') : '', recent: ids ? ids.toString('latin1') : '', epoch: ep ? ep.toString('utf8') : '' },
         suppression,
       });
     });
@@ -134,7 +134,8 @@ export class RedisProfileStore implements ProfileStore {
             this.opts.historyLength ?? 20,
             w.expectedToken ?? '',
             w.token ?? '',
-            ...(w.recent !== undefined ? [w.recent] : []),
+            ...(w.recent !== undefined || w.epoch !== undefined ? [w.recent ?? ''] : []),
+            ...(w.epoch !== undefined ? [w.epoch] : []),
           );
         }),
       );

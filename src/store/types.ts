@@ -18,6 +18,12 @@ export interface StoredProfile {
    * an event whose id is among them is a repeat and is not counted again. '' or absent: none.
    */
   recent?: string;
+  /**
+   * the continuity epoch of the namespace the state was written in (src/store/continuity.ts); ''
+   * or absent: written before epochs existed. A state of another epoch is fenced off: its version
+   * and token still guard the write, but its aggregates and offsets are not trusted.
+   */
+  epoch?: string;
 }
 
 /**
@@ -57,6 +63,8 @@ export interface ProfileWrite {
   applied: Record<string, number>;
   /** the user's recent event-id digests (StoredProfile.recent); absent = leave the stored ones */
   recent?: string;
+  /** the namespace's continuity epoch (StoredProfile.epoch); absent = leave the stored one */
+  epoch?: string;
   /** the derived profile event, as published (never raw text) */
   profileJson: string;
   updatedAt: number;

@@ -21,6 +21,7 @@ export function registerRun(program: Command): void {
           },
           onRetry: telemetry.hooks.onRetry,
         },
+        continuity: telemetry.metrics.continuity,
       });
       await telemetry.attach({
         embedder: p.embedder,

@@ -28,6 +28,8 @@
   ARGV[11] expected current write token ('' = none)
   ARGV[12] new write token
   ARGV[13] optional: digests of the user's recent event ids (src/pipeline/fold.ts); absent = keep
+  ARGV[14] optional: the namespace's continuity epoch this state belongs to (src/store/continuity.ts);
+           absent or '' = keep. A state of an older epoch is not trusted by a later one.
 
   Returns {1, newVersion} when written, {0, currentVersion} on a version or token conflict.
 ]]
@@ -46,6 +48,9 @@ redis.call('HSET', KEYS[1],
   'tok', ARGV[12])
 if ARGV[13] then
   redis.call('HSET', KEYS[1], 'ids', ARGV[13])
+end
+if ARGV[14] and ARGV[14] ~= '' then
+  redis.call('HSET', KEYS[1], 'ep', ARGV[14])
 end
 if ARGV[9] ~= '' then
   redis.call('LPUSH', KEYS[2], ARGV[9])
