@@ -23,7 +23,10 @@ export interface KafkaStackOptions {
    * listener: `{ 'listener.security.protocol.map': 'PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT', ... }`.
    */
   extraProperties?: Record<string, string>;
-  /** Keep the data folder of an earlier start (a broker restart keeps its topics and offsets). */
+  /**
+   * Keep the data folder of an earlier start, so the broker comes back with its topics, topic IDs
+   * and committed offsets (the default of `portrait stack up`); false formats fresh storage.
+   */
   keepData?: boolean;
 }
 
@@ -131,7 +134,28 @@ export function newClusterId(): string {
   }
 }
 
-export type StartResult = { state: 'started' | 'reused' | 'external'; pid?: number; bootstrap: string };
+export type StartResult = {
+  state: 'started' | 'reused' | 'external';
+  pid?: number;
+  bootstrap: string;
+  /** started: on the storage of an earlier start (kept) or on freshly formatted storage */
+  storage?: 'kept' | 'fresh';
+};
+
+/** The broker's data folder under the stack folder. */
+export function kafkaDataDir(o: Pick<KafkaStackOptions, 'dir'>): string {
+  return join(o.dir, 'data', 'kafka');
+}
+
+/** Whether the stack folder holds a formatted broker storage from an earlier start. */
+export function hasKafkaData(o: Pick<KafkaStackOptions, 'dir'>): boolean {
+  return existsSync(join(kafkaDataDir(o), 'meta.properties'));
+}
+
+/** Whether the broker of this stack folder runs now (its pid file names a live Kafka). */
+export function kafkaRunning(o: Pick<KafkaStackOptions, 'dir'>): number | undefined {
+  return ownedPid(join(o.dir, 'kafka.pid'), MAIN_CLASS);
+}
 
 export async function startKafka(o: KafkaStackOptions): Promise<StartResult> {
   const bootstrap = `${o.host}:${o.port}`;
@@ -150,11 +174,11 @@ export async function startKafka(o: KafkaStackOptions): Promise<StartResult> {
   const libs = ensureKafkaJars(o);
   const confDir = join(o.dir, 'conf');
   const logDir = join(o.dir, 'logs');
-  const dataDir = join(o.dir, 'data', 'kafka');
+  const dataDir = kafkaDataDir(o);
   mkdirSync(confDir, { recursive: true });
   mkdirSync(logDir, { recursive: true });
-  // A fresh data dir per start (a leftover one with another cluster id would fail start-up),
-  // unless asked to keep a formatted one (a restart of the same broker).
+  // Keep a formatted data dir when asked (a restart of the same broker keeps its topics, topic IDs
+  // and offsets); otherwise format fresh storage (a leftover dir with another cluster id would fail).
   const reuse = o.keepData === true && existsSync(join(dataDir, 'meta.properties'));
   if (!reuse) {
     rmSync(dataDir, { recursive: true, force: true });
@@ -188,7 +212,7 @@ export async function startKafka(o: KafkaStackOptions): Promise<StartResult> {
     rmSync(pidFile, { force: true });
     throw new PortraitError('STACK_START_FAILED', `Kafka did not accept ${bootstrap} (${ready === 'died' ? 'the broker exited' : `no answer within ${o.startTimeoutMs} ms`}); last log lines:\n${tailFile(logFile, 30)}`);
   }
-  return { state: 'started', pid, bootstrap };
+  return { state: 'started', pid, bootstrap, storage: reuse ? 'kept' : 'fresh' };
 }
 
 export async function stopKafka(o: Pick<KafkaStackOptions, 'dir' | 'log'>): Promise<string> {

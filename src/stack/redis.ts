@@ -43,7 +43,9 @@ export async function ensureRedis(o: RedisStackOptions): Promise<{ state: 'start
   mkdirSync(dataDir, { recursive: true });
   const logFile = join(logDir, 'redis.log');
   const out = openSync(logFile, 'w');
-  const child = spawn('redis-server', ['--port', String(o.port), '--bind', o.host, '--save', '', '--appendonly', 'no', '--dir', dataDir], {
+  // Persistent (append-only file in the stack folder), like the broker's storage: `stack down` /
+  // `stack up` keeps profiles and the broker's offsets in step.
+  const child = spawn('redis-server', ['--port', String(o.port), '--bind', o.host, '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', dataDir], {
     detached: true,
     stdio: ['ignore', out, out],
   });

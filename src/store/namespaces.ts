@@ -57,6 +57,15 @@ export class Namespaces {
     return previous;
   }
 
+  /**
+   * Delete every key of a namespace, active or not (its profiles, histories and continuity record);
+   * the namespace stays registered. For state that no longer matches any topic (`stack up --fresh --drop-state`).
+   */
+  async wipe(ns: string): Promise<number> {
+    checkNamespace(ns);
+    return this.deleteMatching(`${this.prefix}:${ns}:*`);
+  }
+
   /** Delete every key of an inactive namespace. */
   async drop(ns: string): Promise<number> {
     checkNamespace(ns);

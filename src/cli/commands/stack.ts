@@ -1,20 +1,74 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
-import { stackDown, stackUp } from '../../stack/index.js';
+import { stackDown, stackKafkaPid, stackUp } from '../../stack/index.js';
+import { createRedis } from '../../store/index.js';
+import { Namespaces } from '../../store/namespaces.js';
 import { printJson } from '../output.js';
+import { PortraitError } from '../../util/errors.js';
+import type { Config } from '../../config/index.js';
+
+/**
+ * Before the broker's storage is wiped: which Redis namespaces hold profiles folded from its topics.
+ * Kept, they go on: the new topics are new incarnations (new topic IDs) and their events are added
+ * to the old profiles. With `drop`, their keys are deleted and profiles start from nothing.
+ */
+async function reportState(cfg: Readonly<Config>, say: (m: string) => void, drop: boolean): Promise<{ namespace: string; keys: number }[]> {
+  const redis = createRedis(cfg, { maxRetriesPerRequest: 1, lazyConnect: true });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+  } catch {
+    say(`Redis (${cfg.redis.url}) does not answer: cannot tell which namespaces hold state from the old topics`);
+    redis.disconnect();
+    return [];
+  }
+  try {
+    const ns = new Namespaces(redis, cfg.redis.keyPrefix, cfg.redis.namespace);
+    const withState = (await ns.list()).filter((n) => n.profiles > 0);
+    if (withState.length === 0) {
+      say('no Redis namespace holds profiles from the old topics');
+      return [];
+    }
+    const names = withState.map((n) => `${n.namespace} (${n.profiles} profiles)`).join(', ');
+    if (!drop) {
+      say(`Redis namespaces with profiles folded from the old topics: ${names}. They are kept: events of the new topics are added to them (new topic IDs, offsets compared per topic). To start profiles from nothing, run \`portrait stack down\` and then \`portrait stack up --fresh --drop-state\``);
+      return [];
+    }
+    const out = [];
+    for (const n of withState) out.push({ namespace: n.namespace, keys: await ns.wipe(n.namespace) });
+    say(`dropped the state of ${out.map((o) => `${o.namespace} (${o.keys} keys)`).join(', ')}`);
+    return out;
+  } finally {
+    redis.disconnect();
+  }
+}
 
 export function registerStack(program: Command): void {
   const stack = program.command('stack').description('run a local Kafka broker (from Maven jars) and Redis without Docker');
   stack
     .command('up')
-    .description('start Kafka on 127.0.0.1 and make sure Redis answers; reuses what already runs')
+    .description('start Kafka on 127.0.0.1 and make sure Redis answers; reuses what already runs. The broker keeps its topics and offsets across down/up')
+    .option('--fresh', 'start the broker on empty storage: every topic, topic ID and committed offset of the earlier broker is gone (the broker must be down)')
+    .option('--drop-state', 'with --fresh: also delete the Redis namespaces that hold profiles folded from the old topics')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { json?: boolean }) => {
+    .action(async (opts: { json?: boolean; fresh?: boolean; dropState?: boolean }) => {
       const cfg = loadConfig();
-      const info = await stackUp(cfg, (m) => process.stderr.write(`stack: ${m}\n`));
-      if (opts.json) printJson(info);
+      const say = (m: string) => process.stderr.write(`stack: ${m}\n`);
+      if (opts.dropState && !opts.fresh) throw new PortraitError('USAGE', '--drop-state only goes with --fresh (it drops the profiles folded from the topics --fresh deletes)');
+      const pid = opts.fresh ? stackKafkaPid(cfg) : undefined;
+      if (pid !== undefined) throw new PortraitError('USAGE', `the local Kafka broker runs (pid ${pid}); stop it with \`portrait stack down\` before starting it on fresh storage`);
+      let dropped: { namespace: string; keys: number }[] | undefined;
+      const info = await stackUp(cfg, say, {
+        fresh: opts.fresh === true,
+        beforeWipe: async () => {
+          dropped = await reportState(cfg, say, opts.dropState === true);
+        },
+      });
+      if (info.kafka.storage === 'kept') say('the broker kept its storage from the last start (topics, topic IDs, committed offsets); `portrait stack up --fresh` starts it on empty storage');
+      const droppedNow = dropped as { namespace: string; keys: number }[] | undefined;
+      if (opts.json) printJson({ ...info, ...(droppedNow ? { dropped: droppedNow } : {}) });
       else {
-        process.stdout.write(`kafka  ${info.kafka.bootstrap}  ${info.kafka.state}${info.kafka.pid ? ` (pid ${info.kafka.pid})` : ''}\n`);
+        process.stdout.write(`kafka  ${info.kafka.bootstrap}  ${info.kafka.state}${info.kafka.pid ? ` (pid ${info.kafka.pid})` : ''}${info.kafka.storage ? `, ${info.kafka.storage} storage` : ''}\n`);
         process.stdout.write(`redis  ${info.redis.url}  ${info.redis.state}${info.redis.pid ? ` (pid ${info.redis.pid})` : ''}\n`);
       }
     });
