@@ -104,7 +104,9 @@ export class ContinuityGuard {
       this.epochs.set(ns, rec.epoch);
       return rec.epoch;
     }
-    const [sample, committed, topicId] = await Promise.all([this.deps.store.sample(ns), this.deps.committed(topic), this.deps.topicId(topic)]);
+    // a bounded rebuild sets its own group's offsets to where it starts: they say nothing of a loss
+    const bounded = this.deps.rewind === false;
+    const [sample, committed, topicId] = await Promise.all([this.deps.store.sample(ns), bounded ? new Map<number, number | undefined>() : this.deps.committed(topic), this.deps.topicId(topic)]);
     const positions = [...committed].filter((e): e is [number, number] => e[1] !== undefined);
     let kind: EpochKind;
     let why: string;

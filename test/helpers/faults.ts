@@ -561,11 +561,12 @@ export interface CrashState {
  */
 export async function crashState(s: Scenario, f: InjectedFault, url = redisUrl()): Promise<CrashState> {
   const committed = (await committedOffsets(s.admin, s.b.groupId, s.comments))[f.partition] ?? -1;
-  const tp = `${s.comments}:${f.partition}`;
+  // the partition's applied offset, in whatever incarnation of the topic (`topic@<topicId>:p`, or `topic:p` without IDs)
+  const isTp = (k: string) => k === `${s.comments}:${f.partition}` || (k.startsWith(`${s.comments}@`) && k.endsWith(`:${f.partition}`) && !k.slice(s.comments.length + 1, -`:${f.partition}`.length).includes(':'));
   const redis = new Redis(url, { maxRetriesPerRequest: 3 });
   let applied = 0;
   try {
-    for (const snap of (await snapshot(redis, s.b.keyPrefix)).values()) if ((snap.applied[tp] ?? 0) > f.firstOffset) applied++;
+    for (const snap of (await snapshot(redis, s.b.keyPrefix)).values()) if (Object.entries(snap.applied).some(([k, o]) => isTp(k) && o > f.firstOffset)) applied++;
   } finally {
     redis.disconnect();
   }

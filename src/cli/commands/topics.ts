@@ -3,6 +3,56 @@ import { loadConfig } from '../../config/index.js';
 import { createKafka } from '../../kafka/client.js';
 import { ensureTopics, portraitTopics } from '../../kafka/topics.js';
 import { createLogger } from '../../util/logger.js';
+import { TopicIds } from '../../kafka/topic-ids.js';
+import { createRedis } from '../../store/index.js';
+import { ContinuityStore } from '../../store/continuity.js';
+import { Namespaces } from '../../store/namespaces.js';
+import type { Config } from '../../config/index.js';
+
+interface FoldedFrom {
+  namespace: string;
+  /** the state epoch in force and how it began */
+  epoch?: { id: string; kind: string; since: string; versionFloor: number; why: string };
+  /** per topic ID of the comments topic: partitions with a checkpoint, and whether it is the topic's current ID */
+  incarnations: { topicId: string; current: boolean; partitions: number; events: number }[];
+}
+
+/**
+ * Per Redis namespace: which incarnations (topic IDs) of the comments topic its profiles were
+ * folded from, from the namespace's continuity record (src/store/continuity.ts).
+ */
+async function foldedFrom(cfg: Readonly<Config>, topic: string, currentId: string | undefined): Promise<FoldedFrom[] | { error: string }> {
+  const redis = createRedis(cfg, { maxRetriesPerRequest: 1, lazyConnect: true });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    const store = new ContinuityStore(redis, cfg.redis.keyPrefix);
+    const out: FoldedFrom[] = [];
+    for (const { namespace } of await new Namespaces(redis, cfg.redis.keyPrefix, cfg.redis.namespace).list()) {
+      const rec = await store.read(namespace);
+      if (!rec) continue;
+      const byId = new Map<string, { partitions: number; events: number }>();
+      for (const [field, next] of Object.entries(rec.checkpoints)) {
+        if (!field.startsWith(`${topic}@`)) continue;
+        const id = field.slice(topic.length + 1, field.lastIndexOf(':'));
+        const e = byId.get(id) ?? { partitions: 0, events: 0 };
+        e.partitions++;
+        e.events += next;
+        byId.set(id, e);
+      }
+      out.push({
+        namespace,
+        epoch: { id: rec.epoch.id, kind: rec.epoch.kind, since: new Date(rec.epoch.created).toISOString(), versionFloor: rec.epoch.floor, why: rec.why },
+        incarnations: [...byId].map(([topicId, e]) => ({ topicId, current: topicId === currentId, ...e })),
+      });
+    }
+    return out;
+  } catch (err) {
+    return { error: `Redis ${cfg.redis.url}: ${(err as Error).message}` };
+  } finally {
+    redis.disconnect();
+  }
+}
 import { printJson } from '../output.js';
 
 export function registerTopics(program: Command): void {
@@ -23,16 +73,19 @@ export function registerTopics(program: Command): void {
     });
   topics
     .command('describe')
-    .description('partitions, offsets and settings of each topic')
+    .description('partitions, offsets, settings and topic ID of each topic, and which incarnations of the comments topic the profiles in Redis were folded from')
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
       const cfg = loadConfig();
-      const admin = createKafka(cfg, createLogger(cfg.log.level)).admin();
+      const kafka = createKafka(cfg, createLogger(cfg.log.level));
+      const admin = kafka.admin();
+      const ids = new TopicIds(kafka);
       await admin.connect();
       try {
         const specs = portraitTopics(cfg);
         const existing = new Set(await admin.listTopics());
-        const out = [];
+        const identities = await ids.lookup(specs.map((s) => s.topic));
+        const out: Record<string, unknown>[] = [];
         for (const s of specs) {
           if (!existing.has(s.topic)) {
             out.push({ topic: s.topic, exists: false });
@@ -40,11 +93,29 @@ export function registerTopics(program: Command): void {
           }
           const offsets = await admin.fetchTopicOffsets(s.topic);
           const messages = offsets.reduce((n, o) => n + (Number(o.high) - Number(o.low)), 0);
-          out.push({ topic: s.topic, exists: true, partitions: offsets.length, messages, config: s.configEntries ?? [] });
+          const topicId = identities.get(s.topic)?.topicId ?? null;
+          const entry: Record<string, unknown> = { topic: s.topic, exists: true, topicId, partitions: offsets.length, messages, config: s.configEntries ?? [] };
+          if (s.topic === cfg.kafka.topics.comments) entry.foldedFrom = await foldedFrom(cfg, s.topic, topicId ?? undefined);
+          out.push(entry);
         }
         if (opts.json) printJson(out);
-        else for (const t of out) process.stdout.write(t.exists ? `${t.topic}: ${t.partitions} partitions, ${t.messages} messages\n` : `${t.topic}: missing\n`);
+        else
+          for (const t of out) {
+            if (!t.exists) {
+              process.stdout.write(`${String(t.topic)}: missing\n`);
+              continue;
+            }
+            process.stdout.write(`${String(t.topic)}: ${String(t.partitions)} partitions, ${String(t.messages)} messages, topic ID ${(t.topicId as string | null) ?? '(none: the broker has no topic IDs)'}\n`);
+            const f = t.foldedFrom as FoldedFrom[] | { error: string } | undefined;
+            if (f && 'error' in f) process.stdout.write(`  folded from: unknown (${f.error})\n`);
+            else
+              for (const n of f ?? []) {
+                const inc = n.incarnations.map((i) => `${i.topicId}${i.current ? ' (current)' : ' (an older incarnation)'}: ${i.partitions} partitions, next offsets summing to ${i.events}`).join('; ');
+                process.stdout.write(`  namespace ${n.namespace}: state epoch ${n.epoch?.kind} since ${n.epoch?.since}; folded from ${inc || 'nothing yet'}\n`);
+              }
+          }
       } finally {
+        await ids.close();
         await admin.disconnect();
       }
     });

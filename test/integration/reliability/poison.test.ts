@@ -90,8 +90,10 @@ describe('poison input, end to end', () => {
     await waitForCaughtUp(admin, groupId, comments!, 170_000);
     expect(run.child.exitCode, run.stderr().slice(-3000)).toBeNull();
     await stopRun(run);
-    // nothing went wrong on the way: no error, no retry (a poison record is not a reason to retry)
-    const bad = run.stderr().split('\n').filter((l) => /"level":(40|50|60)/.test(l) && !/idempotent producer/.test(l));
+    // nothing went wrong on the way: no error, no retry (a poison record is not a reason to retry).
+    // Start-up's judgement of the Redis server's settings (a warning where Redis keeps nothing on
+    // disk, as the test machines' does) is about the server, not the stream.
+    const bad = run.stderr().split('\n').filter((l) => /"level":(40|50|60)/.test(l) && !/idempotent producer/.test(l) && !/"setting":"save\/appendonly"/.test(l));
     expect(bad, bad.join('\n').slice(0, 3000)).toEqual([]);
 
     // what each record should have become, from the records as the broker holds them
