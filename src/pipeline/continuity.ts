@@ -101,7 +101,7 @@ export class ContinuityGuard {
   private async doEstablish(ns: string, topic: string): Promise<Epoch> {
     const rec = await this.deps.store.read(ns);
     if (rec) {
-      this.epochs.set(ns, rec.epoch);
+      this.adopt(ns, rec.epoch, `in force since ${new Date(rec.epoch.created).toISOString()}: ${rec.why}`, false);
       return rec.epoch;
     }
     // a bounded rebuild sets its own group's offsets to where it starts: they say nothing of a loss
@@ -136,12 +136,13 @@ export class ContinuityGuard {
     return epoch;
   }
 
-  private adopt(ns: string, epoch: Epoch, why: string): void {
+  /** @param change false: the epoch was in force before this processor started (said at info level) */
+  private adopt(ns: string, epoch: Epoch, why: string, change = true): void {
     const before = this.epochs.get(ns);
     if (before?.id === epoch.id) return;
     this.epochs.set(ns, epoch);
     const fields = { namespace: ns, epoch: epoch.id, kind: epoch.kind, versionFloor: epoch.floor, why };
-    if (epoch.kind === 'lost') {
+    if (epoch.kind === 'lost' && change) {
       this.deps.log.error(
         fields,
         `STATE LOST in namespace ${ns}: the profiles in Redis no longer match what Kafka says was processed. Rebuilding every partition from its earliest retained offset; profiles will reflect only what the comments topic still holds, with versions above ${epoch.floor}`,

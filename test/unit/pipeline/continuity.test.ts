@@ -36,7 +36,7 @@ class MemoryRecord {
   }
 }
 
-function guard(rec: MemoryRecord, o: Partial<ContinuityDeps> & { topicId?: string; earliest?: number; committed?: Map<number, number | undefined> } = {}) {
+function guard(rec: MemoryRecord, o: Omit<Partial<ContinuityDeps>, 'committed' | 'earliest' | 'topicId'> & { topicId?: string; earliest?: number; committed?: Map<number, number | undefined> } = {}) {
   let topicId = o.topicId ?? 'T1';
   const events: string[] = [];
   const g = new ContinuityGuard({
