@@ -13,13 +13,6 @@ import { BackgroundCommitter } from './committer.js';
 import { isPortraitError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 
-/**
- * Test-only crash injection (docs/reliability.md), read once at start-up:
- * PORTRAIT_FAULT=crash-after-store@N kills this process (SIGKILL) right after the N-th chunk's
- * Redis writes, before its profile events are produced; crash-after-produce@N right after they
- * are acknowledged, before the offset commit. N defaults to 1. Unset in production.
- */
-const FAULT = /^(crash-after-store|crash-after-produce)(?:@(\d+))?$/.exec(process.env.PORTRAIT_FAULT ?? '');
 
 export interface RunnerOptions {
   groupId: string;
@@ -69,7 +62,15 @@ export interface RunnerHooks {
   onBatch?: (out: BatchOutput, info: { partition: number; lastOffset: number; ms: number; topic: string; produceMs: number }) => void;
   onRetry?: (err: unknown, attempt: number) => void;
   guard?: ChunkGuard;
+  /**
+   * Called at the two points where a crash is most telling (tests only: test/helpers/fault-run.ts
+   * kills the process there): `after-store`, once a chunk's Redis writes are done and before its
+   * profile events are produced; `after-produce`, once they are acknowledged and before the commit.
+   */
+  fault?: (point: FaultPoint, at: { chunk: number; partition: number; firstOffset: number; lastOffset: number }) => void;
 }
+
+export type FaultPoint = 'after-store' | 'after-produce';
 
 function isRetriable(err: unknown): boolean {
   if (isPortraitError(err)) return err.retriable;
@@ -224,7 +225,6 @@ export class CommentsRunner {
       this.sweepTimer = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS);
       this.sweepTimer.unref();
     }
-    if (FAULT) this.log.warn({ fault: FAULT[0] }, 'PORTRAIT_FAULT is set: this process will kill itself (test-only fault injection)');
     this.log.info({ topic: this.opts.commentsTopic, groupId: this.opts.groupId }, 'processor consuming');
   }
 
@@ -305,7 +305,7 @@ export class CommentsRunner {
         }
         const out = await this.processor.process(records);
         const chunkNo = ++this.chunksProcessed;
-        this.injectFault('crash-after-store', chunkNo, partition, records);
+        this.hooks.fault?.('after-store', { chunk: chunkNo, partition, firstOffset: records[0]!.offset, lastOffset: records[records.length - 1]!.offset });
         await p.heartbeat();
         const tp = performance.now();
         for (const topicMessages of this.opts.publish === false ? [] : sendGroups([
@@ -314,7 +314,7 @@ export class CommentsRunner {
         ])) {
           await this.producer!.sendBatch({ acks: -1, topicMessages });
         }
-        this.injectFault('crash-after-produce', chunkNo, partition, records);
+        this.hooks.fault?.('after-produce', { chunk: chunkNo, partition, firstOffset: records[0]!.offset, lastOffset: records[records.length - 1]!.offset });
         const t1 = performance.now();
         guard?.done(topic, partition, records[0]!.topicId, records[records.length - 1]!.offset + 1);
         this.positions.set(partition, records[records.length - 1]!.offset + 1);
@@ -333,14 +333,6 @@ export class CommentsRunner {
         }
       }
     }
-  }
-
-  private injectFault(point: string, chunk: number, partition: number, records: readonly InRecord[]): void {
-    if (FAULT?.[1] !== point || chunk !== Number(FAULT[2] ?? 1)) return;
-    // written synchronously (pino's destination is asynchronous): the line is out before the kill
-    const where = { fault: point, chunk, partition, firstOffset: records[0]!.offset, lastOffset: records[records.length - 1]!.offset };
-    process.stderr.write(`${JSON.stringify({ level: 60, time: Date.now(), ...where, msg: 'PORTRAIT_FAULT: killing this process' })}\n`);
-    process.kill(process.pid, 'SIGKILL');
   }
 
   /**

@@ -9,7 +9,9 @@
  * Every pattern is linear or bounded (no nested unbounded quantifiers). Expects NFKC text.
  */
 import { cnId15Valid, cnId18Valid, luhnValid } from './pii-checks.js';
-import type { PiiKind } from './pii.js';
+
+/** What a rule redacts. */
+export type PiiKind = 'email' | 'url' | 'phone' | 'cn_id' | 'card';
 
 export interface Rule {
   kind: PiiKind;

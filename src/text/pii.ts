@@ -6,9 +6,9 @@
  * Expects text that went through `normalizeText` (NFKC, no zero-width characters), so full-width
  * digits and invisible separators cannot hide a number. The caller caps the input length first.
  */
-import { RULES, type Rule } from './pii-rules.js';
+import { RULES, type PiiKind, type Rule } from './pii-rules.js';
 
-export type PiiKind = 'email' | 'url' | 'phone' | 'cn_id' | 'card';
+export type { PiiKind };
 
 /** Placeholders: lowercase (they survive lowercasing) and contain nothing personal. */
 export const EMAIL_PLACEHOLDER = '<email>';

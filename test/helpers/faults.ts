@@ -197,8 +197,13 @@ export interface ChildRun {
 
 /** Start `node bin/portrait.js <args>` with only the given PORTRAIT_* variables on top of a clean env. */
 export function spawnPortrait(args: string[], env: Record<string, string>): ChildRun {
+  return spawnNode([BIN, ...args], env);
+}
+
+/** `node <args>` with only the given PORTRAIT_* variables on top of a clean env, its stderr collected. */
+function spawnNode(args: string[], env: Record<string, string>): ChildRun {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PORTRAIT_')));
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   const waiters: { re: RegExp; resolve: (l: string) => void }[] = [];
   child.stdout!.on('data', () => {});
@@ -245,6 +250,16 @@ export function spawnPortrait(args: string[], env: Record<string, string>): Chil
 
 export function startRun(env: Record<string, string>): ChildRun {
   return spawnPortrait(['run'], env);
+}
+
+const FAULT_RUN = resolve(import.meta.dirname, 'fault-run.ts');
+
+/**
+ * `portrait run` that kills itself at `fault` (`crash-after-store@N`, `crash-after-produce@N`):
+ * the test-only entry test/helpers/fault-run.ts, which passes the processor a fault hook.
+ */
+export function startFaultRun(env: Record<string, string>, fault: string): ChildRun {
+  return spawnNode(['--import', 'tsx', FAULT_RUN, fault], env);
 }
 
 /** SIGTERM and expect a clean exit (code 0). */
@@ -538,10 +553,10 @@ export interface InjectedFault {
   lastOffset: number;
 }
 
-/** The chunk a `PORTRAIT_FAULT` crash happened in, from the line the runner writes just before it. */
+/** The chunk an injected crash (startFaultRun) happened in, from the line fault-run.ts writes just before it. */
 export function injectedFault(run: ChildRun): InjectedFault {
-  const line = run.stderr().split('\n').find((l) => l.includes('PORTRAIT_FAULT: killing this process'));
-  expect(line, `no PORTRAIT_FAULT line; stderr tail:\n${run.stderr().slice(-2000)}`).toBeDefined();
+  const line = run.stderr().split('\n').find((l) => l.includes('injected fault: killing this process'));
+  expect(line, `no injected-fault line; stderr tail:\n${run.stderr().slice(-2000)}`).toBeDefined();
   return JSON.parse(line!) as InjectedFault;
 }
 
@@ -555,7 +570,7 @@ export interface CrashState {
 }
 
 /**
- * After a `PORTRAIT_FAULT` crash of run B: how far the crashed chunk got. Its records are never
+ * After an injected crash of run B: how far the crashed chunk got. Its records are never
  * committed; crash-after-store leaves them in Redis only, crash-after-produce in Redis and on the
  * profiles topic.
  */

@@ -1,8 +1,66 @@
 import type { Command } from 'commander';
 import { startProcessor } from '../../../consumers/comments.js';
-import { loadConfig } from '../../config/index.js';
+import { loadConfig, type Config } from '../../config/index.js';
+import type { RunnerHooks } from '../../kafka/runner.js';
 import { createTelemetry } from '../../metrics/telemetry.js';
 import { createLogger } from '../../util/logger.js';
+
+/**
+ * What `portrait run` does: start the processor with its telemetry, stop cleanly on SIGTERM/SIGINT
+ * (finish the batch in flight, commit, exit 0), exit 1 on an error retrying cannot fix.
+ * `fault` is for tests only (test/helpers/fault-run.ts); production never passes one.
+ */
+export async function runProcessor(cfg: Readonly<Config>, opts: { fault?: RunnerHooks['fault'] } = {}): Promise<void> {
+  const log = createLogger(cfg.log.level);
+  const telemetry = createTelemetry(cfg, log, { groupId: cfg.kafka.groupId });
+  const p = await startProcessor(cfg, log, {
+    hooks: {
+      onBatch: (out, info) => {
+        telemetry.hooks.onBatch(out, info);
+        log.debug({ partition: info.partition, offset: info.lastOffset, ms: Math.round(info.ms), ...out.stats }, 'batch done');
+      },
+      onRetry: telemetry.hooks.onRetry,
+      ...(opts.fault ? { fault: opts.fault } : {}),
+    },
+    continuity: telemetry.metrics.continuity,
+  });
+  await telemetry.attach({
+    embedder: p.embedder,
+    classifier: p.classifier,
+    redis: p.redis,
+    namespace: () => p.store.namespace,
+    ping: () => p.store.ping(),
+  });
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping: finishing the batch in flight');
+    telemetry
+      .stop()
+      .then(() => p.stop())
+      .then(
+        () => {
+          log.info('stopped cleanly');
+          log.flush();
+          process.exit(0);
+        },
+        (err: unknown) => {
+          log.error({ err }, 'error while stopping');
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  const err = await p.runner.done;
+  if (err && !stopping) {
+    log.fatal({ err }, 'processor stopped on an error that retrying cannot fix');
+    await telemetry.stop().catch(() => {});
+    await p.stop().catch(() => {});
+    process.exit(1);
+  }
+}
 
 export function registerRun(program: Command): void {
   program
@@ -10,54 +68,6 @@ export function registerRun(program: Command): void {
     .description('start the comment processor: consume comments, update profiles in Redis, publish profile events')
     .option('--group <id>', 'consumer group id (default: kafka.groupId)')
     .action(async (opts: { group?: string }) => {
-      const cfg = loadConfig(opts.group ? { overrides: { kafka: { groupId: opts.group } } } : {});
-      const log = createLogger(cfg.log.level);
-      const telemetry = createTelemetry(cfg, log, { groupId: cfg.kafka.groupId });
-      const p = await startProcessor(cfg, log, {
-        hooks: {
-          onBatch: (out, info) => {
-            telemetry.hooks.onBatch(out, info);
-            log.debug({ partition: info.partition, offset: info.lastOffset, ms: Math.round(info.ms), ...out.stats }, 'batch done');
-          },
-          onRetry: telemetry.hooks.onRetry,
-        },
-        continuity: telemetry.metrics.continuity,
-      });
-      await telemetry.attach({
-        embedder: p.embedder,
-        classifier: p.classifier,
-        redis: p.redis,
-        namespace: () => p.store.namespace,
-        ping: () => p.store.ping(),
-      });
-      let stopping = false;
-      const shutdown = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        log.info({ signal }, 'stopping: finishing the batch in flight');
-        telemetry
-          .stop()
-          .then(() => p.stop())
-          .then(
-          () => {
-            log.info('stopped cleanly');
-            log.flush();
-            process.exit(0);
-          },
-          (err: unknown) => {
-            log.error({ err }, 'error while stopping');
-            process.exit(1);
-          },
-        );
-      };
-      process.on('SIGTERM', () => shutdown('SIGTERM'));
-      process.on('SIGINT', () => shutdown('SIGINT'));
-      const err = await p.runner.done;
-      if (err && !stopping) {
-        log.fatal({ err }, 'processor stopped on an error that retrying cannot fix');
-        await telemetry.stop().catch(() => {});
-        await p.stop().catch(() => {});
-        process.exit(1);
-      }
+      await runProcessor(loadConfig(opts.group ? { overrides: { kafka: { groupId: opts.group } } } : {}));
     });
 }

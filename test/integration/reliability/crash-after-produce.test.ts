@@ -1,12 +1,12 @@
 /**
  * Crash between the produce and the offset commit: the chunk is in Redis and its profile events are
- * acknowledged by the broker. PORTRAIT_FAULT=crash-after-produce@N makes `portrait run` SIGKILL itself
+ * acknowledged by the broker. test/helpers/fault-run.ts crash-after-produce@N makes `portrait run` SIGKILL itself
  * right after the N-th chunk's produce. The restart redelivers the chunk; its events are already
  * applied, so nothing is counted twice; the profiles are re-sent with the same version and content,
  * which a consumer deduplicating by version drops.
  */
 import { describe, expect, it } from 'vitest';
-import { cleanRun, compareRuns, crashState, injectedFault, isRunning, runEnv, setupScenario, startRun, stopRun, waitForCommitted } from '../../helpers/faults.js';
+import { startFaultRun, cleanRun, compareRuns, crashState, injectedFault, isRunning, runEnv, setupScenario, startRun, stopRun, waitForCommitted } from '../../helpers/faults.js';
 
 describe('crash injected after the produce, before the commit', () => {
   it('ends with the aggregates and versions of a clean run; re-sent profile events repeat identical versions', async () => {
@@ -15,7 +15,7 @@ describe('crash injected after the produce, before the commit', () => {
     await cleanRun(s);
 
     const env = runEnv(s, s.b);
-    const crashing = startRun({ ...env, PORTRAIT_FAULT: 'crash-after-produce@12' });
+    const crashing = startFaultRun(env, 'crash-after-produce@12');
     expect(await crashing.exited).toEqual({ code: null, signal: 'SIGKILL' }); // killed itself: nobody else sent a signal
     const fault = injectedFault(crashing);
     const at = await crashState(s, fault);

@@ -1,12 +1,12 @@
 /**
  * Crash between the Redis apply and the offset commit, before the profile events are produced:
- * PORTRAIT_FAULT=crash-after-store@N makes `portrait run` SIGKILL itself right after the N-th chunk's
+ * test/helpers/fault-run.ts crash-after-store@N makes `portrait run` SIGKILL itself right after the N-th chunk's
  * Redis writes. The restart redelivers the chunk; its events are already applied (the per-user
  * applied offsets), so nothing is counted twice, and the stored profiles, whose events were lost
  * with the crash, are published again with their version.
  */
 import { describe, expect, it } from 'vitest';
-import { cleanRun, compareRuns, crashState, injectedFault, isRunning, runEnv, setupScenario, startRun, stopRun, waitForCommitted } from '../../helpers/faults.js';
+import { startFaultRun, cleanRun, compareRuns, crashState, injectedFault, isRunning, runEnv, setupScenario, startRun, stopRun, waitForCommitted } from '../../helpers/faults.js';
 
 describe('crash injected after the Redis apply, before produce and commit', () => {
   it('ends with the aggregates and versions of a clean run; the lost profile events are re-sent', async () => {
@@ -15,7 +15,7 @@ describe('crash injected after the Redis apply, before produce and commit', () =
     await cleanRun(s);
 
     const env = runEnv(s, s.b);
-    const crashing = startRun({ ...env, PORTRAIT_FAULT: 'crash-after-store@12' });
+    const crashing = startFaultRun(env, 'crash-after-store@12');
     expect(await crashing.exited).toEqual({ code: null, signal: 'SIGKILL' }); // killed itself: nobody else sent a signal
     const fault = injectedFault(crashing);
     const at = await crashState(s, fault);
@@ -37,7 +37,7 @@ describe('crash injected after the Redis apply, before produce and commit', () =
     await cleanRun(s);
 
     const env = runEnv(s, s.b);
-    const crashing = startRun({ ...env, PORTRAIT_FAULT: 'crash-after-store@9' });
+    const crashing = startFaultRun(env, 'crash-after-store@9');
     expect(await crashing.exited).toEqual({ code: null, signal: 'SIGKILL' });
     expect((await crashState(s, injectedFault(crashing))).applied).toBeGreaterThan(0);
 

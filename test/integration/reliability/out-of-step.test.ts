@@ -53,10 +53,12 @@ async function setup(name: string, extra: Record<string, string> = {}): Promise<
 }
 
 let seq = 0;
-async function produce(kafka: Kafka, topic: string, userId: string, n: number): Promise<string[]> {
+/** `n` comments of `userId` (key = userId, the Java client's murmur2 partitioner); returns their partition. */
+async function produce(kafka: Kafka, topic: string, userId: string, n: number): Promise<number> {
   const producer = kafka.producer({ idempotent: true });
   await producer.connect();
   const ids: string[] = [];
+  let partition = -1;
   try {
     const base = Date.now() - 3_600_000;
     const messages = Array.from({ length: n }, () => {
@@ -66,11 +68,11 @@ async function produce(kafka: Kafka, topic: string, userId: string, n: number): 
       const event = { type: 'comment', schemaVersion: 1, eventId, userId, commentId: `c${i}`, text: TEXTS[i % TEXTS.length], ts: base + i * 1000 };
       return { key: userId, value: JSON.stringify(event) };
     });
-    await producer.send({ topic, acks: -1, messages });
+    partition = (await producer.send({ topic, acks: -1, messages }))[0]!.partition;
   } finally {
     await producer.disconnect();
   }
-  return ids;
+  return partition;
 }
 
 async function profileOf(redis: Redis, prefix: string, userId: string): Promise<{ commentCount: number; version: number } | null> {
@@ -149,6 +151,36 @@ describe('Kafka and Redis out of step', () => {
     expect(ids.size).toBe(2);
     await stopRun(run);
     expectNeverBack((await publishedVersions(c.kafka, c.admin, c.side.profiles)).get('erin')!);
+  }, 240_000);
+
+  it("committed offsets inherited from the old topic (inside the new topic's range, and past its end) skip no event of the new topic", async () => {
+    const c = await setup('oos-inherit');
+    let run = startRun(c.env);
+    const pErin = await produce(c.kafka, c.comments, 'erin', 4);
+    const pIvy = await produce(c.kafka, c.comments, 'ivy', 5);
+    // two users on two partitions, so one position can lie inside the new topic and one past its end
+    expect(pErin).not.toBe(pIvy);
+    await waitForCount(c.redis, c.side.keyPrefix, 'erin', 4, run);
+    await waitForCount(c.redis, c.side.keyPrefix, 'ivy', 5, run);
+    await waitForCommitted(c.admin, c.side.groupId, c.comments, 9, () => isRunning(run));
+    await stopRun(run);
+
+    await recreateTopic(c.admin, c.comments);
+    await produce(c.kafka, c.comments, 'erin', 6);
+    await produce(c.kafka, c.comments, 'ivy', 2);
+    // the group's positions as a restored __consumer_offsets or a misconfigured offset sync would leave them:
+    // erin's at 4 inside the new topic's 6 records, ivy's at 5 past the new topic's end (2)
+    await c.admin.setOffsets({ groupId: c.side.groupId, topic: c.comments, partitions: [{ partition: pErin, offset: '4' }, { partition: pIvy, offset: '5' }] });
+    run = startRun(c.env);
+    await waitForCount(c.redis, c.side.keyPrefix, 'erin', 10, run);
+    await waitForCount(c.redis, c.side.keyPrefix, 'ivy', 7, run);
+    await sleep(1000);
+    expect((await profileOf(c.redis, c.side.keyPrefix, 'erin'))!.commentCount).toBe(10);
+    expect((await profileOf(c.redis, c.side.keyPrefix, 'ivy'))!.commentCount).toBe(7);
+    // erin's partition was rewound by Portrait (the position was inside the new topic); ivy's was
+    // reset to the earliest offset by the consumer's reset policy (past the end: OFFSET_OUT_OF_RANGE)
+    await run.waitForLog(/rewinding the partition.*"reason":"new-incarnation"|"reason":"new-incarnation".*rewinding the partition/);
+    await stopRun(run);
   }, 240_000);
 
   it('a comments topic recreated under a running processor: it notices, counts it, and loses nothing', async () => {

@@ -1,0 +1,27 @@
+/**
+ * `portrait run` with a crash injected: the test-only entry the crash tests spawn
+ * (`node --import tsx test/helpers/fault-run.ts <point>@<chunk>`, docs/reliability.md). It runs
+ * exactly what `portrait run` runs (runProcessor), with a fault hook that SIGKILLs the process right
+ * after the given chunk's Redis writes (`crash-after-store`) or right after its profile events are
+ * acknowledged (`crash-after-produce`), before the offset commit. Production code reads no fault
+ * setting anywhere: the hook exists only when this file passes one.
+ */
+import { loadConfig } from '../../src/config/index.js';
+import { runProcessor } from '../../src/cli/commands/run.js';
+
+const spec = /^crash-(after-store|after-produce)(?:@(\d+))?$/.exec(process.argv[2] ?? '');
+if (!spec) {
+  process.stderr.write(`usage: fault-run.ts crash-after-store@N | crash-after-produce@N (got ${JSON.stringify(process.argv[2])})\n`);
+  process.exit(2);
+}
+const point = spec[1];
+const chunk = Number(spec[2] ?? 1);
+
+await runProcessor(loadConfig(), {
+  fault: (at, info) => {
+    if (at !== point || info.chunk !== chunk) return;
+    // written synchronously (pino's destination is asynchronous): the line is out before the kill
+    process.stderr.write(`${JSON.stringify({ level: 60, time: Date.now(), fault: `crash-${at}`, ...info, msg: 'injected fault: killing this process' })}\n`);
+    process.kill(process.pid, 'SIGKILL');
+  },
+});
