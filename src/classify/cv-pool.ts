@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { ModelKind, TrainOptions } from './train.js';
+import type { ModelKind, TrainOptions } from './train-options.js';
 
 /** Options a fold needs (no callbacks: they cannot cross threads). */
 export type FoldOptions = Omit<TrainOptions, 'onProgress' | 'kind'>;

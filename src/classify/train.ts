@@ -11,30 +11,14 @@ import { classifierFromArtifact } from './load.js';
 import { foldThreads, runFoldJobs, type FoldJob, type FoldOptions } from './cv-pool.js';
 import { stratifiedFolds, take } from './split.js';
 import type { TrainingRows } from './training-set.js';
+import type { ModelKind, TrainOptions } from './train-options.js';
 
-export const TRAIN_KINDS = ['rf', 'linear', 'auto'] as const;
-export type TrainKind = (typeof TRAIN_KINDS)[number];
-export type ModelKind = Exclude<TrainKind, 'auto'>;
+export { TRAIN_KINDS, type TrainKind, type ModelKind, type TrainOptions } from './train-options.js';
 
 /** Folds of the 'auto' cross-validation. */
 export const DEFAULT_AUTO_FOLDS = 3;
 /** Below this macro-F1 difference the candidates tie and the linear head wins (cheaper, calibrated). */
 export const TIE_MARGIN = 0.005;
-
-export interface TrainOptions {
-  kind: TrainKind;
-  embedder: { id: string; dim: number };
-  seed: number;
-  /** Folds for 'auto' (default 3). */
-  folds?: number;
-  forest?: Partial<ForestOptions>;
-  linear?: Partial<LinearOptions>;
-  /** Finer label per row, for the linear head (see linear.ts). */
-  fine?: readonly string[] | undefined;
-  createdAt?: string;
-  /** Progress messages ("cv rf fold 2/3", ...). */
-  onProgress?: (message: string) => void;
-}
 
 export interface FoldScore {
   fold: number;

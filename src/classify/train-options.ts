@@ -1,0 +1,23 @@
+/** What a training run is asked for (shared by the procedures in train.ts and the cross-validation workers of cv-pool.ts). */
+import type { ForestOptions } from './forest.js';
+import type { LinearOptions } from './linear.js';
+
+export const TRAIN_KINDS = ['rf', 'linear', 'auto'] as const;
+export type TrainKind = (typeof TRAIN_KINDS)[number];
+export type ModelKind = Exclude<TrainKind, 'auto'>;
+
+export interface TrainOptions {
+  kind: TrainKind;
+  embedder: { id: string; dim: number };
+  seed: number;
+  /** Folds for 'auto' (default 3). */
+  folds?: number;
+  forest?: Partial<ForestOptions>;
+  linear?: Partial<LinearOptions>;
+  /** Finer label per row, for the linear head (see linear.ts). */
+  fine?: readonly string[] | undefined;
+  createdAt?: string;
+  /** Progress messages ("cv rf fold 2/3", ...). */
+  onProgress?: (message: string) => void;
+}
+
