@@ -26,6 +26,9 @@ import type { ContinuityStore, Epoch, EpochKind } from '../store/continuity.js';
 import { newEpochId } from '../store/continuity.js';
 import { tpKey } from './fold.js';
 
+/** How long a bounded rebuild labels chunks with the topic ID it looked up last. */
+const BOUNDED_RECHECK_MS = 5000;
+
 export type RewindReason = 'state-lost' | 'new-incarnation' | 'behind-checkpoint';
 
 export type Verdict =
@@ -71,6 +74,8 @@ export class ContinuityGuard {
   private readonly incarnations = new Map<string, string>();
   private readonly establishing = new Map<string, Promise<Epoch>>();
   private readonly clock: () => number;
+  /** when the topic ID was last looked up (a bounded rebuild reuses it for a while) */
+  private checkedAt = 0;
 
   constructor(private readonly deps: ContinuityDeps) {
     this.clock = deps.clock ?? Date.now;
@@ -154,13 +159,25 @@ export class ContinuityGuard {
   /** Decide whether a chunk of `partition` starting at `firstOffset` may be folded now. */
   async check(topic: string, partition: number, firstOffset: number): Promise<Verdict> {
     const ns = this.deps.namespace();
-    const topicId = await this.deps.topicId(topic);
+    let epoch = this.epochs.get(ns) ?? (await this.establish(ns, topic));
+    const guess = this.incarnations.get(topic);
+    if (this.deps.rewind === false && guess !== undefined && this.clock() - this.checkedAt < BOUNDED_RECHECK_MS) {
+      // a bounded rebuild never rewinds: what it needs per chunk is the topic ID (a replay reads a
+      // range fixed when it started) and its checkpoints, written by flush() before each commit
+      return { go: true, topicId: guess };
+    }
+    // The checkpoint is read for the topic ID seen last while the current ID is asked for, both at
+    // once; only when the topic changed under us is the checkpoint read again for the new ID.
+    const prev = this.last.get(`${topic}:${partition}`);
+    const read = (id: string | undefined) => {
+      const advance = prev && prev.ns === ns && prev.topicId === id && prev.epoch === epoch.id ? { to: prev.next, epoch: epoch.id } : undefined;
+      return this.deps.store.check(ns, tpKey(topic, partition, id), advance);
+    };
+    const [topicId, guessed] = await Promise.all([this.deps.topicId(topic), read(guess)]);
+    this.checkedAt = this.clock();
     await this.noteIncarnation(ns, topic, topicId);
     const field = tpKey(topic, partition, topicId);
-    let epoch = this.epochs.get(ns) ?? (await this.establish(ns, topic));
-    const prev = this.last.get(`${topic}:${partition}`);
-    const advance = prev && prev.ns === ns && prev.topicId === topicId && prev.epoch === epoch.id ? { to: prev.next, epoch: epoch.id } : undefined;
-    let r = await this.deps.store.check(ns, field, advance);
+    let r = topicId === guess ? guessed : await read(topicId);
     if (!r.epoch) {
       epoch = await this.start(ns, 'lost', `the continuity record of namespace ${ns} disappeared while processing (Redis restarted without persistence, was flushed, or evicted it)`);
       r = await this.deps.store.check(ns, field);
