@@ -110,6 +110,8 @@ export interface StartOptions {
   startAt?: Map<number, number>;
   /** what the continuity guard meets (metrics: PortraitMetrics.continuity) */
   continuity?: ContinuityEvents;
+  /** judge the Redis server's eviction policy and persistence at start-up (default true; the demo, on a throwaway stack, does not) */
+  checkRedis?: boolean;
 }
 
 /** How often a live processor checks which namespace is active. */
@@ -132,8 +134,9 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
   // the reason is what the connection said (WRONGPASS, NOAUTH, ECONNREFUSED): name it.
   const atStartup = <T>(p: Promise<T>): Promise<T> =>
     p.catch((err: unknown) => {
-      const msg = err instanceof Error ? err.message : String(err);
-      if (lastRedisErrorMessage !== undefined && /max retries per request/i.test(msg)) {
+      let gaveUp = false;
+      for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) gaveUp ||= e.name === 'MaxRetriesPerRequestError';
+      if (lastRedisErrorMessage !== undefined && gaveUp) {
         throw new PortraitError('REDIS_UNAVAILABLE', `Redis: ${lastRedisErrorMessage} (gave up after retrying)`, { cause: err });
       }
       throw err;
@@ -157,7 +160,7 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
   const namespaces = new Namespaces(redis, cfg.redis.keyPrefix, cfg.redis.namespace);
   let store = await atStartup(storeFor(opts.namespace ?? (await atStartup(namespaces.active()))));
   await atStartup(store.ping());
-  for (const f of await checkRedisSettings(redis)) log[f.level]({ setting: f.setting, value: f.value }, f.message);
+  if (opts.checkRedis !== false) for (const f of await checkRedisSettings(redis)) log[f.level]({ setting: f.setting, value: f.value }, f.message);
   // A live processor follows `portrait namespace activate`: the switch takes effect between batches.
   const follow = opts.namespace
     ? undefined

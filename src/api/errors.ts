@@ -4,35 +4,24 @@
  * internals (the stack goes to the log, never to the client).
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { componentOf } from '../metrics/portrait-metrics.js';
+import { classifyError, ErrorCodes, PortraitError } from '../util/errors.js';
 
-export const ApiErrorCodes = {
-  BAD_REQUEST: 400,
-  UNAUTHORIZED: 401,
-  NOT_FOUND: 404,
-  METHOD_NOT_ALLOWED: 405,
-  PAYLOAD_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  INTERNAL: 500,
-  UNAVAILABLE: 503,
-} as const;
-
-export type ApiErrorCode = keyof typeof ApiErrorCodes;
+/** The catalogue's codes an API response carries (src/util/errors.ts; docs/errors.md). */
+export const API_ERROR_CODES = ['BAD_REQUEST', 'UNAUTHORIZED', 'NOT_FOUND', 'METHOD_NOT_ALLOWED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'INTERNAL', 'UNAVAILABLE'] as const;
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 
 export interface ErrorBody {
   error: { code: ApiErrorCode; message: string };
 }
 
-/** An error a route throws on purpose: its status and message go to the client as they are. */
-export class ApiError extends Error {
+/** An error a route throws on purpose: its status (the catalogue's) and message go to the client as they are. */
+export class ApiError extends PortraitError {
+  declare readonly code: ApiErrorCode;
   readonly statusCode: number;
-  constructor(
-    readonly code: ApiErrorCode,
-    message: string,
-  ) {
-    super(message);
+  constructor(code: ApiErrorCode, message: string) {
+    super(code, message);
     this.name = 'ApiError';
-    this.statusCode = ApiErrorCodes[code];
+    this.statusCode = ErrorCodes[code].http;
   }
 }
 
@@ -41,12 +30,12 @@ export function errorBody(code: ApiErrorCode, message: string): ErrorBody {
 }
 
 export function sendError(reply: FastifyReply, code: ApiErrorCode, message: string): FastifyReply {
-  return reply.code(ApiErrorCodes[code]).type('application/json; charset=utf-8').send(errorBody(code, message));
+  return reply.code(ErrorCodes[code].http).type('application/json; charset=utf-8').send(errorBody(code, message));
 }
 
 function codeForStatus(status: number): ApiErrorCode {
-  const hit = (Object.entries(ApiErrorCodes) as [ApiErrorCode, number][]).find(([, s]) => s === status);
-  return hit ? hit[0] : status >= 500 ? 'INTERNAL' : 'BAD_REQUEST';
+  const hit = API_ERROR_CODES.find((c) => ErrorCodes[c].http === status);
+  return hit ?? (status >= 500 ? 'INTERNAL' : 'BAD_REQUEST');
 }
 
 /** Shorten a message for a client: one line, at most 300 characters, no control characters. */
@@ -64,7 +53,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
       const msg = fe.validation.map((v) => `${where}${(v.instancePath || '').replace(/^\//, '')}${v.instancePath ? ' ' : ''}${v.message ?? 'is invalid'}`).join('; ');
       return sendError(reply, 'BAD_REQUEST', clean(msg));
     }
-    const component = componentOf(err);
+    const component = classifyError(err).component;
     if (component === 'redis' || component === 'kafka') {
       req.log.warn({ err: err.message }, 'dependency unavailable');
       return sendError(reply, 'UNAVAILABLE', component === 'redis' ? 'the profile store is unavailable; retry later' : 'Kafka is unavailable; retry later');

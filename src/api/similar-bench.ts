@@ -7,26 +7,15 @@
  * single queries (k = 10) with the WebAssembly SIMD kernel and the JavaScript fallback, and checks
  * recall@10 of the int8 index against exact float64 cosine on a sample of queries.
  */
+import { mulberry32 as rng } from '../util/random.js';
+import { quantile as percentile } from '../util/stats.js';
 import { SimilarIndex } from './similar-index.js';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function normal(r: () => number): number {
   return Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
 }
 
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]!;
-}
 
 export interface SimilarBench {
   users: number;

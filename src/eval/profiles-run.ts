@@ -21,6 +21,7 @@ import type { Logger } from '../util/logger.js';
 import { readDataset, rowsOfSplit, type DatasetFields } from './dataset.js';
 import { taxonomyFor } from './evaluate-run.js';
 import { scoreProfiles, type ProfileScores } from './profile-score.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** What the runner needs from consumers/comments.ts (passed in, so src/ does not import the composition root). */
 export interface ProcessorHandle {
@@ -58,7 +59,6 @@ export interface ProfilesSummary extends ProfileScores {
   unmatchedLabels?: string[];
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function waitCaughtUp(admin: Admin, groupId: string, topic: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -10,7 +10,7 @@ import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Message
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BatchOutput, BatchProcessor, InRecord, OutRecord } from '../pipeline/processor.js';
 import { BackgroundCommitter } from './committer.js';
-import { isPortraitError } from '../util/errors.js';
+import { classifyError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 
 
@@ -71,13 +71,6 @@ export interface RunnerHooks {
 }
 
 export type FaultPoint = 'after-store' | 'after-produce';
-
-function isRetriable(err: unknown): boolean {
-  if (isPortraitError(err)) return err.retriable;
-  const e = err as { retriable?: boolean; name?: string };
-  if (typeof e?.retriable === 'boolean') return e.retriable; // KafkaJSError
-  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection is closed|max retries/i.test(String((err as Error)?.message ?? err));
-}
 
 function headersOf(h: IHeaders | undefined): Record<string, Buffer | string | undefined> {
   const out: Record<string, Buffer | string | undefined> = {};
@@ -321,7 +314,7 @@ export class CommentsRunner {
         this.hooks.onBatch?.(out, { partition, lastOffset: records[records.length - 1]!.offset, ms: t1 - t0, topic, produceMs: t1 - tp });
         return true;
       } catch (err) {
-        if (!isRetriable(err)) throw err;
+        if (!classifyError(err).retriable) throw err;
         this.hooks.onRetry?.(err, attempt);
         this.log.warn({ err: (err as Error).message, attempt, topic, partition }, 'batch failed; retrying the same records');
         const wait = Math.min(5000, 200 * 2 ** Math.min(attempt - 1, 5));

@@ -9,7 +9,7 @@
  *   metrics.trackEmbedCache(() => (embedder instanceof CachedEmbedder ? embedder.stats : undefined))
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { isPortraitError } from '../util/errors.js';
+import { classifyError, isPortraitError } from '../util/errors.js';
 import type { ModelVersions, PartitionLag, ProcSnapshot } from './snapshot.js';
 import { STAGES, type Stage, type StageDurations } from './stage-timer.js';
 import { LatencyWindow, RateWindow } from './window.js';
@@ -58,18 +58,9 @@ export interface PortraitMetricsOptions {
 
 export type ErrorComponent = 'redis' | 'kafka' | 'embed' | 'store' | 'other';
 
-/** Which dependency an error came from, for the error and retry counters. */
+/** Which dependency an error came from, for the error and retry counters (src/util/errors.ts: classifyError). */
 export function componentOf(err: unknown): ErrorComponent {
-  if (isPortraitError(err)) {
-    if (err.code === 'REDIS_UNAVAILABLE') return 'redis';
-    if (err.code === 'KAFKA_UNAVAILABLE') return 'kafka';
-    if (err.code === 'EMBED_FAILED') return 'embed';
-    if (err.code === 'STORE_CONFLICT') return 'store';
-  }
-  const name = (err as { name?: unknown })?.name;
-  if (typeof name === 'string' && name.startsWith('KafkaJS')) return 'kafka';
-  if (/\bredis\b|Connection is closed|MaxRetriesPerRequest/i.test(`${String(name)} ${String((err as Error)?.message ?? '')}`)) return 'redis';
-  return 'other';
+  return classifyError(err).component ?? 'other';
 }
 
 function codeOf(err: unknown): string {

@@ -2,6 +2,7 @@
  * Small sliding windows for the live stats snapshot (the dashboard): percentiles of recent
  * latencies and recent event rates. Pure; the clock is passed in.
  */
+import { quantileSorted } from '../util/stats.js';
 
 export interface Percentiles {
   p50: number;
@@ -40,7 +41,7 @@ export class LatencyWindow {
     for (let i = 0; i < this.filled; i++) if (now - this.times[i]! <= this.windowMs) live.push(this.values[i]!);
     if (live.length === 0) return { p50: 0, p95: 0, p99: 0, max: 0, count: 0 };
     live.sort((a, b) => a - b);
-    const rank = (p: number) => live[Math.min(live.length - 1, Math.max(0, Math.ceil(p * live.length) - 1))]!;
+    const rank = (q: number) => quantileSorted(live, q);
     return { p50: rank(0.5), p95: rank(0.95), p99: rank(0.99), max: live[live.length - 1]!, count: live.length };
   }
 }

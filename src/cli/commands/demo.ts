@@ -57,6 +57,7 @@ export function registerDemo(program: Command): void {
       let applied = 0;
       const telemetry = createTelemetry(cfg, log, { groupId: cfg.kafka.groupId });
       const proc = await startProcessor(cfg, log, {
+        checkRedis: false,
         hooks: {
           onBatch: (out, info) => {
             applied += out.stats.applied;

@@ -17,6 +17,7 @@ import { SIM_DEFAULTS, simulateUsers, type SimUser } from '../../sim/users.js';
 import { PortraitError, isPortraitError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { printJson } from '../output.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const DAY_MS = 86_400_000;
 
@@ -176,7 +177,6 @@ function produceLogger(level: string): Logger {
   );
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Fail fast when no broker accepts a TCP connection: kafkajs would retry for about two minutes

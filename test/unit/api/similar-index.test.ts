@@ -6,17 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { instantiateScan, scanJs, wasmSimdAvailable, createMemory } from '../../../src/api/int8-dot.js';
 import { quantize, SimilarIndex } from '../../../src/api/similar-index.js';
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from '../../../src/util/random.js';
 
 function gaussian(r: () => number): number {
   return Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());

@@ -1,16 +1,9 @@
 import type { Embedder } from '../../../src/embed/types.js';
 
+import { mulberry32 } from '../../../src/util/random.js';
+
 /** Deterministic pseudo-random numbers (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 export function unit(v: number[]): Float32Array {
   const n = Math.hypot(...v);
