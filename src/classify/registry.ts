@@ -12,6 +12,7 @@
  * I/O only through the Redis client it is given.
  */
 import type { RedisClient } from '../store/redis-client.js';
+import { RegistryKeys } from '../store/keys.js';
 import { PortraitError } from '../util/errors.js';
 import { parseArtifact, type ClassifierArtifact } from './artifact.js';
 import { checkEmbedder, type ExpectedEmbedder } from './load.js';
@@ -39,31 +40,7 @@ export interface HistoryEntry {
   at: string;
 }
 
-export class RegistryKeys {
-  readonly base: string;
-  constructor(prefix: string) {
-    this.base = `${prefix}:models:{registry}:`;
-  }
-  artifact(version: string): string {
-    return `${this.base}artifact:${version}`;
-  }
-  get index(): string {
-    return `${this.base}index`;
-  }
-  get active(): string {
-    return `${this.base}active`;
-  }
-  get stack(): string {
-    return `${this.base}stack`;
-  }
-  get history(): string {
-    return `${this.base}history`;
-  }
-  /** SCAN pattern of every registry key. */
-  get pattern(): string {
-    return `${this.base}*`;
-  }
-}
+export { RegistryKeys };
 
 function summaryOf(a: ClassifierArtifact, registeredAt: string): ModelSummary {
   const held = (a.metrics as { heldOut?: { accuracy?: number; macroF1?: number; rows?: number } } | undefined)?.heldOut;

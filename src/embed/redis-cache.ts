@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RedisClient } from '../store/redis-client.js';
+import { Keys } from '../store/keys.js';
 import { dequantize, quantize } from './quantize.js';
 import type { Embedder } from './types.js';
 
@@ -27,6 +28,7 @@ export interface RedisEmbeddingCacheOptions {
 export class RedisCachedEmbedder implements Embedder {
   readonly stats = { hits: 0, misses: 0, errors: 0 };
   private readonly modelTag: string;
+  private readonly keys: Keys;
 
   constructor(
     readonly inner: Embedder,
@@ -34,6 +36,7 @@ export class RedisCachedEmbedder implements Embedder {
     private readonly opts: RedisEmbeddingCacheOptions,
   ) {
     this.modelTag = createHash('sha256').update(inner.id).digest('hex').slice(0, 12);
+    this.keys = new Keys(opts.keyPrefix, '');
   }
 
   get id(): string {
@@ -49,7 +52,7 @@ export class RedisCachedEmbedder implements Embedder {
   }
 
   private key(text: string): string {
-    return `${this.opts.keyPrefix}:emb:${this.modelTag}:${createHash('sha256').update(text).digest('base64url')}`;
+    return this.keys.embedding(this.modelTag, createHash('sha256').update(text).digest('base64url'));
   }
 
   async embed(texts: readonly string[]): Promise<Float32Array[]> {

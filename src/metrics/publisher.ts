@@ -13,16 +13,17 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Registry } from 'prom-client';
-import { escapeUserId, type RedisClient } from '../store/index.js';
+import { Keys, type RedisClient } from '../store/index.js';
 import type { ProcSnapshot } from './snapshot.js';
 
+/** The key of a processor's snapshot (the key builder's: src/store/keys.ts). */
 export function procKey(prefix: string, namespace: string, instanceId: string): string {
-  return `${prefix}:${namespace}:proc:{${escapeUserId(instanceId)}}`;
+  return new Keys(prefix, namespace).proc(instanceId);
 }
 
 /** SCAN pattern of every live processor of a namespace. */
 export function procPattern(prefix: string, namespace: string): string {
-  return `${prefix}:${namespace}:proc:*`;
+  return new Keys(prefix, namespace).procPattern();
 }
 
 /** hostname-pid-random: unique per process, readable on the dashboard. */

@@ -6,9 +6,14 @@ import { createHash } from 'node:crypto';
  *   <prefix>:<ns>:u:{<user>}:p      hash   a user's profile state (all of one user's keys share the hash tag {<user>})
  *   <prefix>:<ns>:u:{<user>}:h      list   the user's recent profile versions (summaries)
  *   <prefix>:<ns>:continuity        hash   the namespace's state epoch and per-partition checkpoints
+ *   <prefix>:<ns>:proc:{<instance>} hash   a live processor's stats snapshot (TTL ~15 s)
  *   <prefix>:namespaces             set    every namespace ever written (erasure cleans them all)
+ *   <prefix>:active-namespace       string the namespace reads and live writes use
+ *   <prefix>:namespace-history      list   activations, newest first
  *   <prefix>:forgotten:<sha256>     hash   erasure suppression of a user (id hashed, not stored)
  *   <prefix>:receipts:<eventId>     hash   receipt of a processed forget event (7 days)
+ *   <prefix>:emb:<model>:<sha256>   string shared embedding cache entry
+ *   <prefix>:models:{registry}:*    the model registry (one hash tag: its scripts touch several keys)
  *
  * <user> is the user id escaped so that it can never contain a hash-tag brace, a separator, a glob
  * character or whitespace: encodeURIComponent plus ! ' ( ) * and ~ escaped. The escaping is injective,
@@ -61,6 +66,39 @@ export class Keys {
     return `${this.prefix}:namespaces`;
   }
 
+  get activeNamespace(): string {
+    return `${this.prefix}:active-namespace`;
+  }
+
+  get namespaceHistory(): string {
+    return `${this.prefix}:namespace-history`;
+  }
+
+  /** SCAN pattern of every key of namespace `ns`. */
+  namespacePattern(ns: string = this.namespace): string {
+    return `${this.prefix}:${ns}:*`;
+  }
+
+  /** A live processor's stats snapshot (src/metrics/publisher.ts); the instance id is escaped like a user id: one hash tag. */
+  proc(instanceId: string, ns: string = this.namespace): string {
+    return `${this.prefix}:${ns}:proc:{${escapeUserId(instanceId)}}`;
+  }
+
+  /** SCAN pattern of every live processor of a namespace. */
+  procPattern(ns: string = this.namespace): string {
+    return `${this.prefix}:${ns}:proc:*`;
+  }
+
+  /** A shared embedding cache entry: the model's tag and the text's hash (src/embed/redis-cache.ts). */
+  embedding(modelTag: string, textHash: string): string {
+    return `${this.prefix}:emb:${modelTag}:${textHash}`;
+  }
+
+  /** The model registry's keys (src/classify/registry.ts), all under one hash tag. */
+  get registry(): RegistryKeys {
+    return new RegistryKeys(this.prefix);
+  }
+
   /** Suppression of an erased user: keyed by a hash, so the id itself is not kept after erasure. */
   forgotten(userId: string): string {
     return `${this.prefix}:forgotten:${createHash('sha256').update(userId, 'utf8').digest('hex')}`;
@@ -84,5 +122,32 @@ export class Keys {
   userIdOf(key: string): string | undefined {
     const m = /^.*:u:\{([^{}]*)\}:p$/.exec(key);
     return m?.[1] === undefined ? undefined : unescapeUserId(m[1]);
+  }
+}
+
+/** The model registry's keys: `<prefix>:models:{registry}:…`, one hash tag so its scripts are Cluster safe. */
+export class RegistryKeys {
+  readonly base: string;
+  constructor(prefix: string) {
+    this.base = `${prefix}:models:{registry}:`;
+  }
+  artifact(version: string): string {
+    return `${this.base}artifact:${version}`;
+  }
+  get index(): string {
+    return `${this.base}index`;
+  }
+  get active(): string {
+    return `${this.base}active`;
+  }
+  get stack(): string {
+    return `${this.base}stack`;
+  }
+  get history(): string {
+    return `${this.base}history`;
+  }
+  /** SCAN pattern of every registry key. */
+  get pattern(): string {
+    return `${this.base}*`;
   }
 }

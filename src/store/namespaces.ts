@@ -6,6 +6,7 @@
 import { PortraitError } from '../util/errors.js';
 import type { RedisClient } from './redis-client.js';
 import { scanKeys } from './scan.js';
+import { Keys } from './keys.js';
 
 export const NAMESPACE_RE = /^(?!(?:emb|forgotten|models|namespaces|receipts)$)[A-Za-z0-9_.-]{1,64}$/; // not a global key family: `drop` deletes <prefix>:<ns>:*
 
@@ -22,16 +23,20 @@ export class Namespaces {
     private readonly fallback: string,
   ) {}
 
+  private get keys(): Keys {
+    return new Keys(this.prefix, this.fallback);
+  }
+
   get activeKey(): string {
-    return `${this.prefix}:active-namespace`;
+    return this.keys.activeNamespace;
   }
 
   get registryKey(): string {
-    return `${this.prefix}:namespaces`;
+    return this.keys.namespaces;
   }
 
   get historyKey(): string {
-    return `${this.prefix}:namespace-history`;
+    return this.keys.namespaceHistory;
   }
 
   async active(): Promise<string> {
@@ -42,7 +47,7 @@ export class Namespaces {
     const active = await this.active();
     const all = [...new Set([...(await this.redis.smembers(this.registryKey)), active])].sort();
     const out = [];
-    for (const ns of all) out.push({ namespace: ns, active: ns === active, profiles: await this.count(`${this.prefix}:${ns}:u:*:p`) });
+    for (const ns of all) out.push({ namespace: ns, active: ns === active, profiles: await this.count(new Keys(this.prefix, ns).allProfilesPattern()) });
     return out;
   }
 
@@ -63,14 +68,14 @@ export class Namespaces {
    */
   async wipe(ns: string): Promise<number> {
     checkNamespace(ns);
-    return this.deleteMatching(`${this.prefix}:${ns}:*`);
+    return this.deleteMatching(this.keys.namespacePattern(ns));
   }
 
   /** Delete every key of an inactive namespace. */
   async drop(ns: string): Promise<number> {
     checkNamespace(ns);
     if (ns === (await this.active())) throw new PortraitError('USAGE', `namespace ${ns} is active; activate another one before dropping it`);
-    const n = await this.deleteMatching(`${this.prefix}:${ns}:*`);
+    const n = await this.deleteMatching(this.keys.namespacePattern(ns));
     await this.redis.srem(this.registryKey, ns);
     return n;
   }
