@@ -15,7 +15,7 @@ import type { Logger } from '../util/logger.js';
 import { buildApi } from './app.js';
 import { RedisHistory } from './history.js';
 import { kafkaProbe, redisProbe } from './probes.js';
-import { ProfilesFollower } from './profiles-follower.js';
+import { ProfilesFollower } from '../similar/profiles-follower.js';
 import { RedisStatsReader } from './stats.js';
 
 export interface ApiServer {

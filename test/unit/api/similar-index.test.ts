@@ -3,8 +3,8 @@
  * vectors. Both kernels (WebAssembly SIMD and plain JS) give identical int8 dot products.
  */
 import { describe, expect, it } from 'vitest';
-import { instantiateScan, scanJs, wasmSimdAvailable, createMemory } from '../../../src/api/int8-dot.js';
-import { quantize, SimilarIndex } from '../../../src/api/similar-index.js';
+import { instantiateScan, scanJs, wasmSimdAvailable, createMemory } from '../../../src/similar/int8-dot.js';
+import { quantize, SimilarIndex } from '../../../src/similar/index.js';
 
 import { mulberry32 as rng } from '../../../src/util/random.js';
 

@@ -7,7 +7,7 @@
  *   cos(a, b) ≈ (q_a · q_b) / (‖q_a‖ ‖q_b‖)
  * is the exact cosine of the quantised vectors (scale-free), within ~0.01 of the float cosine.
  *
- * Rows live densely in a WebAssembly memory and are scanned by a SIMD kernel (src/api/int8-dot.ts),
+ * Rows live densely in a WebAssembly memory and are scanned by a SIMD kernel (src/similar/int8-dot.ts),
  * ~3 ms per query at 100k users; a removal moves the last row into the hole. Pure: no I/O.
  */
 import { createMemory, instantiateScan, scanJs, type ScanFn, type WasmMemory } from './int8-dot.js';

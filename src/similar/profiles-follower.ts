@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from '../util/logger.js';
-import { SimilarIndex, type SimilarHit } from './similar-index.js';
+import { SimilarIndex, type SimilarHit } from './index.js';
 
 export interface FollowerStatus {
   /** true once every partition was read up to its end offset at start-up */

@@ -1,7 +1,7 @@
 /**
  * Measures the similar-users index at scale (numbers in docs/api.md):
  *
- *   npx tsx src/api/similar-bench.ts [users=100000] [dim=512] [queries=50]
+ *   npx tsx src/similar/bench.ts [users=100000] [dim=512] [queries=50]
  *
  * Builds an index of random unit centroids around 64 topics (real centroids cluster), then times
  * single queries (k = 10) with the WebAssembly SIMD kernel and the JavaScript fallback, and checks
@@ -9,7 +9,7 @@
  */
 import { mulberry32 as rng } from '../util/random.js';
 import { quantile as percentile } from '../util/stats.js';
-import { SimilarIndex } from './similar-index.js';
+import { SimilarIndex } from './index.js';
 
 
 function normal(r: () => number): number {
