@@ -20,7 +20,7 @@ const { startProcessor } = await import('../../consumers/comments.js');
 const { loadConfig } = await import('../../src/config/index.js');
 const { createLogger } = await import('../../src/util/logger.js');
 const { CommentsRunner } = await import('../../src/kafka/runner.js');
-const { createTelemetry } = await import('../../src/metrics/telemetry.js');
+const { createTelemetry } = await import('../../src/app/telemetry.js');
 
 if (process.env.BENCH_CONCURRENCY) {
   const n = Number(process.env.BENCH_CONCURRENCY);

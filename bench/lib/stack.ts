@@ -7,6 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, CompressionTypes, type Admin, type Consumer, type Producer } from 'kafkajs';
 import { Redis } from 'ioredis';
 import type { BenchText } from './corpus.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { mulberry32 } from '../../src/util/random.js';
+import { quantile } from '../../src/util/stats.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
@@ -14,7 +17,7 @@ export function uid(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export { sleep };
 
 export class Stack {
   readonly kafka: Kafka;
@@ -139,13 +142,7 @@ export interface BenchEvent {
 /** One comment event per text; users drawn with a fixed seed: `users` of them, or about `perUser` comments each. */
 export function makeEvents(items: readonly BenchText[], run: string, opts: { perUser: number; users?: number; ts?: (i: number) => number; suffix?: (i: number) => string }): BenchEvent[] {
   const users = opts.users ?? Math.max(1, Math.ceil(items.length / opts.perUser));
-  let seed = 0x9e3779b9;
-  const rnd = () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rnd = mulberry32(0x9e3779b9);
   const width = String(users).length;
   const base = Date.now() - 86_400_000;
   return items.map((t, i) => {
@@ -288,8 +285,7 @@ export class ProfileCollector {
   }
 }
 
+/** Nearest-rank percentile `p` (0-100) of `xs`; NaN when there are none. */
 export function percentile(xs: readonly number[], p: number): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+  return quantile(xs, p / 100);
 }

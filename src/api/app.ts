@@ -17,7 +17,7 @@ import type { Logger } from '../util/logger.js';
 import { installErrorHandlers, sendError } from './errors.js';
 import type { HistoryEntry } from './history.js';
 import { installHttpMetrics } from './http-metrics.js';
-import type { Probe } from './probes.js';
+import type { Probe } from '../metrics/probes.js';
 import type { SimilarSource } from '../similar/profiles-follower.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { opsRoutes } from './routes/ops.js';

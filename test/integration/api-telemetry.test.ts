@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { RedisStatsReader } from '../../src/api/stats.js';
 import { loadConfig } from '../../src/config/index.js';
 import { procKey } from '../../src/metrics/index.js';
-import { createTelemetry } from '../../src/metrics/telemetry.js';
+import { createTelemetry } from '../../src/app/telemetry.js';
 import { createRedis } from '../../src/store/index.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { brokers, createTestTopics, redisUrl, registerCleanup, testAdmin, testKafka, testRedis, uniqueName } from '../helpers/services.js';

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { SimilarSource } from '../../similar/profiles-follower.js';
-import { runProbes, type Probe } from '../probes.js';
+import { runProbes, type Probe } from '../../metrics/probes.js';
 import { readyResponse } from '../schemas.js';
 
 export interface OpsDeps {

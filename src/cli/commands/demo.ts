@@ -10,7 +10,7 @@ import { loadConfig, projectPath, type Config } from '../../config/index.js';
 import { fetchBundledModel } from '../../embed/model-fetch.js';
 import { startApi } from '../../api/server.js';
 import { createKafka } from '../../kafka/client.js';
-import { createTelemetry } from '../../metrics/telemetry.js';
+import { createTelemetry } from '../../app/telemetry.js';
 import { stackUp } from '../../stack/index.js';
 import { createLogger } from '../../util/logger.js';
 import { runProduce, type ProduceSummary } from './produce.js';

@@ -13,15 +13,15 @@
  */
 import type { Admin } from 'kafkajs';
 import { buildApi } from '../api/app.js';
-import { kafkaProbe, modelProbe, redisProbe } from '../api/probes.js';
+import { kafkaProbe, modelProbe, redisProbe } from '../metrics/probes.js';
 import type { Config } from '../config/index.js';
 import { createKafka } from '../kafka/client.js';
 import type { RedisClient } from '../store/index.js';
 import type { Logger } from '../util/logger.js';
-import { LagPoller } from './lag.js';
-import { PortraitMetrics, type BatchInfo, type BatchLike } from './portrait-metrics.js';
-import { newInstanceId, StatsPublisher } from './publisher.js';
-import { createRegistry } from './registry.js';
+import { LagPoller } from '../metrics/lag.js';
+import { PortraitMetrics, type BatchInfo, type BatchLike } from '../metrics/portrait-metrics.js';
+import { newInstanceId, StatsPublisher } from '../metrics/publisher.js';
+import { createRegistry } from '../metrics/registry.js';
 
 export interface TelemetryTarget {
   embedder: { id: string; dim: number; stats?: { hits: number; misses: number } };
