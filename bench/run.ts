@@ -204,16 +204,12 @@ async function main(): Promise<void> {
       else {
         results.latency = {};
         for (const share of [0.5, 0.8]) {
-          const r = await phase('latency', `(b) latency at ${share * 100}% load (${Math.round(tput * share)} events/s, ${opts.latencySeconds} s)`, () =>
-            latency(stack, tput * share, share, opts.latencySeconds, setup, 3, log),
-          );
+          const r = await phase('latency', `(b) latency at ${share * 100}% load (${Math.round(tput * share)} events/s, ${opts.latencySeconds} s)`, () => latency(stack, tput * share, share, opts.latencySeconds, setup, 3, log));
           if (r) results.latency[share === 0.5 ? 'at50' : 'at80'] = r;
         }
       }
     }
-    results.naive = await phase('naive', `(c) naive baseline: ${opts.naiveEvents} events one at a time`, () =>
-      baseline(stack, opts.naiveEvents, { modelDir: projectPath(cfg.embedder.modelDir), model: cfg.embedder.model }, opts.naiveTrainRows, log),
-    );
+    results.naive = await phase('naive', `(c) naive baseline: ${opts.naiveEvents} events one at a time`, () => baseline(stack, opts.naiveEvents, { modelDir: projectPath(cfg.embedder.modelDir), model: cfg.embedder.model }, opts.naiveTrainRows, log));
     results.rebuild = await phase('rebuild', '(d) warm-cache rebuild: replay twice', async () => {
       const topics = drainTopic ?? (await drain(stack, opts.events, setup, 6, log)).topics;
       if (!topics) throw new Error('no drained topic to replay');
@@ -246,7 +242,11 @@ async function main(): Promise<void> {
   printTable(out.results, checks, info, out.seconds);
   process.stdout.write(`\nwrote ${file}\n`);
   if (Object.keys(errors).length > 0) {
-    process.stdout.write(`phases that failed: ${Object.entries(errors).map(([k, v]) => `${k}: ${v}`).join('; ')}\n`);
+    process.stdout.write(
+      `phases that failed: ${Object.entries(errors)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('; ')}\n`,
+    );
     process.exitCode = 1;
   }
 }

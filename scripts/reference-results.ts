@@ -43,11 +43,7 @@ const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
 async function train(ds: string, label: string, o: Partial<TrainRunOptions>): Promise<Row> {
   say(`${ds}: training ${label}`);
-  const s: TrainSummary = await runTrain(
-    { data: projectPath(`data/${ds}.jsonl`), kind: 'linear', seed: SEED, out: join(OUT, 'models', `${ds}-${label.replace(/[^a-z0-9]+/gi, '-')}`), cacheDir: CACHE, ...o },
-    cfg,
-    embedder,
-  );
+  const s: TrainSummary = await runTrain({ data: projectPath(`data/${ds}.jsonl`), kind: 'linear', seed: SEED, out: join(OUT, 'models', `${ds}-${label.replace(/[^a-z0-9]+/gi, '-')}`), cacheDir: CACHE, ...o }, cfg, embedder);
   const sel = s.selection as { winner: string; candidates: Record<string, { macroF1: { mean: number; std: number } }> } | undefined;
   return {
     dataset: ds,
@@ -83,7 +79,19 @@ for (const d of DATASETS) {
     rows.push(await train(ds, 'auto (default)', { kind: 'auto' }));
     say(`${ds}: zero-shot`);
     const zs = await runEvaluate({ data: projectPath(`data/${ds}.jsonl`), zeroShot: true, seed: SEED, cacheDir: CACHE }, cfg, embedder);
-    rows.push({ dataset: ds, method: 'zero-shot', kind: 'zero-shot', trainRows: 0, testRows: zs.rows, accuracy: r3(zs.metrics.accuracy), macroF1: r3(zs.metrics.macroF1), trainSeconds: 0, predictMicros: zs.predictMicros ?? 0, version: zs.classifier.version ?? '', note: `config/taxonomies/${zs.classifier.taxonomy!.split('/').pop()}` });
+    rows.push({
+      dataset: ds,
+      method: 'zero-shot',
+      kind: 'zero-shot',
+      trainRows: 0,
+      testRows: zs.rows,
+      accuracy: r3(zs.metrics.accuracy),
+      macroF1: r3(zs.metrics.macroF1),
+      trainSeconds: 0,
+      predictMicros: zs.predictMicros ?? 0,
+      version: zs.classifier.version ?? '',
+      note: `config/taxonomies/${zs.classifier.taxonomy!.split('/').pop()}`,
+    });
     if (!flag('--quick')) {
       if (ds === 'sib200_en') {
         rows.push(await train(ds, 'rf, exact splits (bins 0)', { kind: 'rf', forest: { bins: 0 } }));
@@ -99,7 +107,19 @@ for (const d of DATASETS) {
       say(`${ds}: evaluate-profiles with ${label}`);
       try {
         const p = await runEvaluateProfiles({ data: projectPath(`data/${ds}.jsonl`), users: USERS, seed: SEED, ...opts }, cfg, embedder, startProcessor, silentLogger);
-        profiles.push({ dataset: ds, classifier: label === 'zero-shot' && p.unmixed ? 'zero-shot, calibrated' : label, users: p.users, comments: p.perComment.comments, perComment: p.perComment.accuracy, top1: p.top1, top3Recall: p.top3Recall, majorityVote: p.majorityVoteTop1, meanProbability: p.meanProbabilityTop1, gain: p.gain, ...(p.shareError !== undefined ? { shareError: p.shareError } : {}) });
+        profiles.push({
+          dataset: ds,
+          classifier: label === 'zero-shot' && p.unmixed ? 'zero-shot, calibrated' : label,
+          users: p.users,
+          comments: p.perComment.comments,
+          perComment: p.perComment.accuracy,
+          top1: p.top1,
+          top3Recall: p.top3Recall,
+          majorityVote: p.majorityVoteTop1,
+          meanProbability: p.meanProbabilityTop1,
+          gain: p.gain,
+          ...(p.shareError !== undefined ? { shareError: p.shareError } : {}),
+        });
       } catch (err) {
         const why = err instanceof Error ? err.message : String(err);
         notes.push(`evaluate-profiles ${ds} ${label} skipped: ${why}`);

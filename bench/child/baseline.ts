@@ -46,7 +46,10 @@ const embedOne = async (text: string): Promise<number[]> => Array.from((await ex
 // the classifier: ml-random-forest at its defaults, trained on labelled rows (cached between runs)
 const rows = trainingRows(args.trainRows);
 const labels = [...new Set(rows.map((r) => r.label))].sort();
-const tag = createHash('sha256').update(JSON.stringify([args.model, rows.map((r) => r.id)])).digest('hex').slice(0, 16);
+const tag = createHash('sha256')
+  .update(JSON.stringify([args.model, rows.map((r) => r.id)]))
+  .digest('hex')
+  .slice(0, 16);
 const cacheFile = args.cacheFile.replace('{tag}', tag);
 let rf: RandomForestClassifier;
 let trainSeconds = 0;

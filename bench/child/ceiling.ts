@@ -82,8 +82,7 @@ async function main(): Promise<void> {
   const loadMs = performance.now() - t0;
   const needsTypes = session.inputNames.includes('token_type_ids');
 
-  const tokenize = (batch: string[]): number[][] =>
-    (tokenizer(batch, { padding: false, truncation: true, return_tensor: false }) as unknown as { input_ids: number[][] }).input_ids;
+  const tokenize = (batch: string[]): number[][] => (tokenizer(batch, { padding: false, truncation: true, return_tensor: false }) as unknown as { input_ids: number[][] }).input_ids;
 
   /** Run the model on token ids padded to the longest; CLS pooling + L2 norm. */
   const infer = async (ids: number[][]): Promise<{ tokens: number; padded: number }> => {
@@ -136,7 +135,14 @@ async function main(): Promise<void> {
       let ids = tokenize(winOrder);
       if (order === 'tokens64' || order === 'dp64') ids = [...ids].sort((a, b) => a.length - b.length);
       const batches: [number, number][] = [];
-      if (order === 'dp64') batches.push(...planBatches(ids.map((r) => r.length), bs, args.overhead));
+      if (order === 'dp64')
+        batches.push(
+          ...planBatches(
+            ids.map((r) => r.length),
+            bs,
+            args.overhead,
+          ),
+        );
       else for (let s = 0; s < ids.length; s += bs) batches.push([s, Math.min(ids.length, s + bs)]);
       for (const [s, e] of batches) {
         const r = await infer(ids.slice(s, e));

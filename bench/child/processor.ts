@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import { Probe, type ProbeSnapshot } from '../lib/probe.js';
 
 const overrides = JSON.parse(process.env.BENCH_OVERRIDES ?? '{}') as Record<string, unknown>;
-const redisPort = Number(new URL(((overrides.redis as { url?: string } | undefined)?.url ?? process.env.PORTRAIT_REDIS_URL ?? 'redis://127.0.0.1:6379')).port || 6379);
+const redisPort = Number(new URL((overrides.redis as { url?: string } | undefined)?.url ?? process.env.PORTRAIT_REDIS_URL ?? 'redis://127.0.0.1:6379').port || 6379);
 const kafkaPorts = (((overrides.kafka as { brokers?: string[] } | undefined)?.brokers ?? (process.env.PORTRAIT_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')) as string[]).map((b) => Number(b.split(':').pop()));
 const probe = new Probe({ redisPort, kafkaPorts });
 probe.instrumentIoredis(Redis as never);
@@ -143,19 +143,25 @@ process.on('message', (m: { cmd: string; id?: number }) => {
   } else if (m.cmd === 'report') {
     process.send!({ type: 'report', id: m.id, report: report() });
   } else if (m.cmd === 'stop') {
-    telemetry.stop().then(() => proc.stop()).then(
-      () => {
-        process.send!({ type: 'stopped', id: m.id }, () => process.exit(0));
-      },
-      (err: unknown) => {
-        process.send!({ type: 'error', message: String(err) }, () => process.exit(1));
-      },
-    );
+    telemetry
+      .stop()
+      .then(() => proc.stop())
+      .then(
+        () => {
+          process.send!({ type: 'stopped', id: m.id }, () => process.exit(0));
+        },
+        (err: unknown) => {
+          process.send!({ type: 'error', message: String(err) }, () => process.exit(1));
+        },
+      );
   }
 });
 process.on('disconnect', () => {
   // the parent went away: stop cleanly
-  void telemetry.stop().then(() => proc.stop()).finally(() => process.exit(0));
+  void telemetry
+    .stop()
+    .then(() => proc.stop())
+    .finally(() => process.exit(0));
 });
 void proc.runner.done.then((err) => {
   if (err) {

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { ProbeSnapshot } from './probe.js';
 import { BenchChild } from './child.js';
 import { texts } from './corpus.js';
-import { makeEvents, produceBacklog, sleep, Stack, uid } from './stack.js';
+import { makeEvents, produceBacklog, sleep, type Stack, uid } from './stack.js';
 
 export interface BaselineResult {
   events: number;

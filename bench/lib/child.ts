@@ -26,12 +26,7 @@ export class BenchChild {
       // BENCH_CPU_PROF=<dir>: V8 CPU profiles of the child (debugging where main-thread time goes);
       // BENCH_CHILD_NODE_FLAGS: Node/V8 flags for the children only, e.g. "--max-old-space-size=192"
       // (NODE_OPTIONS would reach the bench itself, which holds a whole soak's events in memory)
-      execArgv: [
-        '--import',
-        'tsx',
-        ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
-        ...(process.env.BENCH_CHILD_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean),
-      ],
+      execArgv: ['--import', 'tsx', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), ...(process.env.BENCH_CHILD_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean)],
       env: { ...process.env, ...env },
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     });
@@ -74,10 +69,9 @@ export class BenchChild {
   async waitFor(type: string, timeoutMs = 180_000): Promise<Msg> {
     if (this.exited) throw new Error(this.failure ?? 'child exited');
     let timer: NodeJS.Timeout | undefined;
-    const m = await Promise.race([
-      new Promise<Msg>((resolve) => this.typeWaiters.push({ type, resolve })),
-      new Promise<Msg>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out waiting for ${type}`)), timeoutMs))),
-    ]).finally(() => clearTimeout(timer));
+    const m = await Promise.race([new Promise<Msg>((resolve) => this.typeWaiters.push({ type, resolve })), new Promise<Msg>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out waiting for ${type}`)), timeoutMs)))]).finally(() =>
+      clearTimeout(timer),
+    );
     if (m.type === 'exit' || m.type === 'error') throw new Error(this.failure ?? `child ended while waiting for ${type}`);
     return m;
   }

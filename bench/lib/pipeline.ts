@@ -5,7 +5,7 @@
 import type { ChildReport } from '../child/processor.js';
 import { BenchChild } from './child.js';
 import { texts } from './corpus.js';
-import { makeEvents, percentile, ProfileCollector, produceBacklog, produceSteady, sleep, Stack, uid } from './stack.js';
+import { makeEvents, percentile, ProfileCollector, produceBacklog, produceSteady, sleep, type Stack, uid } from './stack.js';
 
 export interface ProcessorSetup {
   /** extra config overrides (e.g. { embedder: { batchSize: 32 } }) */
@@ -80,7 +80,10 @@ function stageShare(r: ChildReport): DrainResult['stageShare'] {
 function perBatch(r: ChildReport) {
   const b = r.batches || 1;
   const round = (x: number) => Math.round((x / b) * 100) / 100;
-  return { redis: { roundTripsPerBatch: round(r.probe.redis.writes - r.probe.redis.background), backgroundPolls: r.probe.redis.background, commandsPerBatch: round(r.probe.redis.commands), byCommand: r.probe.redis.byCommand }, kafkaWritesPerBatch: round(r.probe.kafka.writes) };
+  return {
+    redis: { roundTripsPerBatch: round(r.probe.redis.writes - r.probe.redis.background), backgroundPolls: r.probe.redis.background, commandsPerBatch: round(r.probe.redis.commands), byCommand: r.probe.redis.byCommand },
+    kafkaWritesPerBatch: round(r.probe.kafka.writes),
+  };
 }
 
 /** Produce a backlog of n unique comments, then start a processor with cold caches and time the drain. */

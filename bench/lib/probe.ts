@@ -61,8 +61,7 @@ export class Probe {
         self.redisWrites++;
         if (!self.pendingBatchPath) self.redisBackground++;
         self.pendingBatchPath = false;
-      }
-      else if (port !== undefined && opts.kafkaPorts.includes(port)) self.kafkaWrites++;
+      } else if (port !== undefined && opts.kafkaPorts.includes(port)) self.kafkaWrites++;
       // eslint-disable-next-line @typescript-eslint/no-unsafe-argument
       return (origWrite as (...a: unknown[]) => boolean).apply(this, args);
     } as typeof Socket.prototype.write;
@@ -104,10 +103,12 @@ export class Probe {
       heapUsedMiB: Math.round(process.memoryUsage().heapUsed / 104857.6) / 10,
       heapTotalMiB: Math.round(process.memoryUsage().heapTotal / 104857.6) / 10,
       externalMiB: Math.round(process.memoryUsage().external / 104857.6) / 10,
-      cpuMs: Math.round((() => {
-        const c = process.cpuUsage(this.cpu0);
-        return (c.user + c.system) / 1000;
-      })()),
+      cpuMs: Math.round(
+        (() => {
+          const c = process.cpuUsage(this.cpu0);
+          return (c.user + c.system) / 1000;
+        })(),
+      ),
     };
   }
 }

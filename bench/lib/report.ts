@@ -68,7 +68,12 @@ export function targets(r: Results): Target[] {
     pass: rtSteady === undefined ? null : rtSteady <= 1,
   });
   const sp = r.rebuild?.speedup;
-  out.push({ id: 'rebuild', target: 'warm-cache rebuild ≥ 5 × first pass (throughput while consuming)', measured: sp === undefined ? 'n/a' : `${fmt(r.rebuild?.warm.eventsPerSecond)} / ${fmt(r.rebuild?.cold.eventsPerSecond)} = ${fmt(sp, 1)}× (wall, start-up included: ${fmt(r.rebuild?.wallSpeedup, 1)}×)`, pass: sp === undefined ? null : sp >= 5 });
+  out.push({
+    id: 'rebuild',
+    target: 'warm-cache rebuild ≥ 5 × first pass (throughput while consuming)',
+    measured: sp === undefined ? 'n/a' : `${fmt(r.rebuild?.warm.eventsPerSecond)} / ${fmt(r.rebuild?.cold.eventsPerSecond)} = ${fmt(sp, 1)}× (wall, start-up included: ${fmt(r.rebuild?.wallSpeedup, 1)}×)`,
+    pass: sp === undefined ? null : sp >= 5,
+  });
   const sc = r.scale?.correctness;
   out.push({ id: 'scale', target: 'scale-out: no double count across a rebalance', measured: sc ? `${sc.mismatched} of ${sc.usersChecked} users off; Σ count ${sc.totalCommentCount}/${sc.expected}` : 'n/a', pass: sc ? sc.ok : null });
   const s = r.soak;
@@ -82,7 +87,14 @@ export function targets(r: Results): Target[] {
 
 function table(rows: string[][]): string {
   const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(w[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export function printTable(r: Results, checks: Target[], m: MachineInfo, seconds: number): void {
@@ -98,11 +110,21 @@ export function printTable(r: Results, checks: Target[], m: MachineInfo, seconds
     rows.push(['    stage shares', '', `embed ${p.stageShare.embed}, store ${p.stageShare.store}, classify ${p.stageShare.classify}, decode ${p.stageShare.decode}, publish+commit ${p.stageShare.publishAndCommit}`]);
     rows.push(['    event-loop delay p99', `${p.eventLoopDelayMs.p99} ms`, `max ${p.eventLoopDelayMs.max} ms`]);
     rows.push(['    peak RSS', `${p.rssPeakMiB} MiB`, '']);
-    rows.push(['    Redis per batch', `${p.redis.roundTripsPerBatch} round trips`, `(+${p.redis.backgroundPolls} timer writes in all) ${p.redis.commandsPerBatch} commands: ${Object.entries(p.redis.byCommand).map(([k, v]) => `${k} ${v}`).join(', ')}`]);
+    rows.push([
+      '    Redis per batch',
+      `${p.redis.roundTripsPerBatch} round trips`,
+      `(+${p.redis.backgroundPolls} timer writes in all) ${p.redis.commandsPerBatch} commands: ${Object.entries(p.redis.byCommand)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    ]);
   }
   for (const [k, l] of Object.entries(r.latency ?? {})) {
     if (!l) continue;
-    rows.push([`(b) latency at ${k.slice(2)}%`, `p50 ${l.latencyMs.p50} / p99 ${l.latencyMs.p99} ms`, `${l.achievedRate}/s, max ${l.latencyMs.max} ms, ELD p99 ${l.eventLoopDelayMs.p99} ms, RSS ${l.rssPeakMiB} MiB, ${l.recordsPerBatch} rec/batch, Redis ${l.redis.roundTripsPerBatch}/batch, missing ${l.missing}`]);
+    rows.push([
+      `(b) latency at ${k.slice(2)}%`,
+      `p50 ${l.latencyMs.p50} / p99 ${l.latencyMs.p99} ms`,
+      `${l.achievedRate}/s, max ${l.latencyMs.max} ms, ELD p99 ${l.eventLoopDelayMs.p99} ms, RSS ${l.rssPeakMiB} MiB, ${l.recordsPerBatch} rec/batch, Redis ${l.redis.roundTripsPerBatch}/batch, missing ${l.missing}`,
+    ]);
   }
   if (r.naive) {
     const n = r.naive;
@@ -110,7 +132,11 @@ export function printTable(r: Results, checks: Target[], m: MachineInfo, seconds
   }
   if (r.rebuild) {
     const d = r.rebuild;
-    rows.push(['(d) rebuild cold → warm', `${d.cold.eventsPerSecond} → ${d.warm.eventsPerSecond} events/s`, `${d.speedup}× on ${d.events} events (wall ${d.cold.wallSeconds} → ${d.warm.wallSeconds} s, ${d.wallSpeedup}×); warm cache hits ${d.warm.cache?.hits ?? 'n/a'}/${d.events}`]);
+    rows.push([
+      '(d) rebuild cold → warm',
+      `${d.cold.eventsPerSecond} → ${d.warm.eventsPerSecond} events/s`,
+      `${d.speedup}× on ${d.events} events (wall ${d.cold.wallSeconds} → ${d.warm.wallSeconds} s, ${d.wallSpeedup}×); warm cache hits ${d.warm.cache?.hits ?? 'n/a'}/${d.events}`,
+    ]);
   }
   if (r.scale) {
     const s = r.scale;
@@ -118,7 +144,11 @@ export function printTable(r: Results, checks: Target[], m: MachineInfo, seconds
   }
   if (r.soak) {
     const s = r.soak;
-    rows.push(['(f) soak', `${s.minutes} min at ${s.rate}/s`, `${s.users} users; lag slope ${s.lagSlopePerSecond}/s (max ${s.lagMax}), RSS ${s.rssStartMiB} → ${s.rssEndMiB} MiB (${s.rssGrowthPct}%, ${s.rssSlopeMiBPerMin} MiB/min; heap ${s.heapSlopeMiBPerMin} MiB/min), ELD p99 ${s.eventLoopDelayMs.p99} ms`]);
+    rows.push([
+      '(f) soak',
+      `${s.minutes} min at ${s.rate}/s`,
+      `${s.users} users; lag slope ${s.lagSlopePerSecond}/s (max ${s.lagMax}), RSS ${s.rssStartMiB} → ${s.rssEndMiB} MiB (${s.rssGrowthPct}%, ${s.rssSlopeMiBPerMin} MiB/min; heap ${s.heapSlopeMiBPerMin} MiB/min), ELD p99 ${s.eventLoopDelayMs.p99} ms`,
+    ]);
   }
   process.stdout.write(`\nPortrait bench — ${m.nproc} × ${m.cpuModel}, ${m.memGiB} GiB, load ${m.loadAvgStart.join(' ')} → ${(m.loadAvgEnd ?? []).join(' ')}, ${seconds} s\n\n`);
   process.stdout.write(`${table(rows)}\n\n`);

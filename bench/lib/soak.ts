@@ -92,9 +92,15 @@ export async function soak(stack: Stack, rate: number, minutes: number, setup: P
     const lagged = samples.filter((s) => Number.isFinite(s.lag));
     const after = samples.filter((s) => s.t >= Math.max(60, minutes * 60 * 0.2));
     const steady = after.length >= 2 ? after : samples;
-    const rssSlope = slope(steady.map((s) => s.t), steady.map((s) => s.rssMiB));
+    const rssSlope = slope(
+      steady.map((s) => s.t),
+      steady.map((s) => s.rssMiB),
+    );
     const heaped = steady.filter((s) => s.heapMiB !== undefined);
-    const heapSlope = slope(heaped.map((s) => s.t), heaped.map((s) => s.heapMiB!));
+    const heapSlope = slope(
+      heaped.map((s) => s.t),
+      heaped.map((s) => s.heapMiB!),
+    );
     const meanT = steady.reduce((a, s) => a + s.t, 0) / Math.max(1, steady.length);
     const meanR = steady.reduce((a, s) => a + s.rssMiB, 0) / Math.max(1, steady.length);
     const fit = (t: number) => meanR + rssSlope * (t - meanT);
@@ -109,7 +115,13 @@ export async function soak(stack: Stack, rate: number, minutes: number, setup: P
       rate: Math.round(rate),
       events: n,
       samples,
-      lagSlopePerSecond: Math.round(slope(lagged.map((s) => s.t), lagged.map((s) => s.lag)) * 100) / 100,
+      lagSlopePerSecond:
+        Math.round(
+          slope(
+            lagged.map((s) => s.t),
+            lagged.map((s) => s.lag),
+          ) * 100,
+        ) / 100,
       lagMax: Math.max(0, ...lagged.map((s) => s.lag)),
       lagAtEnd: lagged[lagged.length - 1]?.lag ?? NaN,
       rssGrowthPct: steady.length >= 2 ? Math.round(((fit(tEnd) - fit(tStart)) / fit(tStart)) * 1000) / 10 : NaN,

@@ -199,9 +199,7 @@ export async function produceSteady(
       const slice = events.slice(sent, due);
       const now = Date.now();
       for (const e of slice) sentAt.set(e.eventId, now);
-      const p = producer
-        .send({ topic, acks: -1, messages: slice.map((e) => ({ key: e.userId, value: e.value, timestamp: String(now) })) })
-        .finally(() => inflight.delete(p));
+      const p = producer.send({ topic, acks: -1, messages: slice.map((e) => ({ key: e.userId, value: e.value, timestamp: String(now) })) }).finally(() => inflight.delete(p));
       inflight.add(p);
       if (inflight.size > 8) {
         lateTicks++;

@@ -44,7 +44,10 @@ export class RedisHistory {
       await Promise.all(
         items.map(({ userId, entry }) => {
           const key = this.keys.history(userId);
-          const m = this.redis.multi().lpush(key, JSON.stringify(entry)).ltrim(key, 0, this.opts.max - 1);
+          const m = this.redis
+            .multi()
+            .lpush(key, JSON.stringify(entry))
+            .ltrim(key, 0, this.opts.max - 1);
           if (this.opts.ttlSeconds) m.expire(key, this.opts.ttlSeconds);
           return m.exec();
         }),

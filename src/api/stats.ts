@@ -40,8 +40,7 @@ function worst(ps: (Percentiles | undefined)[]): Percentiles {
 
 /** Pure: one view over the live snapshots of a namespace. */
 export function combineStats(namespace: string, snaps: readonly ProcSnapshot[], now: number): StatsView {
-  const sum = <K extends string>(pick: (s: ProcSnapshot) => Record<K, number>, keys: readonly K[]) =>
-    Object.fromEntries(keys.map((k) => [k, snaps.reduce((n, s) => n + (pick(s)[k] ?? 0), 0)])) as Record<K, number>;
+  const sum = <K extends string>(pick: (s: ProcSnapshot) => Record<K, number>, keys: readonly K[]) => Object.fromEntries(keys.map((k) => [k, snaps.reduce((n, s) => n + (pick(s)[k] ?? 0), 0)])) as Record<K, number>;
   const lagByGroup = new Map<string, StatsView['lag'][number]>();
   for (const s of snaps) {
     if (!s.lag) continue;
@@ -56,9 +55,7 @@ export function combineStats(namespace: string, snaps: readonly ProcSnapshot[], 
   return {
     namespace,
     at: now,
-    instances: [...snaps]
-      .sort((a, b) => a.instanceId.localeCompare(b.instanceId))
-      .map((s) => ({ instanceId: s.instanceId, groupId: s.groupId, at: s.at, startedAt: s.startedAt, rates: s.rates, totals: s.totals })),
+    instances: [...snaps].sort((a, b) => a.instanceId.localeCompare(b.instanceId)).map((s) => ({ instanceId: s.instanceId, groupId: s.groupId, at: s.at, startedAt: s.startedAt, rates: s.rates, totals: s.totals })),
     throughput: sum((s) => s.rates, ['eventsIn', 'profilesOut', 'deadLetters'] as const),
     totals: sum((s) => s.totals, ['eventsIn', 'applied', 'duplicates', 'profilesOut', 'deadLetters', 'batches', 'retries', 'errors'] as const),
     lag: [...lagByGroup.values()].sort((a, b) => a.groupId.localeCompare(b.groupId)),

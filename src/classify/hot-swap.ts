@@ -121,10 +121,7 @@ export class ModelWatcher implements ModelSource {
       }
       this.refused.add(active);
       const code = err.code;
-      this.o.log.error(
-        { err, code, refused: active, keeping: { kind: this.model.kind, version: this.model.version } },
-        `refused to activate model ${active}: ${err instanceof Error ? err.message : String(err)}; keeping the current classifier`,
-      );
+      this.o.log.error({ err, code, refused: active, keeping: { kind: this.model.kind, version: this.model.version } }, `refused to activate model ${active}: ${err instanceof Error ? err.message : String(err)}; keeping the current classifier`);
     }
   }
 }
@@ -133,10 +130,7 @@ export class ModelWatcher implements ModelSource {
  * The processor's model source: the registry's active model when `classifier.registry` is on
  * (polled every `classifier.pollMs`), with `fallback` (the configured classifier) when none is active.
  */
-export async function watchModels(
-  cfg: Pick<Config, 'classifier' | 'redis'>,
-  deps: { redis: RedisClient; embedder: { id: string; dim: number }; fallback: Classifier; log: Logger },
-): Promise<ModelSource> {
+export async function watchModels(cfg: Pick<Config, 'classifier' | 'redis'>, deps: { redis: RedisClient; embedder: { id: string; dim: number }; fallback: Classifier; log: Logger }): Promise<ModelSource> {
   if (!cfg.classifier.registry) return staticModel(deps.fallback);
   const watcher = new ModelWatcher({
     registry: new ModelRegistry(deps.redis, cfg.redis.keyPrefix),

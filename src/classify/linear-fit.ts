@@ -142,4 +142,3 @@ export function meanLogLoss(z: readonly Float64Array[], y: readonly number[]): n
   });
   return s / Math.max(1, z.length);
 }
-

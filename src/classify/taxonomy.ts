@@ -7,7 +7,12 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { PortraitError } from '../util/errors.js';
 
-const text = (max: number) => z.string().trim().min(1, { error: 'must not be empty' }).max(max, { error: `must be at most ${max} characters` });
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, { error: 'must not be empty' })
+    .max(max, { error: `must be at most ${max} characters` });
 export const MAX_DESCRIPTIONS = 32;
 const descriptions = z
   .array(text(200))
@@ -33,7 +38,11 @@ export const Taxonomy = z
      * and description is its own prototype; a label scores the mean of its `top` best cosines.
      */
     prototypes: z.enum(['mean', 'multi']).optional(),
-    top: z.int().min(1).max(2 * (MAX_DESCRIPTIONS + 1)).optional(),
+    top: z
+      .int()
+      .min(1)
+      .max(2 * (MAX_DESCRIPTIONS + 1))
+      .optional(),
     /** Softmax temperature for this taxonomy (overrides classifier.temperature). */
     temperature: z.number().positive().max(10).optional(),
     labels: z.array(TaxonomyLabel).min(2, { error: 'needs at least 2 labels' }).max(256),

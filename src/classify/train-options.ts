@@ -20,4 +20,3 @@ export interface TrainOptions {
   /** Progress messages ("cv rf fold 2/3", ...). */
   onProgress?: (message: string) => void;
 }
-

@@ -20,7 +20,7 @@ import { contentHash } from './canonical.js';
 import { heldOutConfusion } from './linear.js';
 import type { Embedder } from '../embed/types.js';
 import { loadTaxonomy } from './taxonomy.js';
-import { buildZeroShot, ZeroShotClassifier } from './zero-shot.js';
+import { buildZeroShot, type ZeroShotClassifier } from './zero-shot.js';
 
 export const CALIBRATION_FORMAT = 'portrait-zero-shot-calibration/1';
 

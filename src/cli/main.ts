@@ -17,10 +17,7 @@ import { registerEvaluateProfiles } from './commands/evaluate-profiles.js';
 import { registerCalibrate } from './commands/calibrate.js';
 import { Exit, failAndExit } from './output.js';
 
-const program = new Command('portrait')
-  .description('Portrait: live user profiles from what users write (Kafka → embeddings → classifier → Redis → profiles topic)')
-  .showHelpAfterError()
-  .exitOverride();
+const program = new Command('portrait').description('Portrait: live user profiles from what users write (Kafka → embeddings → classifier → Redis → profiles topic)').showHelpAfterError().exitOverride();
 
 registerDemo(program);
 registerRun(program);

@@ -43,7 +43,9 @@ function readYaml(file: string): Plain {
   } catch (cause) {
     // Only the parser's first line (the problem and where): the rest quotes the file's lines, which
     // may hold credentials (kafka.sasl.password, a redis:// URL with a password).
-    const problem = String((cause as Error).message).split('\n')[0]!.replace(/:\s*$/, '');
+    const problem = String((cause as Error).message)
+      .split('\n')[0]!
+      .replace(/:\s*$/, '');
     throw new PortraitError('CONFIG_UNREADABLE', `config file ${file} is not valid YAML: ${problem}`, { cause });
   }
   if (doc === null || doc === undefined) return {};

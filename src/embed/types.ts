@@ -23,11 +23,6 @@ export interface EmbedderOptions {
 }
 
 /** Messages between the main thread and the inference worker. */
-export type WorkerRequest =
-  | { type: 'init'; options: EmbedderOptions }
-  | { type: 'embed'; id: number; texts: string[] };
+export type WorkerRequest = { type: 'init'; options: EmbedderOptions } | { type: 'embed'; id: number; texts: string[] };
 
-export type WorkerResponse =
-  | { type: 'ready'; dim: number }
-  | { type: 'result'; id: number; dim: number; data: Float32Array }
-  | { type: 'error'; id: number | null; message: string; code?: string };
+export type WorkerResponse = { type: 'ready'; dim: number } | { type: 'result'; id: number; dim: number; data: Float32Array } | { type: 'error'; id: number | null; message: string; code?: string };

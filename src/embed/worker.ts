@@ -83,7 +83,10 @@ async function embedAll(texts: string[]): Promise<{ data: Float32Array; dim: num
   const order = texts.map((_, i) => i).sort((a, b) => lens[a]! - lens[b]! || a - b);
   let data: Float32Array | undefined;
   let dim = 0;
-  for (const [start, end] of planBatches(order.map((i) => lens[i]!), options.batchSize)) {
+  for (const [start, end] of planBatches(
+    order.map((i) => lens[i]!),
+    options.batchSize,
+  )) {
     const idx = order.slice(start, end);
     const out = await extractor(
       idx.map((i) => texts[i]!),

@@ -74,7 +74,9 @@ export async function runCalibrate(o: CalibrateRunOptions, cfg: Pick<Config, 'te
     const all = readDataset(file, o.fields);
     const picked = split === 'all' ? all : rowsOfSplit(all, split);
     if (picked.length === 0) {
-      const have = Object.entries(splitCounts(all)).map(([k, v]) => `${k} ${v}`).join(', ');
+      const have = Object.entries(splitCounts(all))
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ');
       throw new PortraitError('USAGE', `${file}: no rows of split "${split}" (the file has: ${have}); choose one with --split`);
     }
     const prepared = preprocessRows(picked, text);
@@ -96,10 +98,20 @@ export async function runCalibrate(o: CalibrateRunOptions, cfg: Pick<Config, 'te
   }
 
   const zs = await buildZeroShot(taxonomy, embedder, cfg.classifier.temperature);
-  const X = (await embedTexts(embedder, rows.map((r) => r.input), { cacheDir: o.cacheDir, ...(o.progress ? { progressLabel: 'embed' } : {}) })).vectors;
+  const X = (
+    await embedTexts(
+      embedder,
+      rows.map((r) => r.input),
+      { cacheDir: o.cacheDir, ...(o.progress ? { progressLabel: 'embed' } : {}) },
+    )
+  ).vectors;
   const index = new Map(zs.labels.map((l, i) => [l, i]));
   const truth = rows.map((r) => index.get(r.label)!);
-  const { report, probs } = evaluateClassifier(zs, X, rows.map((r) => r.label));
+  const { report, probs } = evaluateClassifier(
+    zs,
+    X,
+    rows.map((r) => r.label),
+  );
   const confusion = measureConfusion(
     zs,
     probs.map((p) => zs.labels.map((l) => p[l]!)),

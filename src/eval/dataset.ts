@@ -133,7 +133,11 @@ export function chooseSplit(rows: readonly DataRow[], o: ChooseOptions): SplitCh
     const splits = trainSplit.includes(',') ? `splits "${trainSplit}"` : `split "${trainSplit}"`;
     let description = `trained on ${splits} (${train.length} rows), held out split "${testSplit}" (${test.length} rows)`;
     if (test.length === 0) {
-      const h = stratifiedHoldout(train.map((r) => r.label), 0.2, o.seed);
+      const h = stratifiedHoldout(
+        train.map((r) => r.label),
+        0.2,
+        o.seed,
+      );
       test = h.test.map((i) => train[i]!);
       train = h.train.map((i) => train[i]!);
       description = `no "${testSplit}" rows: held out a stratified 20% of split "${trainSplit}" (${train.length} train, ${test.length} held out)`;
@@ -141,7 +145,11 @@ export function chooseSplit(rows: readonly DataRow[], o: ChooseOptions): SplitCh
     choice = { mode: 'split', train, test, description };
   } else {
     const ratio = o.testRatio ?? 0.2;
-    const h = stratifiedHoldout(rows.map((r) => r.label), ratio, o.seed);
+    const h = stratifiedHoldout(
+      rows.map((r) => r.label),
+      ratio,
+      o.seed,
+    );
     choice = {
       mode: 'holdout',
       train: h.train.map((i) => rows[i]!),
@@ -150,7 +158,11 @@ export function chooseSplit(rows: readonly DataRow[], o: ChooseOptions): SplitCh
     };
   }
   if (o.maxRows !== undefined && choice.train.length > o.maxRows) {
-    const keep = stratifiedCap(choice.train.map((r) => r.label), o.maxRows, o.seed);
+    const keep = stratifiedCap(
+      choice.train.map((r) => r.label),
+      o.maxRows,
+      o.seed,
+    );
     choice.description += `; training rows capped at ${o.maxRows} (stratified) from ${choice.train.length}`;
     choice.train = keep.map((i) => choice.train[i]!);
   }

@@ -75,7 +75,9 @@ function pickRows(rows: readonly DataRow[], split: string): DataRow[] {
   if (split === 'all') return [...rows];
   const picked = rowsOfSplit(rows, split);
   if (picked.length === 0) {
-    const have = Object.entries(splitCounts(rows)).map(([k, v]) => `${k} ${v}`).join(', ');
+    const have = Object.entries(splitCounts(rows))
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
     throw new PortraitError('USAGE', `no rows of split "${split}" (the file has: ${have}); use --split all for every row`);
   }
   return picked;
@@ -91,7 +93,13 @@ export async function runEvaluate(o: EvaluateRunOptions, cfg: Pick<Config, 'text
   const chosen = preprocessRows(pickRows(all, split), text);
   const rows = chosen.rows;
   const progress = o.progress ? { progressLabel: 'embed' } : {};
-  const X = (await embedTexts(embedder, rows.map((r) => r.input), { cacheDir: o.cacheDir, ...progress })).vectors;
+  const X = (
+    await embedTexts(
+      embedder,
+      rows.map((r) => r.input),
+      { cacheDir: o.cacheDir, ...progress },
+    )
+  ).vectors;
   let truth = rows.map((r) => r.label);
   const base = { file: o.data, split, rows: rows.length, droppedRows: chosen.dropped };
 
@@ -106,14 +114,16 @@ export async function runEvaluate(o: EvaluateRunOptions, cfg: Pick<Config, 'text
       if (kind === 'rf') forest = a.hyperParameters as Partial<ForestOptions>;
       else linear = a.hyperParameters as Partial<LinearOptions>;
     }
-    const cv = (await crossValidateAll([kind], X, truth, o.folds, {
-      kind,
-      embedder: { id: embedder.id, dim: embedder.dim },
-      seed: o.seed,
-      ...(forest ? { forest } : {}),
-      ...(linear ? { linear } : {}),
-      ...(o.progress ? { onProgress: (m: string) => process.stderr.write(`evaluate: ${m}\n`) } : {}),
-    }))[kind]!;
+    const cv = (
+      await crossValidateAll([kind], X, truth, o.folds, {
+        kind,
+        embedder: { id: embedder.id, dim: embedder.dim },
+        seed: o.seed,
+        ...(forest ? { forest } : {}),
+        ...(linear ? { linear } : {}),
+        ...(o.progress ? { onProgress: (m: string) => process.stderr.write(`evaluate: ${m}\n`) } : {}),
+      })
+    )[kind]!;
     const report = classificationReport(truth, cv.predictions);
     return {
       mode: 'cross-validation',
@@ -142,7 +152,13 @@ export async function runEvaluate(o: EvaluateRunOptions, cfg: Pick<Config, 'text
     truth = truth.map((l) => map.get(l) ?? l);
     if (o.calibrate) {
       const cal = preprocessRows(pickRows(all, o.calibrate), text).rows.filter((r) => map.has(r.label));
-      const Xc = (await embedTexts(embedder, cal.map((r) => r.input), { cacheDir: o.cacheDir })).vectors;
+      const Xc = (
+        await embedTexts(
+          embedder,
+          cal.map((r) => r.input),
+          { cacheDir: o.cacheDir },
+        )
+      ).vectors;
       const idx = new Map(zs.labels.map((l, i) => [l, i]));
       const yc = cal.map((r) => idx.get(map.get(r.label)!)!);
       const sims = zs.similarities(Xc);

@@ -59,7 +59,6 @@ export interface ProfilesSummary extends ProfileScores {
   unmatchedLabels?: string[];
 }
 
-
 async function waitCaughtUp(admin: Admin, groupId: string, topic: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -125,8 +124,7 @@ export async function runEvaluateProfiles(o: ProfilesRunOptions, cfg: Readonly<C
   const run = `portrait-eval-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   const topics = { comments: `${run}-comments`, profiles: `${run}-profiles`, deadLetter: `${run}-comments.dlq` };
   const taxonomyFile = o.zeroShot ? (o.taxonomy ?? taxonomyFor(o.data, cfg.classifier.taxonomy)) : undefined;
-  const classifier: Partial<Config['classifier']> =
-    o.model !== undefined ? { kind: 'artifact', artifact: projectPath(o.model), registry: false } : taxonomyFile ? { kind: 'zero-shot', taxonomy: taxonomyFile, registry: false } : {};
+  const classifier: Partial<Config['classifier']> = o.model !== undefined ? { kind: 'artifact', artifact: projectPath(o.model), registry: false } : taxonomyFile ? { kind: 'zero-shot', taxonomy: taxonomyFile, registry: false } : {};
   const runCfg: Readonly<Config> = Object.freeze({
     ...cfg,
     kafka: { ...cfg.kafka, topics, partitions: Math.min(cfg.kafka.partitions, 3), groupId: run },

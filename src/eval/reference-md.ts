@@ -101,7 +101,9 @@ export function renderProfiles(r: ProfilesReference): string {
   ];
   for (const p of r.profiles) {
     const target = p.gain >= 0.2 ? 'met' : p.perComment > 0.8 ? `unreachable (ceiling ${pts(1 - p.perComment)})` : 'not met';
-    out.push(`| ${p.dataset} | ${p.classifier} | ${p.users} | ${p.comments} | ${f3(p.perComment)} | **${f3(p.top1)}** | ${pts(p.gain)} | ${target} | ${f3(p.top3Recall)} | ${f3(p.majorityVote)} | ${f3(p.meanProbability)} | ${p.shareError !== undefined ? f3(p.shareError) : '–'} |`);
+    out.push(
+      `| ${p.dataset} | ${p.classifier} | ${p.users} | ${p.comments} | ${f3(p.perComment)} | **${f3(p.top1)}** | ${pts(p.gain)} | ${target} | ${f3(p.top3Recall)} | ${f3(p.majorityVote)} | ${f3(p.meanProbability)} | ${p.shareError !== undefined ? f3(p.shareError) : '–'} |`,
+    );
   }
   return `${out.join('\n')}\n`;
 }

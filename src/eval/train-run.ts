@@ -77,10 +77,14 @@ export async function runTrain(o: TrainRunOptions, cfg: Pick<Config, 'text'>, em
     if (o.kind === 'rf') throw new PortraitError('USAGE', '--fine-label-field applies to the linear head (use --classifier linear or auto)');
   }
   log(o.progress, `${split.description}; embedding ${train.rows.length + test.rows.length} texts with ${embedder.id}`);
-  const embedded = await embedTexts(embedder, [...train.rows, ...test.rows].map((r) => r.input), {
-    cacheDir: o.cacheDir,
-    ...(o.progress ? { progressLabel: 'embed' } : {}),
-  });
+  const embedded = await embedTexts(
+    embedder,
+    [...train.rows, ...test.rows].map((r) => r.input),
+    {
+      cacheDir: o.cacheDir,
+      ...(o.progress ? { progressLabel: 'embed' } : {}),
+    },
+  );
   const Xtr = embedded.vectors.slice(0, train.rows.length);
   const Xte = embedded.vectors.slice(train.rows.length);
   const ytr = train.rows.map((r) => r.label);
@@ -96,7 +100,16 @@ export async function runTrain(o: TrainRunOptions, cfg: Pick<Config, 'text'>, em
     ...(o.progress ? { onProgress: (m: string) => log(true, m) } : {}),
   });
   const clf = classifierFromArtifact(result.artifact);
-  const heldOut = test.rows.length > 0 ? summarize(evaluateClassifier(clf, Xte, test.rows.map((r) => r.label)).report) : null;
+  const heldOut =
+    test.rows.length > 0
+      ? summarize(
+          evaluateClassifier(
+            clf,
+            Xte,
+            test.rows.map((r) => r.label),
+          ).report,
+        )
+      : null;
   const micros = predictMicros(clf, Xte.length > 0 ? Xte : Xtr);
   const labelCounts: Record<string, number> = {};
   for (const l of ytr) labelCounts[l] = (labelCounts[l] ?? 0) + 1;

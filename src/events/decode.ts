@@ -91,8 +91,7 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], max = MAX_DETA
 }
 
 /** Per-parse error map: a missing field says "required" instead of "expected string, received undefined". */
-const errorMap = (iss: z.core.$ZodRawIssue): string | undefined =>
-  iss.code === 'invalid_type' && iss.input === undefined ? 'required' : undefined;
+const errorMap = (iss: z.core.$ZodRawIssue): string | undefined => (iss.code === 'invalid_type' && iss.input === undefined ? 'required' : undefined);
 
 export function decodeRecord(rec: RawRecord, opts: DecodeOptions): DecodeResult {
   try {

@@ -48,17 +48,13 @@ export const EventId = identifier(LIMITS.eventId, 'Unique id of this event (used
 export const DOT_SEGMENT_IDS: readonly string[] = ['.', '..'];
 export const DOT_SEGMENT_ERROR = 'must not be "." or ".." (URL clients cannot address them)';
 
-export const UserId = identifier(
-  LIMITS.userId,
-  'The user the event is about; also the record key. Any characters but control characters, including { } : *; not "." or "..".',
-).refine((s) => !DOT_SEGMENT_IDS.includes(s), { error: DOT_SEGMENT_ERROR });
+export const UserId = identifier(LIMITS.userId, 'The user the event is about; also the record key. Any characters but control characters, including { } : *; not "." or "..".').refine((s) => !DOT_SEGMENT_IDS.includes(s), { error: DOT_SEGMENT_ERROR });
 export const CommentId = identifier(LIMITS.commentId, 'Id of the comment in the upstream application.');
 
 /** ISO-8601 date-time with a timezone (Z or ±hh:mm), or epoch milliseconds; normalised to epoch ms. */
 export const Timestamp = z
   .union([z.iso.datetime({ offset: true }), z.int()], {
-    error: (iss) =>
-      iss.input === undefined ? 'required' : 'expected an ISO-8601 date-time with a timezone (e.g. 2024-05-01T12:00:00Z) or integer epoch milliseconds',
+    error: (iss) => (iss.input === undefined ? 'required' : 'expected an ISO-8601 date-time with a timezone (e.g. 2024-05-01T12:00:00Z) or integer epoch milliseconds'),
   })
   .transform((v) => (typeof v === 'number' ? v : Date.parse(v)))
   .meta({ description: 'Event time: ISO-8601 date-time with timezone, or epoch milliseconds.' });

@@ -13,7 +13,6 @@ import { BackgroundCommitter } from './committer.js';
 import { classifyError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 
-
 export interface RunnerOptions {
   groupId: string;
   commentsTopic: string;
@@ -94,8 +93,7 @@ export const DEFAULT_PARTITIONS_CONCURRENTLY = 3;
 /** Stay well under the broker's default 1 MiB record-batch limit in one produce request. */
 const MAX_SEND_BYTES = 768 * 1024;
 
-const sizeOf = (r: OutRecord) =>
-  (r.value?.length ?? 0) + (r.key?.length ?? 0) + Object.entries(r.headers ?? {}).reduce((n, [k, v]) => n + k.length + v.length, 0);
+const sizeOf = (r: OutRecord) => (r.value?.length ?? 0) + (r.key?.length ?? 0) + Object.entries(r.headers ?? {}).reduce((n, [k, v]) => n + k.length + v.length, 0);
 
 /** Split outgoing records into produce requests of bounded size, keeping each topic's order. */
 export function sendGroups(items: { topic: string; r: OutRecord }[]): { topic: string; messages: Message[] }[][] {
@@ -123,7 +121,6 @@ export class CommentsRunner {
   private consumer: Consumer | undefined;
   private producer: Producer | undefined;
   private stopping = false;
-  private crashed: ((err: Error) => void) | undefined;
   private chunksProcessed = 0;
   private committer: BackgroundCommitter | undefined;
   /** eachBatch calls running, and who waits for there to be none (stop) */
@@ -187,7 +184,12 @@ export class CommentsRunner {
     this.committer = new BackgroundCommitter(
       async (offsets) => {
         // the namespace's checkpoints first: the state's record of progress is never behind the group's
-        if (guard) await guard.flush().catch((err: unknown) => this.log.warn({ err: (err as Error)?.message ?? String(err) }, 'could not write the namespace checkpoints before the offset commit; a new owner of the partition re-reads from the older checkpoint (no double count)'));
+        if (guard)
+          await guard
+            .flush()
+            .catch((err: unknown) =>
+              this.log.warn({ err: (err as Error)?.message ?? String(err) }, 'could not write the namespace checkpoints before the offset commit; a new owner of the partition re-reads from the older checkpoint (no double count)'),
+            );
         await consumer.commitOffsets(offsets);
       },
       // superseded by the partition's next commit, or left to its next owner after a rebalance;
@@ -301,10 +303,7 @@ export class CommentsRunner {
         this.hooks.fault?.('after-store', { chunk: chunkNo, partition, firstOffset: records[0]!.offset, lastOffset: records[records.length - 1]!.offset });
         await p.heartbeat();
         const tp = performance.now();
-        for (const topicMessages of this.opts.publish === false ? [] : sendGroups([
-          ...out.profiles.map((r) => ({ topic: this.opts.profilesTopic, r })),
-          ...out.deadLetters.map((r) => ({ topic: this.opts.deadLetterTopic, r })),
-        ])) {
+        for (const topicMessages of this.opts.publish === false ? [] : sendGroups([...out.profiles.map((r) => ({ topic: this.opts.profilesTopic, r })), ...out.deadLetters.map((r) => ({ topic: this.opts.deadLetterTopic, r }))])) {
           await this.producer!.sendBatch({ acks: -1, topicMessages });
         }
         this.hooks.fault?.('after-produce', { chunk: chunkNo, partition, firstOffset: records[0]!.offset, lastOffset: records[records.length - 1]!.offset });

@@ -126,7 +126,12 @@ export class PortraitMetrics {
       labelNames: ['reason'],
       registers,
     });
-    this.incarnations = new Counter({ name: 'portrait_topic_incarnations_total', help: 'New incarnations (topic IDs) of an input topic met: the topic was recreated, mirrored or its broker started on fresh storage', labelNames: ['topic'], registers });
+    this.incarnations = new Counter({
+      name: 'portrait_topic_incarnations_total',
+      help: 'New incarnations (topic IDs) of an input topic met: the topic was recreated, mirrored or its broker started on fresh storage',
+      labelNames: ['topic'],
+      registers,
+    });
     this.staleIncarnations = new Counter({ name: 'portrait_stale_incarnation_offsets_total', help: "Users' applied offsets of an older incarnation of a topic dropped (first event of the new incarnation per user and partition)", registers });
     this.epochs = new Counter({ name: 'portrait_state_epochs_total', help: 'State epochs this processor came to write in, by how each began (fresh, adopted, lost: Redis lost the state)', labelNames: ['kind'], registers });
     this.rewinds = new Counter({ name: 'portrait_partition_rewinds_total', help: 'Partitions rewound because the state in Redis did not cover the events before a chunk, by reason', labelNames: ['reason'], registers });

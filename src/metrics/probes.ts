@@ -23,7 +23,10 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
-const short = (e: unknown) => String((e as Error)?.message ?? e).replace(/[\p{Cc}]+/gu, ' ').slice(0, 200);
+const short = (e: unknown) =>
+  String((e as Error)?.message ?? e)
+    .replace(/[\p{Cc}]+/gu, ' ')
+    .slice(0, 200);
 
 /** Run every probe concurrently, each bounded by `timeoutMs`. */
 export async function runProbes(probes: readonly Probe[], timeoutMs = 2000): Promise<ProbeResult[]> {

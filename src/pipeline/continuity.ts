@@ -31,9 +31,7 @@ const BOUNDED_RECHECK_MS = 5000;
 
 export type RewindReason = 'state-lost' | 'new-incarnation' | 'behind-checkpoint';
 
-export type Verdict =
-  | { go: true; topicId: string | undefined }
-  | { go: false; seekTo: number; reason: RewindReason };
+export type Verdict = { go: true; topicId: string | undefined } | { go: false; seekTo: number; reason: RewindReason };
 
 export interface ContinuityEvents {
   /** a new state epoch came into force for a namespace */
@@ -256,7 +254,10 @@ export class ContinuityGuard {
       if (ids.size > 0 && !ids.has(topicId)) before = [...ids].join(',');
     }
     if (before !== undefined) {
-      this.deps.log.warn({ topic, topicId, previous: before, namespace: ns }, `topic ${topic} is a new incarnation (new topic ID: recreated, restored, mirrored or on a broker with fresh storage); its offsets start again and are not compared with the old topic's`);
+      this.deps.log.warn(
+        { topic, topicId, previous: before, namespace: ns },
+        `topic ${topic} is a new incarnation (new topic ID: recreated, restored, mirrored or on a broker with fresh storage); its offsets start again and are not compared with the old topic's`,
+      );
     }
     this.deps.events?.onIncarnation?.(topic, topicId, before);
   }

@@ -235,12 +235,7 @@ export function finalize(state: AggregateState, params: ProfileParams, o: Finali
     const share = total > 0 ? Math.min(1, score / total) : 0;
     return { label, score, share, confidence: Math.min(1, Math.max(0, share * shrink)) };
   });
-  const evidence = Object.fromEntries(
-    interests.map(({ label }) => [
-      label,
-      (own(state.evidence, label) ?? []).slice(0, params.evidencePerLabel).map((e) => e.commentId),
-    ]),
-  );
+  const evidence = Object.fromEntries(interests.map(({ label }) => [label, (own(state.evidence, label) ?? []).slice(0, params.evidencePerLabel).map((e) => e.commentId)]));
   const topTerms = ranked(state.terms)
     .filter(([, score]) => score > 0)
     .slice(0, params.topTerms)

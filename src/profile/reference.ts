@@ -25,16 +25,14 @@ function argmax(probs: Readonly<Record<string, number>>): string | undefined {
   const candidates = Object.entries(probs).filter(([, p]) => p > 0);
   if (candidates.length === 0) return undefined;
   const best = Math.max(...candidates.map(([, p]) => p));
-  return candidates.filter(([, p]) => p === best).map(([label]) => label).sort(byCodeUnits)[0];
+  return candidates
+    .filter(([, p]) => p === best)
+    .map(([label]) => label)
+    .sort(byCodeUnits)[0];
 }
 
 /** The state the incremental fold should reach, computed directly. */
-export function referenceState(
-  observations: readonly Observation[],
-  dim: number,
-  params: ProfileParams,
-  asOf?: number,
-): AggregateState {
+export function referenceState(observations: readonly Observation[], dim: number, params: ProfileParams, asOf?: number): AggregateState {
   const h = params.halfLifeMs;
   const T = Math.max(...observations.map((o) => o.ts), asOf ?? -Infinity);
   const weightOf = (o: Observation): number => (T === o.ts ? 1 : Math.pow(2, -(T - o.ts) / h));
@@ -52,9 +50,7 @@ export function referenceState(
   }
   for (const [k, v] of labels) if (!(v > 0)) labels.delete(k);
   for (const [k, v] of terms) if (!(v > 0)) terms.delete(k);
-  const keptTerms = [...terms.entries()]
-    .sort((x, y) => (x[1] !== y[1] ? y[1] - x[1] : byCodeUnits(x[0], y[0])))
-    .slice(0, params.maxTerms);
+  const keptTerms = [...terms.entries()].sort((x, y) => (x[1] !== y[1] ? y[1] - x[1] : byCodeUnits(x[0], y[0]))).slice(0, params.maxTerms);
 
   const evidence = new Map<string, Array<{ commentId: string; ts: number }>>();
   for (const o of observations) {
@@ -85,12 +81,7 @@ export function referenceState(
 }
 
 /** The derived profile, computed directly from the observations. */
-export function referenceProfile(
-  observations: readonly Observation[],
-  dim: number,
-  params: ProfileParams,
-  asOf?: number,
-): DerivedProfile {
+export function referenceProfile(observations: readonly Observation[], dim: number, params: ProfileParams, asOf?: number): DerivedProfile {
   const s = referenceState(observations, dim, params, asOf);
   const labelList = Object.keys(s.labels).map((label) => ({ label, score: s.labels[label] ?? 0 }));
   labelList.sort((x, y) => (x.score !== y.score ? y.score - x.score : byCodeUnits(x.label, y.label)));

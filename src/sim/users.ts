@@ -154,10 +154,7 @@ export function simulateUsers(rows: readonly SimRow[], opts: SimOptions): Simula
   const decks = new Map(labels.map((l) => [l, new Deck(byLabel.get(l) ?? [], rng)]));
 
   const nUsers = opts.limit === undefined ? opts.users : Math.min(opts.users, opts.limit);
-  const counts =
-    opts.limit === undefined
-      ? Array.from({ length: nUsers }, () => rng.int(perUser[0], perUser[1]))
-      : Array.from({ length: nUsers }, (_, i) => Math.floor(opts.limit! / nUsers) + (i < opts.limit! % nUsers ? 1 : 0));
+  const counts = opts.limit === undefined ? Array.from({ length: nUsers }, () => rng.int(perUser[0], perUser[1])) : Array.from({ length: nUsers }, (_, i) => Math.floor(opts.limit! / nUsers) + (i < opts.limit! % nUsers ? 1 : 0));
   const width = Math.max(4, String(nUsers).length);
 
   interface Draft {

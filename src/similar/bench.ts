@@ -11,11 +11,9 @@ import { mulberry32 as rng } from '../util/random.js';
 import { quantile as percentile } from '../util/stats.js';
 import { SimilarIndex } from './index.js';
 
-
 function normal(r: () => number): number {
   return Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
 }
-
 
 export interface SimilarBench {
   users: number;

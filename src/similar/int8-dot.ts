@@ -61,6 +61,7 @@ const simd = (code: number, ...imm: number[]) => [SIMD, ...uleb(code), ...imm];
 
 // params: 0 q, 1 rows, 2 n, 3 dim, 4 out; locals: 5 r, 6 j, 7 row, 8 acc (v128)
 const [Q, ROWS, N, DIM, OUT, R, J, ROW, ACC] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+// biome-ignore format: WebAssembly bytecode, one instruction with its immediates per group
 const body = [
   ...[2, ...uleb(3), 0x7f, ...uleb(1), 0x7b], // locals: 3 × i32, 1 × v128
   op.get, ROWS, op.set, ROW,
@@ -91,6 +92,7 @@ const body = [
   op.end,
 ];
 
+// biome-ignore format: the module's bytes, one section per line
 const MODULE = new Uint8Array([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
   ...section(1, [1, 0x60, 5, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0]), // type: (i32 × 5) → ()

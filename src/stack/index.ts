@@ -52,8 +52,6 @@ export function stackKafkaPid(cfg: Pick<Config, 'stack'>): number | undefined {
   return kafkaRunning({ dir: projectPath(cfg.stack.dir) });
 }
 
-
-
 /** Stop only what stackUp started (by pid file), gracefully. */
 export async function stackDown(cfg: Pick<Config, 'stack'>): Promise<string[]> {
   const dir = projectPath(cfg.stack.dir);

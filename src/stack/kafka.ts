@@ -62,18 +62,10 @@ export function ensureKafkaJars(o: KafkaStackOptions): string {
   requireTool('mvn', ['-v'], 'install Apache Maven');
   o.log?.(`resolving Apache Kafka ${o.version} broker jars from Maven Central into ${libs}`);
   rmSync(libs, { recursive: true, force: true });
-  const r = spawnSync(
-    'mvn',
-    [
-      '-q', '-B', '-f', o.pom,
-      `-Dkafka.version=${o.version}`,
-      `-Dlog4j.version=${o.log4jSlf4jVersion}`,
-      'dependency:copy-dependencies',
-      '-DincludeScope=runtime',
-      `-DoutputDirectory=${libs}`,
-    ],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const r = spawnSync('mvn', ['-q', '-B', '-f', o.pom, `-Dkafka.version=${o.version}`, `-Dlog4j.version=${o.log4jSlf4jVersion}`, 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${libs}`], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   if (r.status !== 0) {
     throw new PortraitError('STACK_START_FAILED', `mvn could not resolve org.apache.kafka:kafka_2.13:${o.version}:\n${(r.stdout + r.stderr).slice(-3000)}`);
   }

@@ -17,12 +17,7 @@ export function portAccepts(host: string, port: number, timeoutMs = 1000): Promi
 }
 
 /** Poll until the port accepts, the process dies, or the deadline passes. */
-export async function waitForPort(
-  host: string,
-  port: number,
-  timeoutMs: number,
-  stillAlive: () => boolean = () => true,
-): Promise<'up' | 'died' | 'timeout'> {
+export async function waitForPort(host: string, port: number, timeoutMs: number, stillAlive: () => boolean = () => true): Promise<'up' | 'died' | 'timeout'> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await portAccepts(host, port, 500)) return 'up';
@@ -89,5 +84,8 @@ export async function stopGracefully(pid: number, graceMs: number): Promise<'sto
 
 export function tailFile(file: string, lines: number): string {
   if (!existsSync(file)) return '(no log file)';
-  return readFileSync(file, 'utf8').split('\n').slice(-lines - 1).join('\n');
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .slice(-lines - 1)
+    .join('\n');
 }

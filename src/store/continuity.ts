@@ -13,7 +13,7 @@
  * The record lives in Redis beside the state, so it disappears with it. src/pipeline/continuity.ts
  * decides what a missing or changed record means.
  */
-import { Buffer } from 'node:buffer';
+import type { Buffer } from 'node:buffer';
 import type { Cluster, Redis } from 'ioredis';
 import { PortraitError } from '../util/errors.js';
 import { Keys } from './keys.js';
@@ -96,15 +96,7 @@ export class ContinuityStore {
   /** Start an epoch unless one is in force; returns the one in force afterwards. */
   async create(ns: string, e: Epoch, why: string, checkpoints: ReadonlyMap<string, number> = new Map()): Promise<Epoch> {
     try {
-      const [id, floor, kind, created] = await this.redis.continuityCreate(
-        this.keys.continuity(ns),
-        e.id,
-        String(e.floor),
-        e.kind,
-        String(e.created),
-        why,
-        ...[...checkpoints].flatMap(([f, o]) => [f, String(o)]),
-      );
+      const [id, floor, kind, created] = await this.redis.continuityCreate(this.keys.continuity(ns), e.id, String(e.floor), e.kind, String(e.created), why, ...[...checkpoints].flatMap(([f, o]) => [f, String(o)]));
       return epochOf(id, floor, kind, created);
     } catch (err) {
       throw wrap(err, 'continuity create');

@@ -34,7 +34,8 @@ export function judgeRedisSettings(settings: Record<string, string>): RedisFindi
       level: 'warn',
       setting: 'save/appendonly',
       value: `save "${save}", appendonly ${aof}`,
-      message: 'Redis keeps nothing on disk (no RDB snapshots, no AOF): a restart loses every profile state. Portrait notices and rebuilds from the comments topic, but only from what the topic still retains. Enable appendonly yes (or RDB snapshots) in production',
+      message:
+        'Redis keeps nothing on disk (no RDB snapshots, no AOF): a restart loses every profile state. Portrait notices and rebuilds from the comments topic, but only from what the topic still retains. Enable appendonly yes (or RDB snapshots) in production',
     });
   }
   return out;

@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { decodeState, encodeState } from '../profile/index.js';
+import { decodeState, encodeState, type AggregateState } from '../profile/index.js';
 import { PortraitError } from '../util/errors.js';
 import { Keys } from './keys.js';
 import { luaScript } from './lua.js';
@@ -68,7 +68,7 @@ export class RedisProfileStore implements ProfileStore {
         out.set(u, { profile: null, suppression });
         return;
       }
-      let state;
+      let state: AggregateState;
       try {
         state = decodeState(meta.toString('utf8'), c, dim);
       } catch (cause) {
@@ -77,7 +77,14 @@ export class RedisProfileStore implements ProfileStore {
         throw new PortraitError('STATE_CORRUPT', `stored profile of user ${JSON.stringify(u)} in namespace ${this.opts.namespace} cannot be decoded: ${(cause as Error).message}`, { cause });
       }
       out.set(u, {
-        profile: { version: Number(v.toString()), state, applied: applied ? (JSON.parse(applied.toString('utf8')) as Record<string, number>) : {}, token: tok ? tok.toString('utf8') : '', recent: ids ? ids.toString('latin1') : '', epoch: ep ? ep.toString('utf8') : '' },
+        profile: {
+          version: Number(v.toString()),
+          state,
+          applied: applied ? (JSON.parse(applied.toString('utf8')) as Record<string, number>) : {},
+          token: tok ? tok.toString('utf8') : '',
+          recent: ids ? ids.toString('latin1') : '',
+          epoch: ep ? ep.toString('utf8') : '',
+        },
         suppression,
       });
     });
@@ -94,7 +101,7 @@ export class RedisProfileStore implements ProfileStore {
       const key = this.keys.receipt(eventId);
       const first = await this.redis.set(key, JSON.stringify(receipt), 'EX', RECEIPT_TTL_SECONDS, 'NX');
       if (first === 'OK') return receipt;
-      return ((await this.receipt(eventId)) ?? receipt);
+      return (await this.receipt(eventId)) ?? receipt;
     } catch (err) {
       throw wrap(err, 'forget');
     }
@@ -174,4 +181,3 @@ export class RedisProfileStore implements ProfileStore {
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }
-

@@ -32,10 +32,5 @@ export function removeLoneSurrogates(text: string): string {
 export function normalizeText(text: string): string {
   // Invisible characters go before NFKC: removed after it, they could leave a letter and a
   // combining mark newly adjacent and uncomposed, and normalising twice would change the text.
-  return removeLoneSurrogates(text)
-    .replace(FORMAT_CHARS, '')
-    .replace(CONTROL_CHARS, '')
-    .normalize('NFKC')
-    .replace(WHITESPACE_RUN, ' ')
-    .trim();
+  return removeLoneSurrogates(text).replace(FORMAT_CHARS, '').replace(CONTROL_CHARS, '').normalize('NFKC').replace(WHITESPACE_RUN, ' ').trim();
 }

@@ -118,10 +118,7 @@ export const RULES: readonly Rule[] = [
   {
     // Chinese mobile: 1[3-9]x xxxx xxxx, optional +86 / 0086 / 86 / (+86) prefix.
     kind: 'phone',
-    pattern: new RegExp(
-      String.raw`${NUM_START}(?:(?:\+|00)?86${SEP}?|\(\+?86\)${SEP}?)?1[3-9]\d(?:${SEP}?\d{4}){2}${NUM_END}`,
-      'g',
-    ),
+    pattern: new RegExp(String.raw`${NUM_START}(?:(?:\+|00)?86${SEP}?|\(\+?86\)${SEP}?)?1[3-9]\d(?:${SEP}?\d{4}){2}${NUM_END}`, 'g'),
   },
   {
     // International, written with a leading "+": country code, then 2-5 groups; 8-15 digits in all.
@@ -132,10 +129,7 @@ export const RULES: readonly Rule[] = [
   {
     // North American without country code; separators required: (415) 555-0100, 415-555-0100, 415.555.0100.
     kind: 'phone',
-    pattern: new RegExp(
-      String.raw`${NUM_START}(?:\([2-9]\d{2}\) ?|[2-9]\d{2}[ .\-])[2-9]\d{2}[ .\-]\d{4}${NUM_END}`,
-      'g',
-    ),
+    pattern: new RegExp(String.raw`${NUM_START}(?:\([2-9]\d{2}\) ?|[2-9]\d{2}[ .\-])[2-9]\d{2}[ .\-]\d{4}${NUM_END}`, 'g'),
   },
   {
     // Chinese landline with area code and a separator: 010-12345678, (0755)12345678, 0755 1234567.

@@ -24,6 +24,7 @@ function loadIso(): { zh: readonly string[]; en: readonly string[] } {
 }
 
 /** Comment fillers added to the iso lists (overlap is harmless): laughter, interjections, chat, units. */
+// biome-ignore format: word lists laid out by group, many to a line
 export const COMMENT_FILLERS: readonly string[] = [
   // zh: laughter and interjections
   '哈', '哈哈', '哈哈哈', '呵', '呵呵', '嘿嘿', '嘻嘻', '嘿', '啊', '啊啊', '呀', '吧', '呢', '嗯', '嗯嗯',
@@ -41,6 +42,7 @@ export const COMMENT_FILLERS: readonly string[] = [
 ];
 
 /** Words in the stopwords-iso en list that carry a topic in user comments. */
+// biome-ignore format: word lists laid out by group, many to a line
 export const KEEP: readonly string[] = [
   'ai', 'ar', 'ml', 'tv', 'uk', 'web', 'website', 'webpage', 'homepage', 'computer', 'microsoft',
   'research', 'information', 'system',
@@ -50,9 +52,7 @@ const iso = loadIso();
 const keep = new Set(KEEP);
 
 /** All stopwords, lowercase. */
-export const STOPWORDS: ReadonlySet<string> = new Set(
-  [...iso.zh, ...iso.en, ...COMMENT_FILLERS].filter((w) => !keep.has(w)),
-);
+export const STOPWORDS: ReadonlySet<string> = new Set([...iso.zh, ...iso.en, ...COMMENT_FILLERS].filter((w) => !keep.has(w)));
 
 // Whole placeholders only: the bare words ("phone", "email") are real words when a user writes them.
 const PLACEHOLDER_WORDS = new Set<string>(Object.values(PII_PLACEHOLDERS));

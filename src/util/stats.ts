@@ -8,5 +8,8 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
 
 /** The nearest-rank quantile `q` (0-1) of `xs` (not modified); NaN when there are none. */
 export function quantile(xs: readonly number[], q: number): number {
-  return quantileSorted([...xs].sort((a, b) => a - b), q);
+  return quantileSorted(
+    [...xs].sort((a, b) => a - b),
+    q,
+  );
 }

@@ -124,15 +124,7 @@ export interface Scenario {
  * produced up front, so every run sees the same partitions and the same offsets. Cleans up after
  * the file. `kafka`/`admin` default to the suite's broker; `redis` to the suite's Redis.
  */
-export async function setupScenario(opts: {
-  comments: number;
-  users: number;
-  partitions: number;
-  seed: number;
-  kafka?: Kafka;
-  admin?: Admin;
-  redisUrl?: string;
-}): Promise<Scenario> {
+export async function setupScenario(opts: { comments: number; users: number; partitions: number; seed: number; kafka?: Kafka; admin?: Admin; redisUrl?: string }): Promise<Scenario> {
   const admin = opts.admin ?? (await testAdmin());
   const kafka = opts.kafka ?? testKafka();
   const [comments, profilesA, dlqA, profilesB, dlqB] = await createTestTopics(admin, 'rel', opts.partitions, 5);
@@ -453,7 +445,10 @@ export function checkProfileStream(msgs: readonly ReadMessage[], stored: Map<str
     const missing = max - versions.length;
     if (o.gapFree) {
       expect(versions, `${u}: versions`).toEqual(versions.map((_, i) => i + 1));
-      expect(versions.flatMap((ver) => byVersion.get(ver)!.v.causedBy as string[]), `${u}: causedBy`).toEqual(valid.get(u));
+      expect(
+        versions.flatMap((ver) => byVersion.get(ver)!.v.causedBy as string[]),
+        `${u}: causedBy`,
+      ).toEqual(valid.get(u));
     } else {
       for (const id of ids) expect(valid.get(u), `${u}: ${id} is not an event of this user`).toContain(id);
     }
@@ -555,7 +550,10 @@ export interface InjectedFault {
 
 /** The chunk an injected crash (startFaultRun) happened in, from the line fault-run.ts writes just before it. */
 export function injectedFault(run: ChildRun): InjectedFault {
-  const line = run.stderr().split('\n').find((l) => l.includes('injected fault: killing this process'));
+  const line = run
+    .stderr()
+    .split('\n')
+    .find((l) => l.includes('injected fault: killing this process'));
   expect(line, `no injected-fault line; stderr tail:\n${run.stderr().slice(-2000)}`).toBeDefined();
   return JSON.parse(line!) as InjectedFault;
 }

@@ -19,11 +19,7 @@ export async function startRedisCluster(basePort: number): Promise<LocalCluster>
   const dir = mkdtempSync(join(tmpdir(), 'portrait-cluster-'));
   const ports = [basePort, basePort + 1, basePort + 2];
   const procs: ChildProcess[] = ports.map((port) =>
-    spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--save', '', '--appendonly', 'no', '--dir', dir],
-      { stdio: 'ignore' },
-    ),
+    spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' }),
   );
   const stop = async () => {
     for (const p of procs) p.kill('SIGTERM');

@@ -98,9 +98,7 @@ export async function seed(admin: Admin, over: Record<string, unknown> = {}): Pr
         }),
       );
       if (!enc.ok) throw new Error(enc.detail);
-      const res = await store.apply([
-        { userId: u.userId, expectedVersion: version - 1, version, state, applied: {}, profileJson: enc.value.toString('utf8'), updatedAt: t0 + n * 60_000 + 1000 },
-      ]);
+      const res = await store.apply([{ userId: u.userId, expectedVersion: version - 1, version, state, applied: {}, profileJson: enc.value.toString('utf8'), updatedAt: t0 + n * 60_000 + 1000 }]);
       if (!res.get(u.userId)?.ok) throw new Error(`seed write of ${u.userId} failed`);
       await history.append([{ userId: u.userId, entry: historyEntry(enc.event) }]);
       records.push({ key: u.userId, value: enc.value });

@@ -50,7 +50,13 @@ describe('processor telemetry', () => {
     );
     const loaded = { dim: 0 };
     const { port: bound } = await telemetry.attach({
-      embedder: { id: 'test-embedder', get dim() { return loaded.dim; }, stats: { hits: 2, misses: 2 } },
+      embedder: {
+        id: 'test-embedder',
+        get dim() {
+          return loaded.dim;
+        },
+        stats: { hits: 2, misses: 2 },
+      },
       classifier: () => ({ kind: 'zero-shot', version: 'v1' }),
       redis,
       namespace: () => 'main',
@@ -68,7 +74,14 @@ describe('processor telemetry', () => {
 
     // lag of a group that never committed: everything in the topic
     await expect
-      .poll(async () => (await (await fetch(`${base}/metrics`)).text()).match(/portrait_consumer_lag\{[^}]*\} (\d+)/g)?.map((l) => Number(l.split(' ')[1])).reduce((a, b) => a + b, 0), { timeout: 20_000 })
+      .poll(
+        async () =>
+          (await (await fetch(`${base}/metrics`)).text())
+            .match(/portrait_consumer_lag\{[^}]*\} (\d+)/g)
+            ?.map((l) => Number(l.split(' ')[1]))
+            .reduce((a, b) => a + b, 0),
+        { timeout: 20_000 },
+      )
       .toBe(5);
     const text = await (await fetch(`${base}/metrics`)).text();
     expect(text).toContain('portrait_model_info{embedder="test-embedder",classifier_kind="zero-shot",classifier_version="v1"} 1');

@@ -34,7 +34,11 @@ beforeAll(async () => {
   embedder = createEmbedder({ embedder: { ...cfg.embedder, modelDir: projectPath(cfg.embedder.modelDir), cacheSize: 5000 } });
   await embedder.ready();
   const train = preprocessRows(rowsOfSplit(readDataset(DATA), 'train'), { maxChars: cfg.text.maxChars, maxTokens: cfg.text.maxTokens }).rows;
-  artifact = trainLinear(await embedder.embed(train.map((r) => r.input)), train.map((r) => r.label), { embedder: { id: embedder.id, dim: embedder.dim }, l2: 1 });
+  artifact = trainLinear(
+    await embedder.embed(train.map((r) => r.input)),
+    train.map((r) => r.label),
+    { embedder: { id: embedder.id, dim: embedder.dim }, l2: 1 },
+  );
   dir = mkdtempSync(join(tmpdir(), 'portrait-eval-'));
   saveArtifact(dir, artifact);
 }, 180_000);
@@ -127,10 +131,16 @@ describe('evaluate-profiles (real pipeline)', () => {
     }
     expect(s.top1).toBeCloseTo(s.perUser.filter((u) => u.top1).length / 12, 4);
     // per-comment accuracy of the same classifier on the same comments, computed independently
-    const texts = preprocessRows(sim.events.map((e, i) => ({ line: i + 1, text: e.text, label: e.metadata.simLabel })), { maxChars: cfg.text.maxChars, maxTokens: cfg.text.maxTokens }).rows;
+    const texts = preprocessRows(
+      sim.events.map((e, i) => ({ line: i + 1, text: e.text, label: e.metadata.simLabel })),
+      { maxChars: cfg.text.maxChars, maxTokens: cfg.text.maxTokens },
+    ).rows;
     const { LinearClassifier } = await import('../../src/classify/linear.js');
     const pred = new LinearClassifier(artifact).predict(await embedder.embed(texts.map((t) => t.input)));
-    const acc = classificationReport(texts.map((t) => t.label), pred.map((p) => Object.entries(p).sort((a, b) => b[1] - a[1])[0]![0])).accuracy;
+    const acc = classificationReport(
+      texts.map((t) => t.label),
+      pred.map((p) => Object.entries(p).sort((a, b) => b[1] - a[1])[0]![0]),
+    ).accuracy;
     expect(s.perComment.accuracy).toBeCloseTo(acc, 2);
     expect(s.gain).toBeCloseTo(s.top1 - s.perComment.accuracy, 3);
 

@@ -49,7 +49,10 @@ async function startContainers(): Promise<{ brokers: string[]; redisUrl: string;
     })
     .withWaitStrategy(Wait.forLogMessage(/Kafka Server started/))
     .start();
-  const redis = await new GenericContainer('redis:7-alpine').withExposedPorts(6379).withWaitStrategy(Wait.forLogMessage(/Ready to accept connections/)).start();
+  const redis = await new GenericContainer('redis:7-alpine')
+    .withExposedPorts(6379)
+    .withWaitStrategy(Wait.forLogMessage(/Ready to accept connections/))
+    .start();
   return {
     brokers: [`127.0.0.1:${hostPort}`],
     redisUrl: `redis://127.0.0.1:${redis.getMappedPort(6379)}`,

@@ -75,9 +75,7 @@ describe('model registry and hot swap on a running processor', () => {
   const mark = async () => new Map((await admin.fetchTopicOffsets(topics[1]!)).map((o) => [o.partition, Number(o.high)]));
   /** Classifier of every profile event published after `since` (all when undefined). */
   const publishedVersions = async (since?: Map<number, number>) =>
-    (await readAll(kafka, admin, topics[1]!))
-      .filter((m) => Number(m.offset) >= (since?.get(m.partition) ?? 0))
-      .map((m) => (JSON.parse(m.value!.toString()) as { classifier: { kind: string; version: string } }).classifier);
+    (await readAll(kafka, admin, topics[1]!)).filter((m) => Number(m.offset) >= (since?.get(m.partition) ?? 0)).map((m) => (JSON.parse(m.value!.toString()) as { classifier: { kind: string; version: string } }).classifier);
 
   const waitFor = async (what: string, ok: () => boolean) => {
     const deadline = Date.now() + 30_000;

@@ -63,7 +63,14 @@ describe('portrait train and portrait model (processes)', () => {
     const t = await run(['train', '--data', data, '--out', out, '--folds', '2', '--trees', '10', '--cache-dir', join(dir, 'cache'), '--register', '--activate', '--json'], prefix);
     expect(t.stderr).not.toMatch(/unexpected error/);
     expect(t.code).toBe(0);
-    const summary = JSON.parse(t.stdout) as { version: string; kind: string; trainRows: number; heldOutRows: number; heldOut: { rows: number; macroF1: number }; selection: { winner: string; candidates: Record<string, { macroF1: { mean: number } }> } };
+    const summary = JSON.parse(t.stdout) as {
+      version: string;
+      kind: string;
+      trainRows: number;
+      heldOutRows: number;
+      heldOut: { rows: number; macroF1: number };
+      selection: { winner: string; candidates: Record<string, { macroF1: { mean: number } }> };
+    };
     expect(summary.trainRows).toBe(63);
     expect(summary.heldOutRows).toBe(21);
     expect(summary.heldOut.rows).toBe(21);
@@ -125,7 +132,14 @@ describe('the registry in Redis', () => {
     hyperParameters: {},
     createdAt: '2025-01-01T00:00:00.000Z',
     training: { rows: 2, fingerprint: 'f' },
-    model: { weights: [[1, 0], [0, 1]], bias: [0, 0], temperature: 1 },
+    model: {
+      weights: [
+        [1, 0],
+        [0, 1],
+      ],
+      bias: [0, 0],
+      temperature: 1,
+    },
   };
   const model = (n: number) => finalizeArtifact({ ...base, hyperParameters: { n } });
   const expected = { embedderId: 'e', dim: 2 };

@@ -88,7 +88,7 @@ async function consumeAll(topic: string, expected: number, timeoutMs = 30_000): 
 }
 
 describe('portrait produce (real broker)', () => {
-  it('publishes simulated users\' comments keyed by userId, as the comment event contract says', async () => {
+  it("publishes simulated users' comments keyed by userId, as the comment event contract says", async () => {
     const topic = testTopic('produce');
 
     const run = await portrait(['produce', '--file', 'data/sib200_zh.jsonl', '--users', '5', '--limit', '40', '--json'], {

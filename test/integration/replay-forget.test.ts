@@ -55,11 +55,17 @@ function expectSameProfile(actual: unknown, expected: unknown, label: string): v
   const { centroid: ca, interests: ia, topTerms: ta, ...restA } = a;
   const { centroid: ce, interests: ie, topTerms: te, ...restE } = e;
   expect(restA, label).toEqual(restE);
-  expect(ia.map((i: { label: string }) => i.label), label).toEqual(ie.map((i: { label: string }) => i.label));
+  expect(
+    ia.map((i: { label: string }) => i.label),
+    label,
+  ).toEqual(ie.map((i: { label: string }) => i.label));
   ia.forEach((i: Record<string, number>, k: number) => {
     for (const f of ['score', 'share', 'confidence']) expect(i[f]!, `${label} ${f}`).toBeCloseTo(ie[k][f], 5);
   });
-  expect(ta.map((t: { term: string }) => t.term), label).toEqual(te.map((t: { term: string }) => t.term));
+  expect(
+    ta.map((t: { term: string }) => t.term),
+    label,
+  ).toEqual(te.map((t: { term: string }) => t.term));
   (ca as number[]).forEach((x, d) => expect(Math.abs(x - ce[d]), `${label} centroid[${d}]`).toBeLessThan(1e-5));
 }
 

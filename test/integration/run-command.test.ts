@@ -21,7 +21,10 @@ describe('portrait run', () => {
       topic: comments!,
       messages: Array.from({ length: 30 }, (_, i) => {
         const userId = users[i % 3]!;
-        return { key: userId, value: JSON.stringify({ type: 'comment', schemaVersion: 1, eventId: `r-${i}`, userId, commentId: `c-${i}`, ts: Date.parse('2026-03-01T00:00:00Z') + i * 60_000, text: i % 2 ? '这场篮球比赛太精彩了' : 'the new phone camera is amazing' }) };
+        return {
+          key: userId,
+          value: JSON.stringify({ type: 'comment', schemaVersion: 1, eventId: `r-${i}`, userId, commentId: `c-${i}`, ts: Date.parse('2026-03-01T00:00:00Z') + i * 60_000, text: i % 2 ? '这场篮球比赛太精彩了' : 'the new phone camera is amazing' }),
+        };
       }),
     });
     await producer.disconnect();

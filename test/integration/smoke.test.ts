@@ -73,11 +73,7 @@ describe('real embedding model (BAAI/bge-small-zh-v1.5, int8, in a worker thread
   it('answers concurrent requests (taken together by the worker) each with its own vectors, in order', async () => {
     const e = new TransformersEmbedder({ model: 'BAAI/bge-small-zh-v1.5', modelDir: modelDir(), dtype: 'q8', pooling: 'cls', allowRemote: false, threads: 2, batchSize: 4 });
     try {
-      const requests = [
-        ['这家餐厅的火锅非常好吃', 'the battery of this phone lasts all day'],
-        ['明天股市可能会继续下跌'],
-        ['my flight to paris was cancelled', '今天天气很好', 'the match ended in a draw', '这本书很好看', 'a long hike in the alps'],
-      ];
+      const requests = [['这家餐厅的火锅非常好吃', 'the battery of this phone lasts all day'], ['明天股市可能会继续下跌'], ['my flight to paris was cancelled', '今天天气很好', 'the match ended in a draw', '这本书很好看', 'a long hike in the alps']];
       const alone: Float32Array[][] = [];
       for (const r of requests) alone.push(await e.embed(r)); // one at a time
       const together = await Promise.all(requests.map((r) => e.embed(r))); // queued while the first runs

@@ -15,11 +15,7 @@ export interface OpsDeps {
 }
 
 export function opsRoutes(app: FastifyInstance, deps: OpsDeps): void {
-  app.get(
-    '/healthz',
-    { schema: { summary: 'Liveness: the process is up', tags: ['ops'], response: { 200: { type: 'object', properties: { status: { type: 'string', const: 'ok' } } } } } },
-    async () => ({ status: 'ok' }),
-  );
+  app.get('/healthz', { schema: { summary: 'Liveness: the process is up', tags: ['ops'], response: { 200: { type: 'object', properties: { status: { type: 'string', const: 'ok' } } } } } }, async () => ({ status: 'ok' }));
 
   app.get(
     '/readyz',
@@ -44,27 +40,19 @@ export function opsRoutes(app: FastifyInstance, deps: OpsDeps): void {
     },
   );
 
-  app.get(
-    '/metrics',
-    { schema: { summary: 'Prometheus metrics (text exposition format)', tags: ['ops'], produces: ['text/plain'], response: { 200: { type: 'string' } } } },
-    async (req, reply) => {
-      let text = await deps.registry.metrics();
-      if (deps.extraMetrics) {
-        try {
-          const extra = await deps.extraMetrics();
-          if (extra) text = `${text.trimEnd()}\n${extra}`;
-        } catch (err) {
-          // the API's own metrics are still worth a scrape when the processors' cannot be read
-          req.log.warn({ err: (err as Error).message }, 'processor metrics unavailable');
-        }
+  app.get('/metrics', { schema: { summary: 'Prometheus metrics (text exposition format)', tags: ['ops'], produces: ['text/plain'], response: { 200: { type: 'string' } } } }, async (req, reply) => {
+    let text = await deps.registry.metrics();
+    if (deps.extraMetrics) {
+      try {
+        const extra = await deps.extraMetrics();
+        if (extra) text = `${text.trimEnd()}\n${extra}`;
+      } catch (err) {
+        // the API's own metrics are still worth a scrape when the processors' cannot be read
+        req.log.warn({ err: (err as Error).message }, 'processor metrics unavailable');
       }
-      return reply.type(deps.registry.contentType).send(text);
-    },
-  );
+    }
+    return reply.type(deps.registry.contentType).send(text);
+  });
 
-  app.get(
-    '/openapi.json',
-    { schema: { summary: 'This OpenAPI document', tags: ['ops'], response: { 200: { type: 'object', additionalProperties: true } } } },
-    async () => app.swagger(),
-  );
+  app.get('/openapi.json', { schema: { summary: 'This OpenAPI document', tags: ['ops'], response: { 200: { type: 'object', additionalProperties: true } } } }, async () => app.swagger());
 }

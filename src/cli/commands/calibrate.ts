@@ -30,7 +30,9 @@ function printText(s: CalibrateSummary): void {
   if (s.droppedRows > 0) w(`  ${s.droppedRows} rows dropped by preprocessing`);
   const skipped = Object.entries(s.skipped);
   if (skipped.length > 0) w(`  warning: skipped rows whose label is not in the taxonomy: ${skipped.map(([l, n]) => `${l} (${n})`).join(', ')}`);
-  const none = Object.entries(s.rowsPerLabel).filter(([, n]) => n === 0).map(([l]) => l);
+  const none = Object.entries(s.rowsPerLabel)
+    .filter(([, n]) => n === 0)
+    .map(([l]) => l);
   if (none.length > 0) w(`  warning: no calibration rows for ${none.join(', ')}: their confusion row is the identity`);
   w(`  per comment on these rows: accuracy ${f3(s.metrics.accuracy)}, macro-F1 ${f3(s.metrics.macroF1)}`);
   w(`  temperature ${s.temperature} (best on these rows: ${s.bestTemperature}${Math.abs(s.bestTemperature - s.temperature) / s.temperature > 0.2 ? '; set it in the taxonomy and calibrate again to use it' : ''})`);

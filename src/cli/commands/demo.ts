@@ -88,7 +88,10 @@ export function registerDemo(program: Command): void {
           seen++;
           if (seen % 15 === 1 && shown < 12) {
             shown++;
-            const top = p.interests.slice(0, 2).map((i) => `${i.label} ${(i.share * 100).toFixed(0)}%`).join(', ');
+            const top = p.interests
+              .slice(0, 2)
+              .map((i) => `${i.label} ${(i.share * 100).toFixed(0)}%`)
+              .join(', ');
             say(`   live  ${p.userId.slice(prefix.length)} v${p.version} (${p.commentCount} comments): ${top}`);
           }
         },
@@ -119,7 +122,12 @@ export function registerDemo(program: Command): void {
           continue;
         }
         for (const i of p.interests.slice(0, 3)) say(`     ${i.label.padEnd(14)} ${bar(i.share)} ${(i.share * 100).toFixed(0).padStart(3)}%  confidence ${i.confidence.toFixed(2)}`);
-        say(`     top terms: ${p.topTerms.slice(0, 6).map((t) => t.term).join(' · ')}   (version ${p.version})`);
+        say(
+          `     top terms: ${p.topTerms
+            .slice(0, 6)
+            .map((t) => t.term)
+            .join(' · ')}   (version ${p.version})`,
+        );
       }
       say(`\n   npx portrait profile ${users[0]?.userId ?? '<userId>'}   prints a full profile as JSON`);
 

@@ -27,7 +27,9 @@ const f3 = (x: number) => x.toFixed(3);
 
 function printText(s: ProfilesSummary): void {
   const w = (line: string) => process.stdout.write(`${line}\n`);
-  w(`${s.users} simulated users, ${s.perComment.comments} comments from ${s.file} (split ${s.split}) through the pipeline with ${s.classifier.kind} ${s.classifier.version}${s.unmixed ? ', profiles unmixed with its confusion' : ', profiles are plain means'}, in ${s.seconds} s`);
+  w(
+    `${s.users} simulated users, ${s.perComment.comments} comments from ${s.file} (split ${s.split}) through the pipeline with ${s.classifier.kind} ${s.classifier.version}${s.unmixed ? ', profiles unmixed with its confusion' : ', profiles are plain means'}, in ${s.seconds} s`,
+  );
   w(`  profile top-1 accuracy (main interest)   ${f3(s.top1)}`);
   w(`  profile top-3 recall (latent interests)   ${f3(s.top3Recall)}`);
   w(`  per-comment accuracy                      ${f3(s.perComment.accuracy)}   (profile gain ${s.gain >= 0 ? '+' : ''}${f3(s.gain)})`);
@@ -49,7 +51,7 @@ export function registerEvaluateProfiles(program: Command): void {
     .option('--model <dir>', 'classify with this artifact (default: the configured classifier / active registry model)')
     .option('--zero-shot', 'classify with the zero-shot taxonomy of the data (config/taxonomies/<data>.yaml)')
     .option('--taxonomy <file>', 'with --zero-shot: the taxonomy YAML')
-    .option('--per-user', 'with --json: include every user\'s latent interests and profile top 3')
+    .option('--per-user', "with --json: include every user's latent interests and profile top 3")
     .option('--json', 'print JSON')
     .action(async (opts: Options) => {
       const cfg = loadConfig();

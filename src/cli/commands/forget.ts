@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
+import type { RecordMetadata } from 'kafkajs';
 import { loadConfig, type Config } from '../../config/index.js';
 import { createKafka } from '../../kafka/client.js';
 import { createRedis, RedisProfileStore, type ForgetReceipt } from '../../store/index.js';
@@ -27,7 +28,7 @@ export async function runForget(userId: string, opts: { waitSeconds: number; rea
   const event = { type: 'forget', schemaVersion: 1, eventId, userId, ts: Date.now(), ...(opts.reason ? { reason: opts.reason } : {}) };
   const producer = createKafka(cfg, log, '-forget').producer({ idempotent: true });
   await producer.connect();
-  let meta;
+  let meta: RecordMetadata | undefined;
   try {
     [meta] = await producer.send({ topic: cfg.kafka.topics.comments, acks: -1, messages: [{ key: userId, value: JSON.stringify(event) }] });
   } finally {

@@ -177,7 +177,6 @@ function produceLogger(level: string): Logger {
   );
 }
 
-
 /**
  * Fail fast when no broker accepts a TCP connection: kafkajs would retry for about two minutes
  * first. A broker that accepts connections but is not ready yet is left to kafkajs's retries.
@@ -201,14 +200,7 @@ async function probeBrokers(cfg: Pick<Config, 'kafka'>, timeoutMs = 3000): Promi
   }
 }
 
-async function publish(
-  cfg: Pick<Config, 'kafka'>,
-  log: Logger,
-  topic: string,
-  messages: readonly OutMessage[],
-  rate: number,
-  control: { stopRequested: () => boolean },
-): Promise<{ sent: number; seconds: number }> {
+async function publish(cfg: Pick<Config, 'kafka'>, log: Logger, topic: string, messages: readonly OutMessage[], rate: number, control: { stopRequested: () => boolean }): Promise<{ sent: number; seconds: number }> {
   await probeBrokers(cfg);
   const kafka = createKafka(cfg, log, '-produce');
   const admin = kafka.admin();
@@ -294,9 +286,7 @@ export async function runProduce(opts: ProduceOptions, cfg: Readonly<Config> = l
 
 function printText(s: ProduceSummary): void {
   const who = s.mode === 'simulate' ? `${s.users} simulated users` : `${s.users} distinct keys${s.nullKeys ? ` and ${s.nullKeys} null keys` : ''}`;
-  process.stdout.write(
-    `${s.interrupted ? 'interrupted after' : 'produced'} ${s.events} events from ${who} to topic ${s.topic} in ${s.seconds.toFixed(2)} s (${s.eventsPerSecond} events/s)\n`,
-  );
+  process.stdout.write(`${s.interrupted ? 'interrupted after' : 'produced'} ${s.events} events from ${who} to topic ${s.topic} in ${s.seconds.toFixed(2)} s (${s.eventsPerSecond} events/s)\n`);
   if (s.userInterests && s.userInterests.length > 0) {
     const shown = s.userInterests.slice(0, 20);
     for (const u of shown) process.stdout.write(`  ${u.userId}  ${u.comments} comments  ${u.interests.map((l) => `${l} ${u.labelCounts[l] ?? 0}`).join(', ')}\n`);
@@ -311,23 +301,30 @@ export function registerProduce(program: Command): void {
     .requiredOption('--file <jsonl>', 'labelled rows {"id","text","label"} (e.g. data/sib200_zh.jsonl), or events with --raw')
     .option('--users <n>', 'how many users to simulate', intParser('--users', 1), 50)
     .option('--limit <n>', 'publish exactly this many events (simulate: dealt round-robin over the users; raw: the first N lines)', intParser('--limit', 1))
-    .option('--rate <n>', 'events per second; 0 = as fast as possible', numberParser('--rate', (n) => n >= 0, 'a number >= 0'), 0)
+    .option(
+      '--rate <n>',
+      'events per second; 0 = as fast as possible',
+      numberParser('--rate', (n) => n >= 0, 'a number >= 0'),
+      0,
+    )
     .option('--seed <n>', 'seed of the simulation (same seed, same users and comments)', intParser('--seed', 0), 42)
     .option('--topic <topic>', 'topic to publish to (default: kafka.topics.comments from the config)')
     .option('--raw', 'publish every non-blank line as it is (key = its userId, or null): for testing bad input')
-    .option('--json', 'print the summary as JSON on stdout, with every user\'s latent interests')
-    .addOption(
-      new Option('--comments <n|min-max>', 'comments per user when there is no --limit')
-        .argParser(rangeParser('--comments'))
-        .default([...SIM_DEFAULTS.commentsPerUser], SIM_DEFAULTS.commentsPerUser.join('-')),
+    .option('--json', "print the summary as JSON on stdout, with every user's latent interests")
+    .addOption(new Option('--comments <n|min-max>', 'comments per user when there is no --limit').argParser(rangeParser('--comments')).default([...SIM_DEFAULTS.commentsPerUser], SIM_DEFAULTS.commentsPerUser.join('-')))
+    .addOption(new Option('--interests <n|min-max>', 'latent interests per user').argParser(rangeParser('--interests')).default([...SIM_DEFAULTS.interestsPerUser], SIM_DEFAULTS.interestsPerUser.join('-')))
+    .option(
+      '--dominant <share>',
+      "least share of a user's comments on the main interest",
+      numberParser('--dominant', (n) => n > 0 && n <= 1, 'in (0, 1]'),
+      SIM_DEFAULTS.dominantShare,
     )
-    .addOption(
-      new Option('--interests <n|min-max>', 'latent interests per user')
-        .argParser(rangeParser('--interests'))
-        .default([...SIM_DEFAULTS.interestsPerUser], SIM_DEFAULTS.interestsPerUser.join('-')),
+    .option(
+      '--span-days <days>',
+      'comment times spread over this many days',
+      numberParser('--span-days', (n) => n > 0, 'a number > 0'),
+      7,
     )
-    .option('--dominant <share>', 'least share of a user\'s comments on the main interest', numberParser('--dominant', (n) => n > 0 && n <= 1, 'in (0, 1]'), SIM_DEFAULTS.dominantShare)
-    .option('--span-days <days>', 'comment times spread over this many days', numberParser('--span-days', (n) => n > 0, 'a number > 0'), 7)
     .option('--start <time>', 'time of the earliest comment, epoch ms or ISO (default: now minus --span-days)', parseStart)
     .option('--lang <code>', 'lang field for every event (rows with their own lang keep it); omitted by default')
     .option('--user-prefix <prefix>', 'user ids are <prefix>0001, <prefix>0002, …', SIM_DEFAULTS.userPrefix)

@@ -31,7 +31,9 @@ async function reportState(cfg: Readonly<Config>, say: (m: string) => void, drop
     }
     const names = withState.map((n) => `${n.namespace} (${n.profiles} profiles)`).join(', ');
     if (!drop) {
-      say(`Redis namespaces with profiles folded from the old topics: ${names}. They are kept: events of the new topics are added to them (new topic IDs, offsets compared per topic). To start profiles from nothing, run \`portrait stack down\` and then \`portrait stack up --fresh --drop-state\``);
+      say(
+        `Redis namespaces with profiles folded from the old topics: ${names}. They are kept: events of the new topics are added to them (new topic IDs, offsets compared per topic). To start profiles from nothing, run \`portrait stack down\` and then \`portrait stack up --fresh --drop-state\``,
+      );
       return [];
     }
     const out = [];

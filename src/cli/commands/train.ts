@@ -79,12 +79,20 @@ export function registerTrain(program: Command): void {
     .option('--split-field <name>', 'field holding the split name', 'split')
     .option('--train-split <names>', 'split value(s) to train on, comma-separated (default: every split in the data but --test-split)')
     .option('--test-split <names>', 'split value(s) held out for the metrics', 'test')
-    .option('--test-ratio <r>', 'ignore the split field: hold out this stratified share instead', numArg('--test-ratio', (n) => n > 0 && n < 1, 'in (0, 1)'))
+    .option(
+      '--test-ratio <r>',
+      'ignore the split field: hold out this stratified share instead',
+      numArg('--test-ratio', (n) => n > 0 && n < 1, 'in (0, 1)'),
+    )
     .option('--fine-label-field <name>', 'train the linear head on this finer label (e.g. label_fine) and sum its probabilities into the labels')
     .option('--max-rows <n>', 'cap the training rows (stratified subsample)', intArg('--max-rows', 2))
     .addOption(new Option('--classifier <kind>', 'rf | linear | auto (cross-validate both, keep the better)').choices([...TRAIN_KINDS]).default('auto'))
     .option('--trees <n>', 'rf: number of trees', intArg('--trees', 1))
-    .option('--max-features <x>', 'rf: features per tree, a fraction in (0,1] or a count', numArg('--max-features', (n) => n > 0, '> 0'))
+    .option(
+      '--max-features <x>',
+      'rf: features per tree, a fraction in (0,1] or a count',
+      numArg('--max-features', (n) => n > 0, '> 0'),
+    )
     .option('--max-depth <n>', 'rf: maximum tree depth', intArg('--max-depth', 1))
     .option('--bins <n>', 'rf: quantile bins per feature for training (0 = exact, slow)', intArg('--bins', 0))
     .option('--rf-rows <n>', 'rf: train on at most this many rows (stratified)', intArg('--rf-rows', 2))

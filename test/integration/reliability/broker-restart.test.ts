@@ -5,20 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import {
-  adminOf,
-  cleanRun,
-  committedTotal,
-  freePort,
-  compareRuns,
-  isRunning,
-  ownKafka,
-  runEnv,
-  setupScenario,
-  startRun,
-  stopRun,
-  waitForCommitted,
-} from '../../helpers/faults.js';
+import { adminOf, cleanRun, committedTotal, freePort, compareRuns, isRunning, ownKafka, runEnv, setupScenario, startRun, stopRun, waitForCommitted } from '../../helpers/faults.js';
 
 describe('Kafka broker restart mid-stream', () => {
   it('rides out the restart and ends with the aggregates and versions of a clean run', async () => {

@@ -53,7 +53,7 @@ function leaks(haystack: string, texts: readonly string[]): string[] {
       }
     }
   }
-  for (const p of PII) if (h.includes(p.toLowerCase()) || h.includes(p.replace(/\D/g, '')) && /\d{8}/.test(p.replace(/\D/g, ''))) found.push(p);
+  for (const p of PII) if (h.includes(p.toLowerCase()) || (h.includes(p.replace(/\D/g, '')) && /\d{8}/.test(p.replace(/\D/g, '')))) found.push(p);
   return found;
 }
 

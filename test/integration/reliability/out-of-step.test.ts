@@ -170,7 +170,14 @@ describe('Kafka and Redis out of step', () => {
     await produce(c.kafka, c.comments, 'ivy', 2);
     // the group's positions as a restored __consumer_offsets or a misconfigured offset sync would leave them:
     // erin's at 4 inside the new topic's 6 records, ivy's at 5 past the new topic's end (2)
-    await c.admin.setOffsets({ groupId: c.side.groupId, topic: c.comments, partitions: [{ partition: pErin, offset: '4' }, { partition: pIvy, offset: '5' }] });
+    await c.admin.setOffsets({
+      groupId: c.side.groupId,
+      topic: c.comments,
+      partitions: [
+        { partition: pErin, offset: '4' },
+        { partition: pIvy, offset: '5' },
+      ],
+    });
     run = startRun(c.env);
     await waitForCount(c.redis, c.side.keyPrefix, 'erin', 10, run);
     await waitForCount(c.redis, c.side.keyPrefix, 'ivy', 7, run);

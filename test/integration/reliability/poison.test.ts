@@ -44,7 +44,10 @@ describe('poison input, end to end', () => {
       const d = decodeRecord({ key: r.key, value: r.value }, { ...cfg.events, now });
       return d.ok && d.event.type === 'forget';
     };
-    const random = fc.sample(poisonArb(), { numRuns: RANDOM, seed: 20261128 }).map((f, i) => f(`r${i}`)).filter((r) => !isForget(r));
+    const random = fc
+      .sample(poisonArb(), { numRuns: RANDOM, seed: 20261128 })
+      .map((f, i) => f(`r${i}`))
+      .filter((r) => !isForget(r));
     const poison = [...fixedPoison(true), ...random];
     const records: PoisonRecord[] = [];
     poison.forEach((p, i) => {
@@ -93,7 +96,10 @@ describe('poison input, end to end', () => {
     // nothing went wrong on the way: no error, no retry (a poison record is not a reason to retry).
     // Start-up's judgement of the Redis server's settings (a warning where Redis keeps nothing on
     // disk, as the test machines' does) is about the server, not the stream.
-    const bad = run.stderr().split('\n').filter((l) => /"level":(40|50|60)/.test(l) && !/idempotent producer/.test(l) && !/"setting":"save\/appendonly"/.test(l));
+    const bad = run
+      .stderr()
+      .split('\n')
+      .filter((l) => /"level":(40|50|60)/.test(l) && !/idempotent producer/.test(l) && !/"setting":"save\/appendonly"/.test(l));
     expect(bad, bad.join('\n').slice(0, 3000)).toEqual([]);
 
     // what each record should have become, from the records as the broker holds them

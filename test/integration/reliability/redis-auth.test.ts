@@ -24,7 +24,10 @@ describe('Redis password (requirepass)', () => {
     await producer.connect();
     await producer.send({
       topic: comments!,
-      messages: Array.from({ length: 10 }, (_, i) => ({ key: `ra${i % 2}`, value: JSON.stringify({ schemaVersion: 1, eventId: `ra-${i}`, userId: `ra${i % 2}`, commentId: `c${i}`, ts: Date.parse('2026-09-01T00:00:00Z') + i, text: 'the food at this restaurant was delicious' }) })),
+      messages: Array.from({ length: 10 }, (_, i) => ({
+        key: `ra${i % 2}`,
+        value: JSON.stringify({ schemaVersion: 1, eventId: `ra-${i}`, userId: `ra${i % 2}`, commentId: `c${i}`, ts: Date.parse('2026-09-01T00:00:00Z') + i, text: 'the food at this restaurant was delicious' }),
+      })),
     });
     await producer.disconnect();
     const env = (url: string) => ({

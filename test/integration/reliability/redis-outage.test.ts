@@ -8,20 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { readAll } from '../../helpers/kafka.js';
-import {
-  cleanRun,
-  committedOffsets,
-  compareRuns,
-  deadLetterSet,
-  freePort,
-  isRunning,
-  ownRedis,
-  runEnv,
-  setupScenario,
-  startRun,
-  stopRun,
-  waitForCommitted,
-} from '../../helpers/faults.js';
+import { cleanRun, committedOffsets, compareRuns, deadLetterSet, freePort, isRunning, ownRedis, runEnv, setupScenario, startRun, stopRun, waitForCommitted } from '../../helpers/faults.js';
 
 const OUTAGE_MS = 10_000;
 

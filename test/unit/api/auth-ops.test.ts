@@ -22,7 +22,12 @@ describe('with api.token set', () => {
   it('every /v1 route requires the token: 401 JSON with WWW-Authenticate without it', async () => {
     const { app } = await fixtureApi({ config: { token: TOKEN } });
     const v1 = [userUrl('u:{42}', 'profile'), userUrl('u:{42}', 'similar'), userUrl('u:{42}', 'history'), '/v1/stats'];
-    expect(app.portraitRoutes.filter((r) => r.url.startsWith('/v1')).map((r) => r.url).sort()).toHaveLength(v1.length);
+    expect(
+      app.portraitRoutes
+        .filter((r) => r.url.startsWith('/v1'))
+        .map((r) => r.url)
+        .sort(),
+    ).toHaveLength(v1.length);
     for (const url of v1) {
       for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: `Basic ${TOKEN}` }, { authorization: TOKEN }]) {
         const res = await app.inject({ url, headers });
@@ -67,10 +72,22 @@ describe('GET /healthz and /readyz', () => {
   });
 
   it('readyz is 200 when every probe passes and reports the similar-users index', async () => {
-    const { app } = await fixtureApi({ probes: [{ name: 'redis', check: async () => {} }, { name: 'kafka', check: async () => {} }] });
+    const { app } = await fixtureApi({
+      probes: [
+        { name: 'redis', check: async () => {} },
+        { name: 'kafka', check: async () => {} },
+      ],
+    });
     const res = await app.inject('/readyz');
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ status: 'ready', checks: [{ name: 'redis', ok: true }, { name: 'kafka', ok: true }], similarIndex: { ready: true, users: 3 } });
+    expect(res.json()).toMatchObject({
+      status: 'ready',
+      checks: [
+        { name: 'redis', ok: true },
+        { name: 'kafka', ok: true },
+      ],
+      similarIndex: { ready: true, users: 3 },
+    });
     await app.close();
   });
 

@@ -29,10 +29,11 @@ describe('combineStats', () => {
   it('sums rates and totals, keeps the freshest lag per group, the worst percentiles, distinct models', () => {
     const lagA = { at: 500, total: 9, partitions: [{ topic: 't', partition: 0, end: 10, committed: 1, lag: 9 }] };
     const lagB = { at: 900, total: 4, partitions: [{ topic: 't', partition: 0, end: 10, committed: 6, lag: 4 }] };
-    const v = combineStats('main', [
-      snap('b', { lag: lagA }),
-      snap('a', { lag: lagB, latency: { eventToProfile: P(200, 300, 5), ingestToProfile: P(0, 0, 0), batch: P(1, 1, 1), stages: {} }, models: { embedder: 'bge@q8/cls', classifierKind: 'rf', classifierVersion: 'v2' } }),
-    ], 2000);
+    const v = combineStats(
+      'main',
+      [snap('b', { lag: lagA }), snap('a', { lag: lagB, latency: { eventToProfile: P(200, 300, 5), ingestToProfile: P(0, 0, 0), batch: P(1, 1, 1), stages: {} }, models: { embedder: 'bge@q8/cls', classifierKind: 'rf', classifierVersion: 'v2' } })],
+      2000,
+    );
     expect(v.instances.map((i) => i.instanceId)).toEqual(['a', 'b']);
     expect(v.throughput).toEqual({ eventsIn: 200, profilesOut: 100, deadLetters: 2 });
     expect(v.totals.eventsIn).toBe(20);
@@ -56,7 +57,10 @@ describe('combineStats', () => {
 describe('processorMetricsText', () => {
   it('labels each processor series with its instance and merges the shared lag gauge', async () => {
     const perInstance = [];
-    for (const [id, n, lag] of [['p1', 3, 7], ['p2', 5, 9]] as const) {
+    for (const [id, n, lag] of [
+      ['p1', 3, 7],
+      ['p2', 5, 9],
+    ] as const) {
       const reg = createRegistry({ defaultMetrics: true });
       const m = new PortraitMetrics(reg, { commentsTopic: 'comments' });
       m.observeBatch({ profiles: [], deadLetters: [], stats: { records: n, rejected: {} } }, { partition: 0, lastOffset: 1, ms: 5 });

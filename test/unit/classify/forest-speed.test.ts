@@ -8,7 +8,10 @@ describe('bounded forest training', () => {
   it('binning: "bin < v" and "x < rawThreshold(v)" agree for every split value the library can produce', () => {
     fc.assert(
       fc.property(fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 5, maxLength: 60 }), fc.integer({ min: 2, max: 12 }), (xs, bins) => {
-        const edges = quantileEdges(xs.map((x) => [x]), bins)[0]!;
+        const edges = quantileEdges(
+          xs.map((x) => [x]),
+          bins,
+        )[0]!;
         for (let i = 1; i < edges.length; i++) expect(edges[i]!).toBeGreaterThan(edges[i - 1]!);
         const binsSeen = xs.map((x) => binOf(edges, x));
         const maxBin = Math.max(...binsSeen);

@@ -3,17 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RandomForestClassifier } from 'ml-random-forest';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  ForestClassifier,
-  finalizeArtifact,
-  loadClassifierArtifact,
-  readArtifact,
-  saveArtifact,
-  trainForest,
-  type ClassifierArtifact,
-  type ForestModel,
-  type ForestNode,
-} from '../../../src/classify/index.js';
+import { ForestClassifier, finalizeArtifact, loadClassifierArtifact, readArtifact, saveArtifact, trainForest, type ClassifierArtifact, type ForestModel, type ForestNode } from '../../../src/classify/index.js';
 import { isPortraitError } from '../../../src/util/errors.js';
 import { clusters } from './fixtures.js';
 
@@ -73,9 +63,7 @@ describe('random forest', () => {
       training: { rows: 120 },
       hyperParameters: { nEstimators: 50, maxFeatures: 0.2, maxDepth: 12, seed: 42, featuresPerTree: 3, bins: 16, maxRows: 1500, rowsUsed: 120 },
     });
-    expect(Object.keys(artifact.hyperParameters).sort()).toEqual(
-      ['bins', 'featuresPerTree', 'gainThreshold', 'library', 'maxDepth', 'maxFeatures', 'maxRows', 'minNumSamples', 'nEstimators', 'replacement', 'rowsUsed', 'seed', 'useSampleBagging'],
-    );
+    expect(Object.keys(artifact.hyperParameters).sort()).toEqual(['bins', 'featuresPerTree', 'gainThreshold', 'library', 'maxDepth', 'maxFeatures', 'maxRows', 'minNumSamples', 'nEstimators', 'replacement', 'rowsUsed', 'seed', 'useSampleBagging']);
     expect(artifact.version).toMatch(/^[0-9a-f]{16}$/);
     expect((artifact.model as unknown as ForestModel).trees).toHaveLength(50);
   });
@@ -110,7 +98,11 @@ describe('random forest', () => {
     const again = trainForest(train.X, train.y, { embedder: EMBEDDER, createdAt: '2030-06-01T00:00:00.000Z' });
     expect(again.version).toBe(artifact.version);
     expect(again.model).toEqual(artifact.model);
-    const fromArrays = trainForest(train.X.map((x) => Array.from(x)), train.y, { embedder: EMBEDDER });
+    const fromArrays = trainForest(
+      train.X.map((x) => Array.from(x)),
+      train.y,
+      { embedder: EMBEDDER },
+    );
     expect(fromArrays.version).toBe(artifact.version);
     expect(trainForest(train.X, train.y, { embedder: EMBEDDER, seed: 43 }).version).not.toBe(artifact.version);
     expect(trainForest(train.X, train.y, { embedder: { ...EMBEDDER, id: 'other' } }).version).not.toBe(artifact.version);
@@ -134,7 +126,12 @@ describe('random forest', () => {
     const e2 = caught(() => loadClassifierArtifact(artifact, { embedderId: 'BAAI/bge-small-zh-v1.5@q8/cls', dim: DIM }));
     expect(isPortraitError(e2, 'CLASSIFIER_MISMATCH')).toBe(true);
     const clf = new ForestClassifier(artifact);
-    expect(isPortraitError(caught(() => clf.predict([new Float32Array(8)])), 'CLASSIFIER_MISMATCH')).toBe(true);
+    expect(
+      isPortraitError(
+        caught(() => clf.predict([new Float32Array(8)])),
+        'CLASSIFIER_MISMATCH',
+      ),
+    ).toBe(true);
   });
 
   it('refuses malformed artifacts (CLASSIFIER_INVALID): not JSON, missing file, wrong shape, edited content, bad trees, unsupported kind', () => {
@@ -177,9 +174,21 @@ describe('random forest', () => {
 
   it('validates training input', () => {
     expect(() => trainForest(train.X, train.y.slice(1), { embedder: EMBEDDER })).toThrow(/rows but/);
-    expect(() => trainForest(train.X, train.y.map(() => 'same'), { embedder: EMBEDDER })).toThrow(/2 distinct labels/);
+    expect(() =>
+      trainForest(
+        train.X,
+        train.y.map(() => 'same'),
+        { embedder: EMBEDDER },
+      ),
+    ).toThrow(/2 distinct labels/);
     expect(() => trainForest(train.X, train.y, { embedder: { ...EMBEDDER, dim: 8 } })).toThrow(/16 dimensions; the embedder has 8/);
-    expect(() => trainForest(train.X, train.y.map((l, i) => (i === 0 ? '__proto__' : l)), { embedder: EMBEDDER })).toThrow(/__proto__/);
+    expect(() =>
+      trainForest(
+        train.X,
+        train.y.map((l, i) => (i === 0 ? '__proto__' : l)),
+        { embedder: EMBEDDER },
+      ),
+    ).toThrow(/__proto__/);
     expect(() => trainForest(train.X, train.y, { embedder: EMBEDDER, nEstimators: 0 })).toThrow(/nEstimators/);
     expect(() => trainForest(train.X, train.y, { embedder: EMBEDDER, maxFeatures: 0.01 })).toThrow(/selects 0 of 16/);
     expect(() => trainForest(train.X, train.y, { embedder: EMBEDDER, bins: 1 })).toThrow(/bins must be 0/);

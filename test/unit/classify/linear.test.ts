@@ -178,7 +178,15 @@ describe('linear head', () => {
   });
 
   it('heldOutConfusion: mean probabilities per true label, with one perfect pseudo-row (a label never held out is the identity)', () => {
-    const c = heldOutConfusion([[0.5, 0.5, 0], [0.7, 0.3, 0], [0, 0, 1]], [0, 0, 1], 3);
+    const c = heldOutConfusion(
+      [
+        [0.5, 0.5, 0],
+        [0.7, 0.3, 0],
+        [0, 0, 1],
+      ],
+      [0, 0, 1],
+      3,
+    );
     expect(c.rows).toEqual([2, 1, 0]);
     expect(c.matrix[0]).toEqual([(1 + 0.5 + 0.7) / 3, 0.8 / 3, 0].map((v) => Math.round(v * 1e6) / 1e6));
     expect(c.matrix[1]).toEqual([0, 0.5, 0.5]);
@@ -188,9 +196,38 @@ describe('linear head', () => {
   it('refuses an artifact whose confusion does not fit its labels', () => {
     const { version: _v, ...draft } = artifact;
     const bad = (confusion: ClassifierArtifact['confusion']) => () => loadClassifierArtifact(finalizeArtifact({ ...draft, confusion }), { embedderId: EMBEDDER.id, dim: DIM });
-    expect(bad({ source: 'x', rows: [1, 1], matrix: [[1, 0], [0, 1]] })).toThrow(/confusion: expected 3 rows/);
-    expect(bad({ source: 'x', rows: [1, 1, 1], matrix: [[1, 0, 0], [0, 1], [0, 0, 1]] })).toThrow(/confusion.matrix\[1\]: expected 3 values/);
-    expect(bad({ source: 'x', rows: [1, 1, 1], matrix: [[0.5, 0, 0], [0, 1, 0], [0, 0, 1]] })).toThrow(/sums to 0.5/);
+    expect(
+      bad({
+        source: 'x',
+        rows: [1, 1],
+        matrix: [
+          [1, 0],
+          [0, 1],
+        ],
+      }),
+    ).toThrow(/confusion: expected 3 rows/);
+    expect(
+      bad({
+        source: 'x',
+        rows: [1, 1, 1],
+        matrix: [
+          [1, 0, 0],
+          [0, 1],
+          [0, 0, 1],
+        ],
+      }),
+    ).toThrow(/confusion.matrix\[1\]: expected 3 values/);
+    expect(
+      bad({
+        source: 'x',
+        rows: [1, 1, 1],
+        matrix: [
+          [0.5, 0, 0],
+          [0, 1, 0],
+          [0, 0, 1],
+        ],
+      }),
+    ).toThrow(/sums to 0.5/);
     expect(bad(undefined)).not.toThrow();
   });
 

@@ -50,7 +50,14 @@ describe('vector helpers', () => {
     expect(cosine([0, 0], [1, 0])).toBe(0);
     expect(Array.from(normalize([3, 4]))).toEqual([0.6, 0.8]);
     expect(Array.from(normalize([0, 0]))).toEqual([0, 0]);
-    expect(Array.from(mean([[1, 2], [3, 4]]))).toEqual([2, 3]);
+    expect(
+      Array.from(
+        mean([
+          [1, 2],
+          [3, 4],
+        ]),
+      ),
+    ).toEqual([2, 3]);
     expect(() => mean([])).toThrow(RangeError);
     expect(() => cosine([1], [1, 2])).toThrow(RangeError);
     expect(argmax([1, 3, 3, 2])).toBe(1);
@@ -62,25 +69,20 @@ describe('vector helpers', () => {
 describe('dotAt (the unrolled row dot product of the classifiers)', () => {
   it('equals the plain dot product of the two slices, for every length and offset (the unrolled tail included)', () => {
     fc.assert(
-      fc.property(
-        fc.array(fc.float({ min: -100, max: 100, noNaN: true }), { minLength: 0, maxLength: 40 }),
-        fc.nat({ max: 5 }),
-        fc.nat({ max: 5 }),
-        (values, ao, bo) => {
-          const d = values.length;
-          const a = new Float64Array(ao + d);
-          const b = new Float32Array(bo + d);
-          values.forEach((v, j) => {
-            a[ao + j] = v;
-            b[bo + j] = v / 2 + 1;
-          });
-          const expected = dot(a.subarray(ao), b.subarray(bo));
-          // the same products summed in another order: equal up to rounding of their magnitude
-          let scale = 1;
-          for (let j = 0; j < d; j++) scale += Math.abs(a[ao + j]! * b[bo + j]!);
-          expect(Math.abs(dotAt(a, ao, b, bo, d) - expected)).toBeLessThanOrEqual(1e-12 * scale);
-        },
-      ),
+      fc.property(fc.array(fc.float({ min: -100, max: 100, noNaN: true }), { minLength: 0, maxLength: 40 }), fc.nat({ max: 5 }), fc.nat({ max: 5 }), (values, ao, bo) => {
+        const d = values.length;
+        const a = new Float64Array(ao + d);
+        const b = new Float32Array(bo + d);
+        values.forEach((v, j) => {
+          a[ao + j] = v;
+          b[bo + j] = v / 2 + 1;
+        });
+        const expected = dot(a.subarray(ao), b.subarray(bo));
+        // the same products summed in another order: equal up to rounding of their magnitude
+        let scale = 1;
+        for (let j = 0; j < d; j++) scale += Math.abs(a[ao + j]! * b[bo + j]!);
+        expect(Math.abs(dotAt(a, ao, b, bo, d) - expected)).toBeLessThanOrEqual(1e-12 * scale);
+      }),
     );
   });
 

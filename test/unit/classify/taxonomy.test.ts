@@ -53,7 +53,12 @@ describe('taxonomy', () => {
   });
 
   it('CONFIG_UNREADABLE for a missing file or broken YAML; CONFIG_INVALID for YAML of the wrong shape', () => {
-    expect(isPortraitError(caught(() => loadTaxonomy(join(dir, 'missing.yaml'))), 'CONFIG_UNREADABLE')).toBe(true);
+    expect(
+      isPortraitError(
+        caught(() => loadTaxonomy(join(dir, 'missing.yaml'))),
+        'CONFIG_UNREADABLE',
+      ),
+    ).toBe(true);
     const broken = join(dir, 'broken.yaml');
     writeFileSync(broken, 'labels: [\n  - id: x\n');
     const e = caught(() => loadTaxonomy(broken));

@@ -4,16 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { buildZeroShot, parseTaxonomy, type Taxonomy } from '../../../src/classify/index.js';
-import {
-  applyCalibration,
-  CALIBRATION_FORMAT,
-  calibrationPath,
-  loadZeroShot,
-  measureConfusion,
-  readCalibration,
-  writeCalibration,
-  type ZeroShotCalibration,
-} from '../../../src/classify/zero-shot-calibration.js';
+import { applyCalibration, CALIBRATION_FORMAT, calibrationPath, loadZeroShot, measureConfusion, readCalibration, writeCalibration, type ZeroShotCalibration } from '../../../src/classify/zero-shot-calibration.js';
 import { unmixShares } from '../../../src/profile/unmix.js';
 import { isPortraitError } from '../../../src/util/errors.js';
 import { FakeEmbedder } from './fixtures.js';
@@ -59,7 +50,15 @@ function calibration(version: string, over: Partial<ZeroShotCalibration> = {}): 
 
 describe('zero-shot calibration', () => {
   it('measures the confusion per true label, with one perfect pseudo-row per label', () => {
-    const c = measureConfusion({ labels: ['a', 'b'] }, [[0.8, 0.2], [0.6, 0.4], [0.3, 0.7]], [0, 0, 1]);
+    const c = measureConfusion(
+      { labels: ['a', 'b'] },
+      [
+        [0.8, 0.2],
+        [0.6, 0.4],
+        [0.3, 0.7],
+      ],
+      [0, 0, 1],
+    );
     expect(c.rows).toEqual([2, 1]);
     // a: (1 + 0.8 + 0.6) / 3, (0 + 0.2 + 0.4) / 3; b: (0.3 + 0) / 2, (0.7 + 1) / 2
     expect(c.matrix[0]![0]).toBeCloseTo(0.8, 6);
@@ -137,8 +136,35 @@ describe('zero-shot calibration', () => {
     expectError('{ not json', 'CONFIG_UNREADABLE', /bad\.calibration\.json cannot be read or parsed/);
     expectError(JSON.stringify({ ...calibration('v'), format: 'other/1' }), 'CONFIG_INVALID', /format/);
     const rows = calibration('v');
-    expectError(JSON.stringify({ ...rows, confusion: { ...rows.confusion, matrix: [[1, 0, 0], [0.5, 0.4, 0], [0, 0, 1]] } }), 'CONFIG_INVALID', /row 1 does not sum to 1/);
-    expectError(JSON.stringify({ ...rows, confusion: { ...rows.confusion, matrix: [[1, 0, 0], [0, 1, 0]] } }), 'CONFIG_INVALID', /expected 3 rows/);
+    expectError(
+      JSON.stringify({
+        ...rows,
+        confusion: {
+          ...rows.confusion,
+          matrix: [
+            [1, 0, 0],
+            [0.5, 0.4, 0],
+            [0, 0, 1],
+          ],
+        },
+      }),
+      'CONFIG_INVALID',
+      /row 1 does not sum to 1/,
+    );
+    expectError(
+      JSON.stringify({
+        ...rows,
+        confusion: {
+          ...rows.confusion,
+          matrix: [
+            [1, 0, 0],
+            [0, 1, 0],
+          ],
+        },
+      }),
+      'CONFIG_INVALID',
+      /expected 3 rows/,
+    );
     expect(readCalibration(join(dir, 'missing.json'))).toBeUndefined();
   });
 });

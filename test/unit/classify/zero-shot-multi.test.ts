@@ -44,7 +44,7 @@ describe('zero-shot with several prototypes per label', () => {
     expect(zeroShotVersion(t, 'x', 0.5)).not.toBe(zeroShotVersion(parseTaxonomy({ ...raw, prototypes: 'mean' }), 'x', 0.5));
   });
 
-  it('aliases map a data set\'s labels to ids; an alias may name only one label', () => {
+  it("aliases map a data set's labels to ids; an alias may name only one label", () => {
     expect([...labelMap(parseTaxonomy(raw)).entries()]).toEqual([
       ['a', 'a'],
       ['A', 'a'],

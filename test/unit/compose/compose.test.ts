@@ -99,16 +99,15 @@ function structureProblems(doc: Doc): string[] {
   const kafka = services.kafka ?? {};
   if (!/^apache\/kafka:\d+\.\d+\.\d+$/.test(String(kafka.image ?? ''))) fail(`kafka image ${kafka.image} is not a pinned apache/kafka`);
   const kenv = envOf(kafka);
-  const roles = (kenv.KAFKA_PROCESS_ROLES ?? '').split(',').map((r) => r.trim()).sort();
+  const roles = (kenv.KAFKA_PROCESS_ROLES ?? '')
+    .split(',')
+    .map((r) => r.trim())
+    .sort();
   if (roles.join(',') !== 'broker,controller') fail(`KAFKA_PROCESS_ROLES is "${kenv.KAFKA_PROCESS_ROLES}", expected broker,controller`);
   if (kenv.KAFKA_NODE_ID !== '1') fail('KAFKA_NODE_ID must be 1');
   if (kenv.KAFKA_CONTROLLER_QUORUM_VOTERS !== '1@kafka:9093') fail('KAFKA_CONTROLLER_QUORUM_VOTERS must be 1@kafka:9093');
   if (!/(^|,)CONTROLLER:\/\/[^,]*:9093(,|$)/.test(kenv.KAFKA_LISTENERS ?? '')) fail('no CONTROLLER listener on 9093');
-  for (const key of [
-    'KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR',
-    'KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR',
-    'KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR',
-  ]) {
+  for (const key of ['KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR', 'KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR', 'KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR']) {
     if (kenv[key] !== '1') fail(`${key} must be 1 on a single broker`);
   }
   if (kenv.KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS !== '0') fail('KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS should be 0');
@@ -178,36 +177,12 @@ describe('docker-compose.yml against the Compose Specification schema', () => {
   });
 
   const broken: Array<[string, (d: Doc) => void, RegExp]> = [
-    [
-      'an unknown service key',
-      (d) => (d.services.kafka.imagee = d.services.kafka.image),
-      /\/services\/kafka must NOT have additional properties/,
-    ],
-    [
-      'a depends_on condition that does not exist',
-      (d) => (d.services.api.depends_on.kafka.condition = 'service_ready'),
-      /\/services\/api\/depends_on\/kafka\/condition must be equal to one of the allowed values/,
-    ],
-    [
-      'a number where a duration string is required',
-      (d) => (d.services.redis.healthcheck.interval = 5),
-      /\/services\/redis\/healthcheck\/interval must be string/,
-    ],
-    [
-      'an unknown health check key',
-      (d) => (d.services.api.healthcheck.path = '/healthz'),
-      /\/services\/api\/healthcheck must NOT have additional properties/,
-    ],
-    [
-      'services as a list',
-      (d) => (d.services = Object.keys(d.services)),
-      /\/services must be object/,
-    ],
-    [
-      'a restart policy that is not a string',
-      (d) => (d.services.processor.restart = true),
-      /\/services\/processor\/restart must be string/,
-    ],
+    ['an unknown service key', (d) => (d.services.kafka.imagee = d.services.kafka.image), /\/services\/kafka must NOT have additional properties/],
+    ['a depends_on condition that does not exist', (d) => (d.services.api.depends_on.kafka.condition = 'service_ready'), /\/services\/api\/depends_on\/kafka\/condition must be equal to one of the allowed values/],
+    ['a number where a duration string is required', (d) => (d.services.redis.healthcheck.interval = 5), /\/services\/redis\/healthcheck\/interval must be string/],
+    ['an unknown health check key', (d) => (d.services.api.healthcheck.path = '/healthz'), /\/services\/api\/healthcheck must NOT have additional properties/],
+    ['services as a list', (d) => (d.services = Object.keys(d.services)), /\/services must be object/],
+    ['a restart policy that is not a string', (d) => (d.services.processor.restart = true), /\/services\/processor\/restart must be string/],
   ];
   it.each(broken)('rejects a copy with %s', (_what, breakIt, expected) => {
     const doc = copy();

@@ -49,7 +49,12 @@ function stages(ins: Instruction[]): Instruction[][] {
 /** Is `path` excluded by these .dockerignore patterns (simple subset: no `!`, `*` within a segment)? */
 function ignoredBy(patterns: string[], path: string): boolean {
   return patterns.some((p) => {
-    const re = new RegExp(`^${p.replace(/\/$/, '').replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')}(/|$)`);
+    const re = new RegExp(
+      `^${p
+        .replace(/\/$/, '')
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '[^/]*')}(/|$)`,
+    );
     return re.test(path);
   });
 }
@@ -71,7 +76,10 @@ describe('Dockerfile', () => {
   });
 
   it('installs from the lockfile with .npmrc, builds, fetches the model and prunes dev deps, in that order', () => {
-    const runs = build!.filter((i) => i.op === 'RUN').map((i) => i.args).join(' && ');
+    const runs = build!
+      .filter((i) => i.op === 'RUN')
+      .map((i) => i.args)
+      .join(' && ');
     const copies = build!.filter((i) => i.op === 'COPY').map((i) => i.args);
     expect(copies[0]).toMatch(/package\.json package-lock\.json \.npmrc/);
     const order = ['npm ci', 'npm run build', 'npm run model:fetch', 'npm prune --omit=dev'].map((s) => runs.indexOf(s));
@@ -88,7 +96,10 @@ describe('Dockerfile', () => {
     expect(last('ENTRYPOINT')).toBe('["node", "bin/portrait.js"]');
     expect(last('CMD')).toBe('["run"]');
     expect(runtime!.some((i) => i.op === 'COPY' && i.args.startsWith('--from=build '))).toBe(true);
-    const env = runtime!.filter((i) => i.op === 'ENV').map((i) => i.args).join(' ');
+    const env = runtime!
+      .filter((i) => i.op === 'ENV')
+      .map((i) => i.args)
+      .join(' ');
     for (const key of ['PORTRAIT_KAFKA_BROKERS', 'PORTRAIT_REDIS_URL', 'PORTRAIT_API_HOST=0.0.0.0', 'PORTRAIT_USE_DIST=1']) {
       expect(env).toContain(key);
     }
@@ -109,12 +120,9 @@ describe('.dockerignore', () => {
     expect(ignoredBy(ignorePatterns, p)).toBe(true);
   });
 
-  it.each(['package.json', 'package-lock.json', '.npmrc', 'tsconfig.json', 'tsconfig.build.json', 'bin/portrait.js', 'config/default.yaml', 'src/cli/main.ts'])(
-    'keeps %s in the build context',
-    (p) => {
-      expect(ignoredBy(ignorePatterns, p)).toBe(false);
-    },
-  );
+  it.each(['package.json', 'package-lock.json', '.npmrc', 'tsconfig.json', 'tsconfig.build.json', 'bin/portrait.js', 'config/default.yaml', 'src/cli/main.ts'])('keeps %s in the build context', (p) => {
+    expect(ignoredBy(ignorePatterns, p)).toBe(false);
+  });
 
   it('matching works on nested paths', () => {
     expect(ignoredBy(['bench/results'], 'bench/results/x.json')).toBe(true);

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planBatches } from '../../../src/embed/batching.js';
 
-const cost = (lens: number[], batches: [number, number][], overhead: number) =>
-  batches.reduce((c, [s, e]) => c + (e - s) * lens[e - 1]! + overhead, 0);
+const cost = (lens: number[], batches: [number, number][], overhead: number) => batches.reduce((c, [s, e]) => c + (e - s) * lens[e - 1]! + overhead, 0);
 
 /** Every split of n sorted items into contiguous batches of at most max: the least cost. */
 function bruteForce(lens: number[], max: number, overhead: number): number {
@@ -45,7 +44,7 @@ describe('planBatches', () => {
 
   it('finds the least-cost split (checked against brute force)', () => {
     let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let t = 0; t < 200; t++) {
       const n = 1 + Math.floor(rnd() * 9);
       const lens = Array.from({ length: n }, () => 3 + Math.floor(rnd() * 60)).sort((a, b) => a - b);

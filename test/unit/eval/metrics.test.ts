@@ -85,7 +85,15 @@ describe('classification metrics (hand-computed)', () => {
   it('topLabel and logLoss', () => {
     expect(topLabel({ a: 0.2, b: 0.5, c: 0.3 })).toBe('b');
     expect(topLabel({ a: 0.5, b: 0.5 })).toBe('a');
-    expect(logLoss(['a', 'b'], [{ a: 0.5, b: 0.5 }, { a: 0.75, b: 0.25 }])).toBeCloseTo((Math.log(2) + Math.log(4)) / 2, 12);
+    expect(
+      logLoss(
+        ['a', 'b'],
+        [
+          { a: 0.5, b: 0.5 },
+          { a: 0.75, b: 0.25 },
+        ],
+      ),
+    ).toBeCloseTo((Math.log(2) + Math.log(4)) / 2, 12);
     expect(logLoss(['a'], [{ a: 0, b: 1 }])).toBeCloseTo(-Math.log(1e-12), 6);
   });
 });

@@ -16,7 +16,11 @@ describe('docs/schemas', () => {
       const onDisk = readFileSync(join(DOCS, name), 'utf8');
       expect(onDisk, `${name} is stale: run npx tsx -e "import('./src/events/json-schema.ts').then((m) => m.writeSchemas('docs/schemas'))"`).toBe(text);
     }
-    expect(readdirSync(DOCS).filter((f) => f.endsWith('.schema.json')).sort()).toEqual(Object.keys(rendered).sort());
+    expect(
+      readdirSync(DOCS)
+        .filter((f) => f.endsWith('.schema.json'))
+        .sort(),
+    ).toEqual(Object.keys(rendered).sort());
   });
 
   it('writeSchemas writes the rendered files', () => {

@@ -21,10 +21,7 @@ export interface PoisonRecord {
  * The oracle: the reason a record is dead-lettered with, or null when the processor folds it in
  * (a comment) or handles it otherwise (a forget). Pure: decode + preprocess, as the processor does.
  */
-export function expectedRejection(
-  m: { key: Buffer | string | null; value: Buffer | string | null },
-  o: { decode: Omit<DecodeOptions, 'now'>; text: PreprocessOptions; now: number },
-): string | null {
+export function expectedRejection(m: { key: Buffer | string | null; value: Buffer | string | null }, o: { decode: Omit<DecodeOptions, 'now'>; text: PreprocessOptions; now: number }): string | null {
   const buf = (x: Buffer | string | null) => (x === null ? null : Buffer.isBuffer(x) ? x : Buffer.from(x, 'utf8'));
   const d = decodeRecord({ key: buf(m.key), value: buf(m.value) }, { ...o.decode, now: o.now });
   if (!d.ok) return d.rejection.code;
@@ -131,9 +128,11 @@ export function poisonArb(): fc.Arbitrary<(n: string) => PoisonRecord> {
     // random JSON
     fc.jsonValue({ maxDepth: 4 }).map((j) => (_n: string) => ({ kind: 'random JSON', key: null, value: b(JSON.stringify(j) ?? 'null') })),
     // one field of a valid event replaced by anything
-    fc
-      .tuple(fc.constantFrom('type', 'schemaVersion', 'eventId', 'userId', 'commentId', 'text', 'ts', 'lang', 'source', 'metadata'), fc.jsonValue({ maxDepth: 3 }))
-      .map(([field, v]) => (n: string) => keyed(`field ${field}`, n, { [field]: v })),
+    fc.tuple(fc.constantFrom('type', 'schemaVersion', 'eventId', 'userId', 'commentId', 'text', 'ts', 'lang', 'source', 'metadata'), fc.jsonValue({ maxDepth: 3 })).map(
+      ([field, v]) =>
+        (n: string) =>
+          keyed(`field ${field}`, n, { [field]: v }),
+    ),
     // deeply nested JSON
     fc.tuple(fc.integer({ min: 1, max: 100_000 }), fc.constantFrom(['[', ']'], ['{"a":', '}'])).map(([d, [o, c]]) => (_n: string) => ({ kind: 'deep JSON', key: b('deep'), value: b(deepJson(d, o!, c!)) })),
     // odd timestamps
@@ -186,7 +185,11 @@ export function fixedPoison(huge: boolean): PoisonRecord[] {
   for (let k = 0; k < 3; k++) add({ kind: 'duplicated event id', key: b('pu-dup'), value: b(dup) });
   add(keyed('event id shared by two users', n(), { eventId: 'pe-shared', userId: 'pu-shared-1' }));
   add(keyed('event id shared by two users', n(), { eventId: 'pe-shared', userId: 'pu-shared-2' }));
-  add({ kind: 'proto pollution', key: b('pu-proto'), value: b('{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"schemaVersion":1,"eventId":"pp","userId":"pu-proto","commentId":"c","ts":1785542400000,"text":"what a game","metadata":{"__proto__":"x","toString":1}}') });
+  add({
+    kind: 'proto pollution',
+    key: b('pu-proto'),
+    value: b('{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"schemaVersion":1,"eventId":"pp","userId":"pu-proto","commentId":"c","ts":1785542400000,"text":"what a game","metadata":{"__proto__":"x","toString":1}}'),
+  });
   add(keyed('type delete', n(), { type: 'delete' }));
   add(keyed('schemaVersion 2', n(), { schemaVersion: 2 }));
   add(keyed('metadata nested', n(), { metadata: { a: { b: 1 } } }));

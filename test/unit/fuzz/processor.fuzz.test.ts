@@ -35,8 +35,7 @@ function processor(store: MemoryStore): BatchProcessor {
   });
 }
 
-const toIn = (records: readonly PoisonRecord[], from = 0): InRecord[] =>
-  records.map((r, i) => ({ topic: TOPIC, partition: 0, offset: from + i, key: r.key, value: r.value, headers: { ...(r.headers ?? {}) } }));
+const toIn = (records: readonly PoisonRecord[], from = 0): InRecord[] => records.map((r, i) => ({ topic: TOPIC, partition: 0, offset: from + i, key: r.key, value: r.value, headers: { ...(r.headers ?? {}) } }));
 
 const oracle = (r: PoisonRecord) => expectedRejection(r, { decode: cfg.events, text: cfg.text, now: NOW });
 const isForget = (r: PoisonRecord) => {

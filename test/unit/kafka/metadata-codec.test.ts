@@ -47,10 +47,13 @@ describe('Metadata v10-12 codec (topic IDs)', () => {
   const id = Buffer.from('9b33bd1fda5445be93b62203df7cb588', 'hex');
 
   it.each([10, 11, 12])('reads names, errors, topic IDs and partition counts at version %i', (v) => {
-    const r = decodeMetadataResponse(v, response(v, [
-      { name: 'comments', error: 0, id, partitions: 3 },
-      { name: 'nope', error: 3, id: Buffer.alloc(16), partitions: 0 },
-    ]));
+    const r = decodeMetadataResponse(
+      v,
+      response(v, [
+        { name: 'comments', error: 0, id, partitions: 3 },
+        { name: 'nope', error: 3, id: Buffer.alloc(16), partitions: 0 },
+      ]),
+    );
     expect(r.clusterId).toBe('cluster-x');
     expect(r.topics).toEqual([
       { name: 'comments', errorCode: 0, topicId: 'mzO9H9pURb6TtiID33y1iA', partitions: 3 },

@@ -83,7 +83,10 @@ describe('PortraitMetrics', () => {
 
   it('lag per partition replaces the previous poll', async () => {
     const { registry, metrics } = setup();
-    metrics.setLag('g', [{ topic: 'comments', partition: 0, end: 10, committed: 4, lag: 6 }, { topic: 'comments', partition: 1, end: 5, committed: 5, lag: 0 }]);
+    metrics.setLag('g', [
+      { topic: 'comments', partition: 0, end: 10, committed: 4, lag: 6 },
+      { topic: 'comments', partition: 1, end: 5, committed: 5, lag: 0 },
+    ]);
     metrics.setLag('g', [{ topic: 'comments', partition: 0, end: 12, committed: 12, lag: 0 }]);
     const text = await registry.metrics();
     expect(text).toContain('portrait_consumer_lag{group="g",topic="comments",partition="0"} 0');

@@ -78,7 +78,15 @@ describe('continuity guard', () => {
     expect(await g.check('comments', 0, 40)).toEqual({ go: false, seekTo: 5, reason: 'state-lost' });
     expect(await g.check('comments', 0, 5)).toEqual({ go: true, topicId: 'T1' });
     // an idle partition is found by the sweep, from the group's committed offset
-    expect(await g.sweep('comments', new Map([[1, undefined], [0, 5]]))).toEqual(new Map());
+    expect(
+      await g.sweep(
+        'comments',
+        new Map([
+          [1, undefined],
+          [0, 5],
+        ]),
+      ),
+    ).toEqual(new Map());
     expect(await guard(rec, { committed: new Map([[1, 9]]), earliest: 0 }).g.sweep('comments', new Map([[1, undefined]]))).toEqual(new Map([[1, 0]]));
     expect(events).toContain('rewind:0:state-lost:40->5');
   });
@@ -86,7 +94,12 @@ describe('continuity guard', () => {
   it('states from before epochs are adopted, with checkpoints from the committed offsets: an upgrade replays nothing', async () => {
     const rec = new MemoryRecord();
     rec.sampleOf = { seen: 12, legacy: 12 };
-    const { g } = guard(rec, { committed: new Map([[0, 40], [1, undefined]]) });
+    const { g } = guard(rec, {
+      committed: new Map([
+        [0, 40],
+        [1, undefined],
+      ]),
+    });
     expect((await g.establish('main', 'comments')).kind).toBe('adopted');
     expect(rec.recs.get('main')!.checkpoints).toEqual({ 'comments@T1:0': 40 });
     expect(await g.check('comments', 0, 40)).toEqual({ go: true, topicId: 'T1' });
@@ -126,7 +139,7 @@ describe('continuity guard', () => {
     expect(await g.check('comments', 0, 20)).toEqual({ go: true, topicId: 'T1' });
   });
 
-  it('a new incarnation without a checkpoint starts at the new topic\'s earliest offset, and is reported once', async () => {
+  it("a new incarnation without a checkpoint starts at the new topic's earliest offset, and is reported once", async () => {
     const rec = new MemoryRecord();
     const { g, events, setTopicId } = guard(rec, { earliest: 0 });
     await g.establish('main', 'comments');

@@ -26,7 +26,12 @@ describe('topic incarnations in the applied offsets', () => {
   });
 
   it("folds a recreated topic's events although their offsets are below the old topic's (erin: 4 then 2 more)", () => {
-    const first = foldUserEvents(null, [0, 1, 2, 3].map((o) => ev(o, 'OLD')), params, 2);
+    const first = foldUserEvents(
+      null,
+      [0, 1, 2, 3].map((o) => ev(o, 'OLD')),
+      params,
+      2,
+    );
     expect(first.applied).toEqual({ 'comments@OLD:2': 4 });
     const stored = { version: 1, state: first.state, applied: first.applied, recent: first.recent };
     const after = foldUserEvents(stored, [ev(0, 'NEW'), ev(1, 'NEW')], params, 2);

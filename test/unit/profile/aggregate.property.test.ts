@@ -7,27 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { decayTo, emptyState, finalize, merge, update } from '../../../src/profile/aggregate.js';
 import { referenceProfile, referenceState } from '../../../src/profile/reference.js';
 import type { AggregateState } from '../../../src/profile/types.js';
-import {
-  BASE,
-  centroidScale,
-  close,
-  deepFreezeState,
-  DIM,
-  expectProfilesClose,
-  expectStatesClose,
-  fold,
-  H,
-  observationList,
-  PARAMS,
-  snapshot,
-} from './gen.js';
+import { BASE, centroidScale, close, deepFreezeState, DIM, expectProfilesClose, expectStatesClose, fold, H, observationList, PARAMS, snapshot } from './gen.js';
 
 const RUNS = { numRuns: 300 };
 
 /** A list and a permutation of it. */
-const listAndShuffle = observationList().chain((list) =>
-  fc.tuple(fc.constant(list), fc.shuffledSubarray(list, { minLength: list.length, maxLength: list.length })),
-);
+const listAndShuffle = observationList().chain((list) => fc.tuple(fc.constant(list), fc.shuffledSubarray(list, { minLength: list.length, maxLength: list.length })));
 
 describe('incremental fold equals the naive reference', () => {
   it('state and derived profile', () => {
@@ -96,9 +81,7 @@ describe('order independence', () => {
       fc.property(observationList(), fc.boolean(), fc.integer({ min: 0, max: 3 }), (list, balanced, rotate) => {
         const parts = [0, 1, 2, 3].map((g) => fold(list.filter((o) => o.group === (g + rotate) % 4)));
         const [p0, p1, p2, p3] = parts as [AggregateState, AggregateState, AggregateState, AggregateState];
-        const merged = balanced
-          ? merge(merge(p0, p1, PARAMS), merge(p2, p3, PARAMS), PARAMS)
-          : merge(p0, merge(p1, merge(p2, p3, PARAMS), PARAMS), PARAMS);
+        const merged = balanced ? merge(merge(p0, p1, PARAMS), merge(p2, p3, PARAMS), PARAMS) : merge(p0, merge(p1, merge(p2, p3, PARAMS), PARAMS), PARAMS);
         const whole = fold(list);
         expectStatesClose(merged, whole);
         expectStatesClose(merged, referenceState(list, DIM, PARAMS));
@@ -166,11 +149,7 @@ describe('purity', () => {
 
   it('the returned state shares no mutable container with its input', () => {
     const s = fold([{ eventId: 'e', commentId: 'c', ts: 1, probs: { a: 1 }, embedding: new Float64Array(DIM).fill(0.25), terms: ['t'] }]);
-    for (const next of [
-      update(s, { eventId: 'e2', commentId: 'c2', ts: 0, probs: { b: 1 }, embedding: new Float64Array(DIM), terms: [] }, PARAMS),
-      merge(s, emptyState(DIM), PARAMS),
-      decayTo(s, 0, PARAMS),
-    ]) {
+    for (const next of [update(s, { eventId: 'e2', commentId: 'c2', ts: 0, probs: { b: 1 }, embedding: new Float64Array(DIM), terms: [] }, PARAMS), merge(s, emptyState(DIM), PARAMS), decayTo(s, 0, PARAMS)]) {
       expect(next).not.toBe(s);
       expect(next.labels).not.toBe(s.labels);
       expect(next.terms).not.toBe(s.terms);

@@ -11,10 +11,16 @@ const P: ProfileParams = { halfLifeMs: 1000, maxTerms: 10, evidencePerLabel: 3, 
 
 function allFinite(state: AggregateState, profile: DerivedProfile): boolean {
   const numbers = [
-    state.count, state.firstSeen, state.lastSeen, state.weight,
-    ...Object.values(state.labels), ...Object.values(state.terms), ...state.centroid,
+    state.count,
+    state.firstSeen,
+    state.lastSeen,
+    state.weight,
+    ...Object.values(state.labels),
+    ...Object.values(state.terms),
+    ...state.centroid,
     ...profile.interests.flatMap((i) => [i.score, i.share, i.confidence]),
-    ...profile.centroid, ...profile.topTerms.map((t) => t.score),
+    ...profile.centroid,
+    ...profile.topTerms.map((t) => t.score),
   ];
   return numbers.every(Number.isFinite);
 }
@@ -33,7 +39,10 @@ describe('a worked example (two events one half-life apart)', () => {
       { label: 'b', score: 0.5, share: 1 / 3, confidence: (1 / 3) * (1.5 / 4.5) },
     ],
     centroid: [0.5 / Math.sqrt(1.25), 1 / Math.sqrt(1.25)],
-    topTerms: [{ term: 'y', score: 1.5 }, { term: 'x', score: 1 }],
+    topTerms: [
+      { term: 'y', score: 1.5 },
+      { term: 'x', score: 1 },
+    ],
     evidence: { a: ['cB', 'cA'], b: [] }, // B's argmax is a tie a/b: the smaller label wins
   };
 
@@ -65,7 +74,10 @@ describe('a worked example (two events one half-life apart)', () => {
     expect(state.refTime).toBe(2000);
     expect(state.weight).toBe(0.75);
     const profile = finalize(state, P);
-    expect(profile.interests.map((i) => [i.label, i.score, i.share])).toEqual([['a', 0.5, 2 / 3], ['b', 0.25, 1 / 3]]);
+    expect(profile.interests.map((i) => [i.label, i.score, i.share])).toEqual([
+      ['a', 0.5, 2 / 3],
+      ['b', 0.25, 1 / 3],
+    ]);
     expect(profile.interests[0]!.confidence).toBeCloseTo((2 / 3) * (0.75 / 3.75), 15);
     expect([profile.count, profile.firstSeen, profile.lastSeen]).toEqual([2, 0, 1000]);
     expect(profile.centroid).toEqual(expected.centroid);
@@ -138,10 +150,7 @@ describe('far-future and far-past timestamps', () => {
   });
 
   it('extreme finite timestamps in any order and any half-life never produce NaN or Infinity', () => {
-    const extremeTs = fc.oneof(
-      fc.double({ noNaN: true, noDefaultInfinity: true }),
-      fc.constantFrom(Number.MAX_VALUE, -Number.MAX_VALUE, 8.64e15, -8.64e15, 0, Number.MIN_VALUE),
-    );
+    const extremeTs = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(Number.MAX_VALUE, -Number.MAX_VALUE, 8.64e15, -8.64e15, 0, Number.MIN_VALUE));
     const event = fc.record({ ts: extremeTs, probs: probabilities, embedding: unitVector(), terms: fc.array(fc.constantFrom('a', 'b'), { maxLength: 3 }) });
     fc.assert(
       fc.property(fc.array(event, { maxLength: 12 }), fc.constantFrom(1, 1e-300, H, 1e300), (events, halfLifeMs) => {
@@ -254,11 +263,25 @@ describe('confidence = share * weight / (weight + prior)', () => {
 
 describe('keys that look like Object.prototype members', () => {
   it('terms and labels named __proto__ / constructor / toString are counted like any other', () => {
-    const probs = Object.fromEntries([['__proto__', 0.6], ['constructor', 0.4]]);
+    const probs = Object.fromEntries([
+      ['__proto__', 0.6],
+      ['constructor', 0.4],
+    ]);
     const state = fold([obs({ ts: 1, probs, terms: ['constructor', '__proto__', 'toString', 'toString'] })]);
     expect(Object.getPrototypeOf(state.terms)).toBeNull();
-    expect(plain(state.terms)).toEqual(Object.fromEntries([['constructor', 1], ['__proto__', 1], ['toString', 2]]));
-    expect(plain(state.labels)).toEqual(Object.fromEntries([['__proto__', 0.6], ['constructor', 0.4]]));
+    expect(plain(state.terms)).toEqual(
+      Object.fromEntries([
+        ['constructor', 1],
+        ['__proto__', 1],
+        ['toString', 2],
+      ]),
+    );
+    expect(plain(state.labels)).toEqual(
+      Object.fromEntries([
+        ['__proto__', 0.6],
+        ['constructor', 0.4],
+      ]),
+    );
     const profile = finalize(state, PARAMS);
     expect(profile.interests.map((i) => i.label)).toEqual(['__proto__', 'constructor']);
     expect(Object.keys(profile.evidence).sort()).toEqual(['__proto__', 'constructor']);
@@ -290,12 +313,7 @@ describe('input validation', () => {
   });
 
   it('bad probabilities, embeddings and dimensions are RangeErrors, reported by observationProblem', () => {
-    const bad: Observation[] = [
-      obs({ ts: 1, probs: { a: NaN } }),
-      obs({ ts: 1, probs: { a: -0.1 } }),
-      obs({ ts: 1, embedding: new Float64Array(DIM - 1) }),
-      obs({ ts: 1, embedding: new Float64Array(DIM).fill(Infinity) }),
-    ];
+    const bad: Observation[] = [obs({ ts: 1, probs: { a: NaN } }), obs({ ts: 1, probs: { a: -0.1 } }), obs({ ts: 1, embedding: new Float64Array(DIM - 1) }), obs({ ts: 1, embedding: new Float64Array(DIM).fill(Infinity) })];
     for (const o of bad) {
       expect(observationProblem(o, DIM)).toBeTypeOf('string');
       expect(() => update(state, o, PARAMS)).toThrow(RangeError);
@@ -330,5 +348,4 @@ describe('the reference itself', () => {
     expect(s.weight).toBe(1.25);
     expect(plain(s.terms)).toEqual({ b: 1.25 });
   });
-
 });

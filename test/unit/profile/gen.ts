@@ -48,10 +48,7 @@ export const probabilities: fc.Arbitrary<Record<string, number>> = fc
   });
 
 /** Offsets spanning six half-lives, with frequent exact ties. */
-export const offset: fc.Arbitrary<number> = fc.oneof(
-  fc.integer({ min: 0, max: 6 * H }),
-  fc.constantFrom(0, H, 2 * H, 3 * H),
-);
+export const offset: fc.Arbitrary<number> = fc.oneof(fc.integer({ min: 0, max: 6 * H }), fc.constantFrom(0, H, 2 * H, 3 * H));
 
 const rawObservation = fc.record({
   offset,

@@ -20,7 +20,11 @@ describe('term cap', () => {
   });
 
   it('breaks ties by term, whatever the order the terms arrived in', () => {
-    for (const terms of [['d', 'c', 'b'], ['b', 'c', 'd'], ['c', 'd', 'b']]) {
+    for (const terms of [
+      ['d', 'c', 'b'],
+      ['b', 'c', 'd'],
+      ['c', 'd', 'b'],
+    ]) {
       expect(plain(fold([obs({ ts: 0, terms })], capped(2)).terms)).toEqual({ b: 1, c: 1 });
     }
   });
@@ -86,12 +90,7 @@ describe('evidence', () => {
 
   it('goes to the argmax label only; argmax ties go to the smaller label; no argmax, no evidence', () => {
     const s = fold(
-      [
-        obs({ ts: 1, probs: { a: 0.3, b: 0.7 }, commentId: 'toB' }),
-        obs({ ts: 2, probs: { c: 0.5, b: 0.5 }, commentId: 'tie' }),
-        obs({ ts: 3, probs: { a: 0, b: 0 }, commentId: 'zero' }),
-        obs({ ts: 4, probs: {}, commentId: 'none' }),
-      ],
+      [obs({ ts: 1, probs: { a: 0.3, b: 0.7 }, commentId: 'toB' }), obs({ ts: 2, probs: { c: 0.5, b: 0.5 }, commentId: 'tie' }), obs({ ts: 3, probs: { a: 0, b: 0 }, commentId: 'zero' }), obs({ ts: 4, probs: {}, commentId: 'none' })],
       PARAMS,
     );
     expect(Object.fromEntries(Object.keys(s.evidence).map((l) => [l, ids(s, l)]))).toEqual({ b: ['tie', 'toB'] });
@@ -104,21 +103,20 @@ describe('evidence', () => {
   });
 
   it('merge keeps the newest K of the union', () => {
-    const a = fold([1, 4, 6].map((ts) => obs({ ts, commentId: `a${ts}` })), K(3));
-    const b = fold([2, 5, 7].map((ts) => obs({ ts, commentId: `b${ts}` })), K(3));
+    const a = fold(
+      [1, 4, 6].map((ts) => obs({ ts, commentId: `a${ts}` })),
+      K(3),
+    );
+    const b = fold(
+      [2, 5, 7].map((ts) => obs({ ts, commentId: `b${ts}` })),
+      K(3),
+    );
     expect(ids(merge(a, b, K(3)), 'a')).toEqual(['b7', 'a6', 'b5']);
     expect(ids(merge(b, a, K(2)), 'a')).toEqual(['b7', 'a6']);
   });
 
   it('the derived profile shows evidence for its interests only, newest first', () => {
-    const s = fold(
-      [
-        obs({ ts: 1, probs: { a: 0.9, b: 0.1 }, commentId: 'a1' }),
-        obs({ ts: 2, probs: { a: 0.9, b: 0.1 }, commentId: 'a2' }),
-        obs({ ts: 3, probs: { b: 0.6, a: 0.4 }, commentId: 'b1' }),
-      ],
-      PARAMS,
-    );
+    const s = fold([obs({ ts: 1, probs: { a: 0.9, b: 0.1 }, commentId: 'a1' }), obs({ ts: 2, probs: { a: 0.9, b: 0.1 }, commentId: 'a2' }), obs({ ts: 3, probs: { b: 0.6, a: 0.4 }, commentId: 'b1' })], PARAMS);
     expect(finalize(s, { ...PARAMS, topK: 1 }).evidence).toEqual({ a: ['a2', 'a1'] });
     expect(finalize(s, PARAMS).evidence).toEqual({ a: ['a2', 'a1'], b: ['b1'] });
     expect(finalize(s, { ...PARAMS, evidencePerLabel: 1 }).evidence).toEqual({ a: ['a2'], b: ['b1'] });

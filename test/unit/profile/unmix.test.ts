@@ -11,11 +11,25 @@ const rec = (v: number[]) => Object.fromEntries(labels.map((l, i) => [l, v[i]!])
 const mixed = (C: number[][], theta: number[]) => C[0]!.map((_, p) => C.reduce((s, row, t) => s + row[p]! * theta[t]!, 0));
 
 // 'b' is read as 'a' 40 % of the time; 'a' and 'c' are read well
-const C: LabelConfusion = { labels, confusion: [[0.9, 0.05, 0.05], [0.4, 0.55, 0.05], [0.05, 0.05, 0.9]] };
+const C: LabelConfusion = {
+  labels,
+  confusion: [
+    [0.9, 0.05, 0.05],
+    [0.4, 0.55, 0.05],
+    [0.05, 0.05, 0.9],
+  ],
+};
 
 describe('unmixShares', () => {
   it('with the identity confusion returns the mean itself', () => {
-    const I: LabelConfusion = { labels, confusion: [[1, 0, 0], [0, 1, 0], [0, 0, 1]] };
+    const I: LabelConfusion = {
+      labels,
+      confusion: [
+        [1, 0, 0],
+        [0, 1, 0],
+        [0, 0, 1],
+      ],
+    };
     const s = unmixShares(rec([2, 1, 1]), 4, I, { prior: 0 })!;
     expect(Array.from(s)).toEqual([0.5, 0.25, 0.25]);
   });
@@ -73,11 +87,46 @@ describe('confusionProblem', () => {
   it('accepts a row-stochastic square matrix and names what is wrong otherwise', () => {
     expect(confusionProblem(C)).toBeUndefined();
     expect(confusionProblem({ labels: ['a'], confusion: [[1]] })).toMatch(/at least 2/);
-    expect(confusionProblem({ labels: ['a', 'a'], confusion: [[1, 0], [0, 1]] })).toMatch(/unique/);
+    expect(
+      confusionProblem({
+        labels: ['a', 'a'],
+        confusion: [
+          [1, 0],
+          [0, 1],
+        ],
+      }),
+    ).toMatch(/unique/);
     expect(confusionProblem({ labels, confusion: [[1, 0, 0]] })).toMatch(/expected 3 rows/);
-    expect(confusionProblem({ labels, confusion: [[1, 0], [0, 1], [0, 1]] })).toMatch(/row 0: expected 3 values/);
-    expect(confusionProblem({ labels, confusion: [[0.5, 0, 0], [0, 1, 0], [0, 0, 1]] })).toMatch(/row 0 sums to 0.5/);
-    expect(confusionProblem({ labels, confusion: [[-1, 1, 1], [0, 1, 0], [0, 0, 1]] })).toMatch(/finite and >= 0/);
+    expect(
+      confusionProblem({
+        labels,
+        confusion: [
+          [1, 0],
+          [0, 1],
+          [0, 1],
+        ],
+      }),
+    ).toMatch(/row 0: expected 3 values/);
+    expect(
+      confusionProblem({
+        labels,
+        confusion: [
+          [0.5, 0, 0],
+          [0, 1, 0],
+          [0, 0, 1],
+        ],
+      }),
+    ).toMatch(/row 0 sums to 0.5/);
+    expect(
+      confusionProblem({
+        labels,
+        confusion: [
+          [-1, 1, 1],
+          [0, 1, 0],
+          [0, 0, 1],
+        ],
+      }),
+    ).toMatch(/finite and >= 0/);
   });
 });
 
@@ -104,7 +153,13 @@ describe('finalize with unmix', () => {
   });
 
   it('falls back to the plain mean for a state with labels of another classifier', () => {
-    const other: LabelConfusion = { labels: ['x', 'y'], confusion: [[1, 0], [0, 1]] };
+    const other: LabelConfusion = {
+      labels: ['x', 'y'],
+      confusion: [
+        [1, 0],
+        [0, 1],
+      ],
+    };
     expect(finalize(state, P, { unmix: { confusion: other, prior: 0 } })).toEqual(finalize(state, P));
   });
 });

@@ -13,7 +13,7 @@ import { checkNamespace, NAMESPACE_RE } from '../../../src/store/namespaces.js';
 import { ODD_USER_IDS } from '../fuzz/poison.js';
 
 /** Redis's stringmatchlen: * ? [abc] [^a] [a-z] and \x escapes. */
-export function redisGlob(pattern: string, s: string): boolean {
+function redisGlob(pattern: string, s: string): boolean {
   const match = (p: number, i: number): boolean => {
     while (p < pattern.length) {
       const c = pattern[p]!;
@@ -71,7 +71,11 @@ function hashTag(key: string): string {
   return key.slice(open + 1, close);
 }
 
-const userId = fc.oneof(fc.constantFrom(...ODD_USER_IDS), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }), fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }).filter((s) => !/[\uD800-\uDFFF]/.test(s.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, ''))));
+const userId = fc.oneof(
+  fc.constantFrom(...ODD_USER_IDS),
+  fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }),
+  fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }).filter((s) => !/[\uD800-\uDFFF]/.test(s.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, ''))),
+);
 const namespace = fc.oneof(fc.constantFrom('main', 'rebuild-2', 'a.b', '_'), fc.stringMatching(/^[A-Za-z0-9_.-]{1,12}$/));
 
 function allKeys(k: Keys, u: string, ns: string): string[] {
@@ -162,7 +166,9 @@ describe('Lua scripts never run input as code', () => {
   const scripts = readdirSync(dir).filter((f) => f.endsWith('.lua'));
 
   it.each(scripts)('%s: no load/loadstring/dofile, and every key it touches comes from KEYS', (file) => {
-    const lua = readFileSync(new URL(file, dir), 'utf8').replace(/--\[\[[\s\S]*?\]\]/g, '').replace(/--.*$/gm, '');
+    const lua = readFileSync(new URL(file, dir), 'utf8')
+      .replace(/--\[\[[\s\S]*?\]\]/g, '')
+      .replace(/--.*$/gm, '');
     expect(lua).not.toMatch(/\b(loadstring|load|dofile|loadfile|setfenv|getfenv|rawset)\s*\(/);
     // the first argument of every redis.call is a command name, the second a key from KEYS
     for (const m of lua.matchAll(/redis\.p?call\(\s*'([A-Z]+)'\s*,\s*([^,)]+)/g)) expect(m[2]!.trim(), `${m[1]} in ${file}`).toMatch(/^KEYS\[\d+\]$/);

@@ -31,7 +31,11 @@ describe('credentials in the configuration', () => {
   });
 
   it('a bad SASL setting is an error that names the key and never shows the password', () => {
-    for (const sasl of [{ mechanism: 'gssapi', username: 'u', password: SECRET }, { mechanism: 'plain', username: '', password: SECRET }, { mechanism: 'plain', username: 'u', password: SECRET, extra: 1 }]) {
+    for (const sasl of [
+      { mechanism: 'gssapi', username: 'u', password: SECRET },
+      { mechanism: 'plain', username: '', password: SECRET },
+      { mechanism: 'plain', username: 'u', password: SECRET, extra: 1 },
+    ]) {
       const msg = errorOf({ PORTRAIT_KAFKA_SASL: JSON.stringify(sasl) });
       expect(msg).toContain('kafka.sasl');
       expect(msg).not.toContain(SECRET);

@@ -29,7 +29,7 @@ export function idCheckChar(first17: string): string {
 
 const digitString = (n: number) => fc.array(fc.integer({ min: 0, max: 9 }), { minLength: n, maxLength: n }).map((a) => a.join(''));
 
-export const FULL_WIDTH = (s: string): string => s.replace(/[0-9+\-]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
+export const FULL_WIDTH = (s: string): string => s.replace(/[0-9+-]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
 
 /** A Chinese mobile number and one of its usual spellings. */
 export const cnMobile = fc
@@ -78,16 +78,14 @@ export const usPhone = fc
   });
 
 /** A Luhn-valid card number, 13-19 digits, written plain or in groups of four. */
-export const cardNumber = fc
-  .record({ length: fc.integer({ min: 13, max: 19 }), first: fc.integer({ min: 1, max: 9 }), grouped: fc.boolean() })
-  .chain(({ length, first, grouped }) =>
-    digitString(length - 2).map((mid) => {
-      const body = `${first}${mid}`;
-      const digits = body + luhnCheckDigit(body);
-      const written = grouped ? (digits.match(/.{1,4}/g) ?? []).join(' ') : digits;
-      return { digits, written };
-    }),
-  );
+export const cardNumber = fc.record({ length: fc.integer({ min: 13, max: 19 }), first: fc.integer({ min: 1, max: 9 }), grouped: fc.boolean() }).chain(({ length, first, grouped }) =>
+  digitString(length - 2).map((mid) => {
+    const body = `${first}${mid}`;
+    const digits = body + luhnCheckDigit(body);
+    const written = grouped ? (digits.match(/.{1,4}/g) ?? []).join(' ') : digits;
+    return { digits, written };
+  }),
+);
 
 /** A valid 18-character resident ID (real province, plausible birth date, right check char). */
 export const cnId = fc
@@ -118,8 +116,7 @@ export const email = fc
 export const codeUnit = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c));
 
 /** Arbitrary strings: full Unicode code points mixed with raw code units (lone surrogates). */
-export const anyString = (maxLength = 200) =>
-  fc.string({ unit: fc.oneof(fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }), codeUnit), maxLength });
+export const anyString = (maxLength = 200) => fc.string({ unit: fc.oneof(fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }), codeUnit), maxLength });
 
 const LONE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 /** True when the string has no unpaired surrogate. */

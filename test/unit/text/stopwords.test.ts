@@ -49,12 +49,7 @@ describe('isContentToken', () => {
 
 describe('filterTokens', () => {
   it('lowercases, drops non-content words and keeps each term once in first-seen order', () => {
-    expect(filterTokens(['I', 'love', 'Hot', 'pot', 'hot', 'POT', '2024', '的', '火锅', 'lol', '火锅'])).toEqual([
-      'love',
-      'hot',
-      'pot',
-      '火锅',
-    ]);
+    expect(filterTokens(['I', 'love', 'Hot', 'pot', 'hot', 'POT', '2024', '的', '火锅', 'lol', '火锅'])).toEqual(['love', 'hot', 'pot', '火锅']);
   });
 
   it('drops an English possessive and normalises apostrophes', () => {

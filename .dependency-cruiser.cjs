@@ -1,0 +1,27 @@
+/**
+ * Portrait's import rules (`npm run lint`). Rules that hold are errors; rules the restructure of
+ * issue #16 has not reached yet are warnings, each with the reason, and become errors as it lands.
+ */
+const PURE = '^src/(text|profile|events|config)/';
+const IO_CLIENTS = 'node_modules/(kafkajs|ioredis|@huggingface/transformers|onnxruntime-node|fastify|@fastify/)';
+
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', severity: 'error', comment: 'No import cycles, type-only imports included.', from: {}, to: { circular: true } },
+    { name: 'not-to-unresolvable', severity: 'error', from: {}, to: { couldNotResolve: true } },
+    { name: 'pure-folders-no-io', severity: 'error', comment: 'text, profile, events and config are pure: no I/O client, no service layer.', from: { path: PURE }, to: { path: [IO_CLIENTS, '^src/(kafka|store|embed|api|metrics|cli|app)/'] } },
+    { name: 'metrics-never-builds-the-api', severity: 'error', comment: 'Telemetry feeds the API; it never builds it (src/app assembles both).', from: { path: '^src/metrics/' }, to: { path: '^src/api/' } },
+    { name: 'model-runtime-only-in-embed', severity: 'error', comment: 'Model I/O lives in src/embed.', from: { path: '^(src|consumers)/', pathNot: '^src/embed/' }, to: { path: 'node_modules/(@huggingface/transformers|onnxruntime-node)/' } },
+    { name: 'kafkajs-only-in-kafka', severity: 'warn', comment: '#16: every kafkajs import behind src/kafka interfaces (today also metrics, api, similar, cli, eval, consumers).', from: { path: '^(src|consumers)/', pathNot: '^src/kafka/' }, to: { path: 'node_modules/kafkajs/' } },
+    { name: 'ioredis-only-in-store', severity: 'error', comment: 'Only the store (and the local stack) imports the Redis client. #16 goes further, nothing but the store uses it: today the registry, the embedding cache, the stats publisher and the API reads use the client they are given.', from: { path: '^(src|consumers)/', pathNot: '^src/(store|stack)/' }, to: { path: 'node_modules/ioredis/' } },
+    { name: 'predict-never-imports-training', severity: 'warn', comment: '#16: predict-time classification separate from training and evaluation.', from: { path: '^src/classify/' }, to: { path: '^src/eval/' } },
+    { name: 'kafka-layer-knows-no-stage', severity: 'warn', comment: '#16: the Kafka layer knows no pipeline stage.', from: { path: '^src/kafka/' }, to: { path: '^src/pipeline/' } },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], extensions: ['.ts', '.js', '.mjs', '.cjs', '.json'] },
+    exclude: { path: ['^src/api/dashboard/'] },
+  },
+};
