@@ -1,4 +1,5 @@
 import { classifyError, Exit, PortraitError } from '../util/errors.js';
+import type { Logger } from '../util/logger.js';
 
 /** Exit codes shared by every command (the catalogue's: src/util/errors.ts). */
 export { Exit };
@@ -21,6 +22,34 @@ export function failAndExit(err: unknown): never {
   }
   process.stderr.write(`portrait: ${e.message} [${e.code}]\n`);
   process.exit(e.exitCode);
+}
+
+/**
+ * On SIGTERM or SIGINT, once: log `stopping`, run `stop`, then exit 0 (`stopped` logged) or 1 if
+ * stopping failed. Returns whether a stop has begun (a long-running command checks it before
+ * treating its own end as a failure).
+ */
+export function exitOnSignal(log: Logger, what: { stopping: string; stopped: string; failed: string }, stop: () => Promise<void>): () => boolean {
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, what.stopping);
+    stop().then(
+      () => {
+        log.info(what.stopped);
+        log.flush();
+        process.exit(Exit.OK);
+      },
+      (err: unknown) => {
+        log.error({ err }, what.failed);
+        process.exit(Exit.FAILURE);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  return () => stopping;
 }
 
 export function usage(message: string): PortraitError {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { startApi } from '../../api/server.js';
 import { loadConfig } from '../../config/index.js';
 import { createLogger } from '../../util/logger.js';
-import { usage } from '../output.js';
+import { exitOnSignal, usage } from '../output.js';
 
 function port(v: string): number {
   const n = Number(v);
@@ -23,24 +23,6 @@ export function registerApi(program: Command): void {
       const server = await startApi(cfg, log, { ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.host ? { host: opts.host } : {}) });
       // one line on stdout for scripts and tests: where to reach the API
       process.stdout.write(`${JSON.stringify({ listening: server.url })}\n`);
-      let stopping = false;
-      const shutdown = (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        log.info({ signal }, 'stopping the API');
-        server.close().then(
-          () => {
-            log.info('API stopped cleanly');
-            log.flush();
-            process.exit(0);
-          },
-          (err: unknown) => {
-            log.error({ err }, 'error while stopping the API');
-            process.exit(1);
-          },
-        );
-      };
-      process.on('SIGTERM', () => shutdown('SIGTERM'));
-      process.on('SIGINT', () => shutdown('SIGINT'));
+      exitOnSignal(log, { stopping: 'stopping the API', stopped: 'API stopped cleanly', failed: 'error while stopping the API' }, () => server.close());
     });
 }

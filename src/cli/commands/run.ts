@@ -4,6 +4,7 @@ import { loadConfig, type Config } from '../../config/index.js';
 import type { RunnerHooks } from '../../kafka/runner.js';
 import { createTelemetry } from '../../app/telemetry.js';
 import { createLogger } from '../../util/logger.js';
+import { exitOnSignal } from '../output.js';
 
 /**
  * What `portrait run` does: start the processor with its telemetry, stop cleanly on SIGTERM/SIGINT
@@ -31,30 +32,12 @@ export async function runProcessor(cfg: Readonly<Config>, opts: { fault?: Runner
     namespace: () => p.store.namespace,
     ping: () => p.store.ping(),
   });
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'stopping: finishing the batch in flight');
-    telemetry
-      .stop()
-      .then(() => p.stop())
-      .then(
-        () => {
-          log.info('stopped cleanly');
-          log.flush();
-          process.exit(0);
-        },
-        (err: unknown) => {
-          log.error({ err }, 'error while stopping');
-          process.exit(1);
-        },
-      );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  const stopping = exitOnSignal(log, { stopping: 'stopping: finishing the batch in flight', stopped: 'stopped cleanly', failed: 'error while stopping' }, async () => {
+    await telemetry.stop();
+    await p.stop();
+  });
   const err = await p.runner.done;
-  if (err && !stopping) {
+  if (err && !stopping()) {
     log.fatal({ err }, 'processor stopped on an error that retrying cannot fix');
     await telemetry.stop().catch(() => {});
     await p.stop().catch(() => {});
