@@ -16,7 +16,8 @@ import type { Embedder } from '../src/embed/types.js';
 import { createKafka } from '../src/kafka/client.js';
 import { CommentsRunner, type RunnerHooks } from '../src/kafka/runner.js';
 import { ensureTopics, portraitTopics } from '../src/kafka/topics.js';
-import { BatchProcessor } from '../src/pipeline/processor.js';
+import { CommentFlow } from '../src/pipeline/flow.js';
+import type { BatchOutput } from '../src/pipeline/stage.js';
 import { StateCache } from '../src/pipeline/state-cache.js';
 import type { ProfileParams } from '../src/profile/index.js';
 import { createRedis, RedisProfileStore, type RedisClient } from '../src/store/index.js';
@@ -84,7 +85,7 @@ export async function createClassifier(cfg: Pick<Config, 'classifier'>, embedder
 }
 
 export interface Processor {
-  runner: CommentsRunner;
+  runner: CommentsRunner<BatchOutput>;
   embedder: Embedder;
   redis: RedisClient;
   /** the store of the namespace in force */
@@ -95,7 +96,7 @@ export interface Processor {
 
 export interface StartOptions {
   fromBeginning?: boolean;
-  hooks?: RunnerHooks;
+  hooks?: RunnerHooks<BatchOutput>;
   /** reuse an embedder (tests, several processors in one process) */
   embedder?: Embedder;
   /** write this namespace only (a rebuild); default: follow the active namespace */
@@ -214,7 +215,7 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
     throw err;
   }
 
-  const processor = new BatchProcessor({
+  const flow = new CommentFlow({
     embedder,
     classifier: () => models.current(),
     store: () => store,
@@ -229,7 +230,7 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
   });
   const runner = new CommentsRunner(
     kafka,
-    processor,
+    flow,
     {
       groupId,
       commentsTopic,

@@ -8,7 +8,7 @@
  */
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BatchOutput, BatchProcessor, InRecord, OutRecord } from '../pipeline/processor.js';
+import type { HandlerOutput, InRecord, OutRecord, RecordHandler } from './records.js';
 import { BackgroundCommitter } from './committer.js';
 import { classifyError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
@@ -57,8 +57,8 @@ export interface ChunkGuard {
 /** How often assigned partitions are checked even when they bring no records (a lost state is rebuilt on idle partitions too). */
 const SWEEP_INTERVAL_MS = 5000;
 
-export interface RunnerHooks {
-  onBatch?: (out: BatchOutput, info: { partition: number; lastOffset: number; ms: number; topic: string; produceMs: number }) => void;
+export interface RunnerHooks<O extends HandlerOutput = HandlerOutput> {
+  onBatch?: (out: O, info: { partition: number; lastOffset: number; ms: number; topic: string; produceMs: number }) => void;
   onRetry?: (err: unknown, attempt: number) => void;
   guard?: ChunkGuard;
   /**
@@ -117,7 +117,7 @@ export function sendGroups(items: { topic: string; r: OutRecord }[]): { topic: s
   return groups;
 }
 
-export class CommentsRunner {
+export class CommentsRunner<O extends HandlerOutput = HandlerOutput> {
   private consumer: Consumer | undefined;
   private producer: Producer | undefined;
   private stopping = false;
@@ -141,10 +141,10 @@ export class CommentsRunner {
 
   constructor(
     private readonly kafka: Kafka,
-    private readonly processor: BatchProcessor,
+    private readonly handler: RecordHandler<O>,
     private readonly opts: RunnerOptions,
     private readonly log: Logger,
-    private readonly hooks: RunnerHooks = {},
+    private readonly hooks: RunnerHooks<O> = {},
   ) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
@@ -298,7 +298,7 @@ export class CommentsRunner {
           }
           for (const r of records) r.topicId = verdict.topicId;
         }
-        const out = await this.processor.process(records);
+        const out = await this.handler.process(records);
         const chunkNo = ++this.chunksProcessed;
         this.hooks.fault?.('after-store', { chunk: chunkNo, partition, firstOffset: records[0]!.offset, lastOffset: records[records.length - 1]!.offset });
         await p.heartbeat();

@@ -14,7 +14,7 @@ import type { ModelVersions, PartitionLag, ProcSnapshot } from './snapshot.js';
 import { STAGES, type Stage, type StageDurations } from './stage-timer.js';
 import { LatencyWindow, RateWindow } from './window.js';
 
-/** What observeBatch reads from a BatchOutput (src/pipeline/processor.ts); the optional fields are extensions. */
+/** What observeBatch reads from a BatchOutput (src/pipeline/stage.ts); the optional fields are extensions. */
 export interface BatchLike {
   profiles: readonly unknown[];
   deadLetters: readonly unknown[];

@@ -9,8 +9,8 @@
  *   ...load, fold, CAS write... t.lap('store');
  *   return { ..., timings: t.ms };
  */
-/** decode = decode + validate + preprocess (the processor's `timings.decode`); produce = sendBatch until acked */
-export const STAGES = ['decode', 'embed', 'classify', 'store', 'produce'] as const;
+/** the comment flow's stages (src/pipeline/stage.ts StageName), then produce = sendBatch until acked */
+export const STAGES = ['decode', 'preprocess', 'embed', 'classify', 'store', 'produce'] as const;
 export type Stage = (typeof STAGES)[number];
 export type StageDurations = Partial<Record<Stage, number>>;
 

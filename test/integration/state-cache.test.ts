@@ -9,7 +9,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import type { ProfileEvent } from '../../src/events/index.js';
-import { BatchProcessor, type InRecord } from '../../src/pipeline/processor.js';
+import { CommentFlow } from '../../src/pipeline/flow.js';
+import type { InRecord } from '../../src/pipeline/stage.js';
 import { StateCache } from '../../src/pipeline/state-cache.js';
 import { decodeRecent, idDigest } from '../../src/pipeline/fold.js';
 import { Keys } from '../../src/store/keys.js';
@@ -22,9 +23,9 @@ const cfg = loadConfig({ env: {} });
 const T0 = Date.parse('2026-06-01T00:00:00Z');
 const TOPIC = 'comments';
 
-function makeProcessor(store: ProfileStore, cache?: StateCache): BatchProcessor {
+function makeProcessor(store: ProfileStore, cache?: StateCache): CommentFlow {
   const p = cfg.profile;
-  return new BatchProcessor({
+  return new CommentFlow({
     embedder: new HashEmbedder(),
     classifier: () => fakeClassifier,
     store: () => store,

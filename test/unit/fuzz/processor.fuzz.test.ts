@@ -10,7 +10,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/index.js';
 import { decodeProfileEvent, decodeRecord, DLQ_MAX_HEADER_BYTES, DLQ_MAX_KEY_BYTES, DLQ_MAX_VALUE_BYTES } from '../../../src/events/index.js';
-import { BatchProcessor, type BatchOutput, type InRecord } from '../../../src/pipeline/processor.js';
+import { CommentFlow } from '../../../src/pipeline/flow.js';
+import type { BatchOutput, InRecord } from '../../../src/pipeline/stage.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { fakeClassifier, HashEmbedder, MemoryStore } from './fakes.js';
 import { eventJson, expectedRejection, fixedPoison, ODD_USER_IDS, POISON_TS, poisonArb, type PoisonRecord } from './poison.js';
@@ -21,9 +22,9 @@ const TOPIC = 'comments';
 /** the broker's default limit on one record batch (message.max.bytes) */
 const BROKER_LIMIT = 1_048_588;
 
-function processor(store: MemoryStore): BatchProcessor {
+function processor(store: MemoryStore): CommentFlow {
   const p = cfg.profile;
-  return new BatchProcessor({
+  return new CommentFlow({
     embedder: new HashEmbedder(),
     classifier: () => fakeClassifier,
     store: () => store.asStore(),
@@ -95,7 +96,7 @@ function expectNoTextIn(records: readonly PoisonRecord[], dump: string): void {
   }
 }
 
-describe('BatchProcessor under poison input', () => {
+describe('CommentFlow under poison input', () => {
   it('handles every listed case: a reason for each bad record, each good one folded once into its own user', async () => {
     const records = fixedPoison(true);
     const store = new MemoryStore();

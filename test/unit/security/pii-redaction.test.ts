@@ -6,7 +6,7 @@
 import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/index.js';
-import { BatchProcessor } from '../../../src/pipeline/processor.js';
+import { CommentFlow } from '../../../src/pipeline/flow.js';
 import { preprocess, isRejection } from '../../../src/text/index.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { fakeClassifier, HashEmbedder, MemoryStore } from '../fuzz/fakes.js';
@@ -43,7 +43,7 @@ describe('PII redaction, Chinese and English comments', () => {
   it('keeps the PII out of the stored state and the published profile (batch processor, in-memory store)', async () => {
     const store = new MemoryStore();
     const p = cfg.profile;
-    const proc = new BatchProcessor({
+    const proc = new CommentFlow({
       embedder: new HashEmbedder(),
       classifier: () => fakeClassifier,
       store: () => store.asStore(),

@@ -1,0 +1,15 @@
+/** Stage 3: every comment of the batch embedded in one call (batched, off the main thread, cached: src/embed/). */
+import type { Embedder } from '../../embed/types.js';
+import { isForget, type Embedded, type Prepared, type Stage } from '../stage.js';
+
+export function embedStage(embedder: Embedder): Stage<Prepared, Embedded> {
+  return {
+    name: 'embed',
+    async run(items) {
+      const comments = items.filter((i) => !isForget(i)) as Exclude<Prepared, { event: { type: 'forget' } }>[];
+      const vectors = await embedder.embed(comments.map((c) => c.text));
+      let next = 0;
+      return { out: items.map((i) => (isForget(i) ? i : { ...i, vector: vectors[next++]! })) as Embedded[] };
+    },
+  };
+}

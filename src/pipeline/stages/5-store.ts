@@ -1,0 +1,219 @@
+/**
+ * Stage 5: fold each user's new events into their stored aggregate and write it, at most once.
+ *
+ * Per user, in partition order: load the stored state (or take the one this processor wrote last),
+ * plan (plan.ts: erasures, suppression, the fold of fold.ts), erase first, then compare-and-set the
+ * new state with its profile event (apply-profile Lua); users that lost a race are re-read and
+ * folded again. Out: per user touched, a tombstone if erased, then the current profile event.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Embedder } from '../../embed/types.js';
+import { historyEntry } from '../../events/history-entry.js';
+import { emptyState, encodeState, finalize, type FinalizeOptions, type ProfileParams } from '../../profile/index.js';
+import type { Epoch } from '../../store/continuity.js';
+import type { LoadedUser, ProfileWrite } from '../../store/index.js';
+import { PortraitError } from '../../util/errors.js';
+import type { Logger } from '../../util/logger.js';
+import { planUser, type UserItem, type UserPlan } from '../plan.js';
+import { buildProfileEvent, serializeProfileEvent } from '../profile-event.js';
+import type { StateCache } from '../state-cache.js';
+import { isForget, type BatchContext, type Labelled, type OutRecord, type Stage } from '../stage.js';
+
+export interface StoreOptions {
+  /** only its id and dim: the profile event names the model, the state's centroid has its dimension */
+  embedder: Pick<Embedder, 'id' | 'dim'>;
+  params: ProfileParams;
+  /** unmix interests with the classifier's held-out confusion when it has one (profile.unmix); absent = plain means */
+  unmix?: { prior: number } | undefined;
+  /** event ids remembered per user: a repeated id at a new offset is not counted again (events.dedupeWindow; 0 = by offset only) */
+  dedupeWindow?: number | undefined;
+  /** states this processor wrote last: saves the read before the fold (validated by the CAS) */
+  stateCache?: StateCache | undefined;
+  /**
+   * the state epoch of a namespace (src/pipeline/continuity.ts): stamped on every write; a stored
+   * state of another epoch is fenced off (its version and token still guard the write, its contents
+   * are not trusted); versions stay above the epoch's floor. Absent: no epochs (tests of pure logic).
+   */
+  epoch?: ((namespace: string) => Epoch | undefined) | undefined;
+  log: Logger;
+}
+
+const MAX_CAS_ATTEMPTS = 5;
+/**
+ * Users folded and encoded between two yields to the event loop: a 64-record chunk of new users
+ * costs ~15-30 ms of main-thread work, and Kafka heartbeats, fetch responses and the other
+ * partitions' Redis replies should not wait that long (event-loop delay).
+ */
+const USERS_PER_SLICE = 16;
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Each user's items in partition order: a forget as the erasure it asks for, a comment as the observation it adds. */
+function byUser(items: readonly Labelled[]): Map<string, UserItem[]> {
+  const users = new Map<string, UserItem[]>();
+  for (const item of items) {
+    const { rec, event } = item;
+    const where = { topic: rec.topic, topicId: rec.topicId, partition: rec.partition, offset: rec.offset };
+    const userItem: UserItem = isForget(item)
+      ? { kind: 'forget', forget: { ...where, eventId: item.event.eventId, ts: item.event.ts } }
+      : { kind: 'comment', event: { ...where, observation: { eventId: item.event.eventId, commentId: item.event.commentId, ts: item.event.ts, probs: item.probs, embedding: item.vector, terms: item.terms } } };
+    const list = users.get(event.userId);
+    if (list) list.push(userItem);
+    else users.set(event.userId, [userItem]);
+  }
+  return users;
+}
+
+/** A state of an older epoch (written before Redis lost the namespace's record) is not trusted: fold from scratch, keeping its version and token for the CAS. */
+function fenced(l: LoadedUser, epochId: string, dim: number): LoadedUser | undefined {
+  const pr = l.profile;
+  if (!pr?.epoch || pr.epoch === epochId) return undefined;
+  return { ...l, profile: { version: pr.version, token: pr.token ?? '', state: emptyState(dim), applied: {}, recent: '', epoch: pr.epoch } };
+}
+
+export class StoreStage implements Stage<Labelled, OutRecord> {
+  readonly name = 'store';
+  /** write tokens: a random prefix per processor and a counter, so no two writes anywhere share one */
+  private readonly tokenPrefix = randomBytes(9).toString('base64url');
+  private tokenSeq = 0;
+
+  constructor(private readonly opts: StoreOptions) {}
+
+  async run(items: readonly Labelled[], batch: BatchContext): Promise<{ out: OutRecord[] }> {
+    const { now, classifier, store, stats, folded } = batch;
+    const { params, stateCache } = this.opts;
+    const dim = this.opts.embedder.dim;
+    const users = byUser(items);
+    stats.users = users.size;
+    const finalizeOptions: FinalizeOptions = this.opts.unmix && classifier.confusion ? { unmix: { confusion: classifier.confusion, prior: this.opts.unmix.prior } } : {};
+    const epoch = this.opts.epoch?.(store.namespace);
+    // the first delivery of an event id is the one fold counts; a repeat later in the batch is skipped
+    const times = new Map<string, { ts: number; recordTs: number | undefined }>();
+    for (const i of items) if (!isForget(i) && !times.has(i.event.eventId)) times.set(i.event.eventId, { ts: i.event.ts, recordTs: i.rec.timestamp });
+
+    const profiles: OutRecord[] = [];
+    const republish: string[] = [];
+    let pending = [...users.keys()];
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      if (attempt > MAX_CAS_ATTEMPTS) {
+        throw new PortraitError('STORE_CONFLICT', `profiles of ${pending.length} user(s) kept changing under this processor (another consumer writing the same users?)`);
+      }
+      // Users whose state this processor wrote last need no read; the CAS below validates it.
+      const cache = attempt === 1 ? stateCache : undefined;
+      const toLoad = cache ? pending.filter((u) => !cache.has(store.namespace, u)) : pending;
+      const loaded = toLoad.length > 0 ? await store.load(toLoad, dim) : new Map<string, LoadedUser>();
+      if (cache) for (const u of pending) if (!loaded.has(u)) loaded.set(u, { profile: cache.get(store.namespace, u, dim)!, suppression: null });
+      if (epoch) {
+        for (const [u, l] of loaded) {
+          const f = fenced(l, epoch.id, dim);
+          if (!f) continue;
+          loaded.set(u, f);
+          if (attempt === 1) stats.fenced++;
+        }
+      }
+      const plans = new Map<string, UserPlan>();
+      let slice = 0;
+      for (const userId of pending) {
+        plans.set(userId, planUser(users.get(userId)!, loaded.get(userId) as LoadedUser, params, dim, this.opts.dedupeWindow));
+        if (++slice % USERS_PER_SLICE === 0) await yieldToLoop();
+      }
+
+      // erasures first: suppression recorded, every key deleted, tombstone published
+      const erased = [...plans].filter(([, p]) => p.forget);
+      for (const [u] of erased) stateCache?.delete(store.namespace, u);
+      await Promise.all(erased.map(([u, p]) => store.forget(u, p.forget!.suppression, p.forget!.eventId, now)));
+      for (const [u] of erased) profiles.push({ key: u, value: null });
+
+      const writes: ProfileWrite[] = [];
+      const built = new Map<string, string>();
+      for (const [userId, plan] of plans) {
+        if (++slice % USERS_PER_SLICE === 0) await yieldToLoop();
+        if (plan.fold.eventIds.length === 0) {
+          // resolved without a write: counted once, here
+          count(stats, plan);
+          // a redelivery: its profile event may have been lost in a crash (a repeated event id was
+          // published with its first delivery)
+          if (!plan.forget && plan.base && plan.fold.duplicates > 0) republish.push(userId);
+          continue;
+        }
+        // A redelivery cut into other chunks than the first delivery: some of the user's events
+        // were applied (and their version published, unless a crash intervened) and some are new.
+        // Re-publish the stored version first, so the topic never skips a version.
+        if (plan.base && plan.fold.duplicates > 0) {
+          const stored = await store.getProfile(userId);
+          if (stored !== null) profiles.push({ key: userId, value: JSON.stringify(stored) });
+        }
+        // versions only go up, across a lost state too: an epoch begun after a loss has a floor
+        const version = Math.max(plan.base?.version ?? 0, epoch?.floor ?? 0) + 1;
+        const event = buildProfileEvent({
+          userId,
+          version,
+          updatedAt: now,
+          derived: finalize(plan.fold.state, params, finalizeOptions),
+          embedder: { id: this.opts.embedder.id, dim },
+          classifier: { kind: classifier.kind, version: classifier.version },
+          causedBy: plan.fold.eventIds,
+          namespace: store.namespace,
+        });
+        const json = serializeProfileEvent(event);
+        built.set(userId, json);
+        writes.push({
+          userId,
+          expectedVersion: plan.base?.version ?? 0,
+          expectedToken: plan.base?.token ?? '',
+          version,
+          token: `${this.tokenPrefix}.${(this.tokenSeq++).toString(36)}`,
+          state: plan.fold.state,
+          encoded: encodeState(plan.fold.state),
+          applied: plan.fold.applied,
+          recent: plan.fold.recent,
+          ...(epoch ? { epoch: epoch.id } : {}),
+          profileJson: json,
+          historyJson: JSON.stringify(historyEntry(event)),
+          updatedAt: now,
+        });
+      }
+      const results = writes.length > 0 ? await store.apply(writes) : new Map();
+      const retry: string[] = [];
+      for (const w of writes) {
+        const plan = plans.get(w.userId)!;
+        if (results.get(w.userId)?.ok) {
+          stateCache?.set(store.namespace, w.userId, { version: w.version, state: w.state, applied: w.applied, recent: w.recent ?? '', token: w.token! }, w.encoded);
+          profiles.push({ key: w.userId, value: built.get(w.userId)! });
+          stats.applied += plan.fold.eventIds.length;
+          for (const id of plan.fold.eventIds) {
+            const t = times.get(id);
+            if (t) {
+              folded.eventTs.push(t.ts);
+              if (t.recordTs !== undefined) folded.recordTs.push(t.recordTs);
+            }
+          }
+          count(stats, plan);
+          stats.staleIncarnations += plan.fold.staleIncarnations;
+        } else {
+          stateCache?.delete(store.namespace, w.userId);
+          retry.push(w.userId);
+          stats.conflicts++;
+        }
+      }
+      pending = retry;
+    }
+
+    // Users whose events were all applied before (a redelivery): publish their current profile
+    // again, same version, so a profile event lost between the Redis write and a crash is sent.
+    const again = await Promise.all(republish.map((u) => store.getProfile(u)));
+    republish.forEach((u, i) => {
+      if (again[i] !== null) profiles.push({ key: u, value: JSON.stringify(again[i]) });
+    });
+    if (stats.conflicts > 0) this.opts.log.warn({ conflicts: stats.conflicts }, 'profile version conflicts resolved by re-reading');
+    return { out: profiles };
+  }
+}
+
+/** What a user's plan adds to the batch's counters once it is settled (written, or needing no write). */
+function count(stats: BatchContext['stats'], plan: UserPlan): void {
+  stats.duplicates += plan.fold.duplicates + plan.fold.repeats;
+  stats.redelivered += plan.fold.duplicates;
+  stats.repeated += plan.fold.repeats;
+  stats.suppressed += plan.suppressed;
+  if (plan.forget) stats.forgotten++;
+}
