@@ -15,7 +15,8 @@
 import { cpus } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createEmbedder, startProcessor } from '../consumers/comments.js';
+import { startProcessor } from '../consumers/comments.js';
+import { createEmbedder } from '../src/app/parts.js';
 import { loadConfig, projectPath } from '../src/config/index.js';
 import { runEvaluate } from '../src/eval/evaluate-run.js';
 import { runEvaluateProfiles } from '../src/eval/profiles-run.js';

@@ -5,7 +5,7 @@ export type { FinalizeOptions } from './aggregate.js';
 export { confusionProblem, unmixShares } from './unmix.js';
 export type { LabelConfusion, UnmixOptions } from './unmix.js';
 export { decayFactor } from './decay.js';
-export { assertParams, paramsProblem } from './params.js';
+export { assertParams, paramsProblem, profileParams } from './params.js';
 export { decodeState, encodeState, STATE_FORMAT_VERSION } from './codec.js';
 export type { EncodedState } from './codec.js';
 export { referenceProfile, referenceState } from './reference.js';

@@ -1,5 +1,19 @@
 import { PortraitError } from '../util/errors.js';
+import type { Config } from '../config/schema.js';
 import type { ProfileParams } from './types.js';
+
+/** The aggregate's parameters from the config's `profile` section. */
+export function profileParams(cfg: Pick<Config, 'profile'>): ProfileParams {
+  const p = cfg.profile;
+  return {
+    halfLifeMs: p.halfLifeDays * 86_400_000,
+    maxTerms: p.maxTerms,
+    evidencePerLabel: p.evidencePerLabel,
+    topK: p.topK,
+    topTerms: p.topTerms,
+    confidencePrior: p.confidencePrior,
+  };
+}
 
 /** Why the parameters are unusable, or undefined if they are fine. */
 export function paramsProblem(params: ProfileParams): string | undefined {

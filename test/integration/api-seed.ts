@@ -4,7 +4,7 @@
  * validated, CAS-written through RedisProfileStore, history appended, event produced (key = userId).
  */
 import type { Admin } from 'kafkajs';
-import { profileParams } from '../../consumers/comments.js';
+import { profileParams } from '../../src/profile/index.js';
 import { historyEntry, RedisHistory } from '../../src/api/history.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { encodeProfileEvent, type ProfileEvent } from '../../src/events/index.js';

@@ -5,7 +5,9 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { Redis, Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClassifier, createEmbedder, profileParams, startProcessor, type Processor } from '../../consumers/comments.js';
+import { startProcessor, type Processor } from '../../consumers/comments.js';
+import { createClassifier, createEmbedder } from '../../src/app/parts.js';
+import { profileParams } from '../../src/profile/index.js';
 import type { Classifier } from '../../src/classify/index.js';
 import { loadConfig, projectPath, type Config } from '../../src/config/index.js';
 import type { Embedder } from '../../src/embed/types.js';

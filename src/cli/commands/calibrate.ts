@@ -3,7 +3,7 @@
  * beside the taxonomy, so processors unmix zero-shot profiles with it. docs/models.md.
  */
 import type { Command } from 'commander';
-import { withEmbedder } from '../../../consumers/comments.js';
+import { withEmbedder } from '../../app/parts.js';
 import { loadConfig, projectPath } from '../../config/index.js';
 import { DEFAULT_CALIBRATION_SPLIT, runCalibrate, type CalibrateSummary } from '../../eval/calibrate-run.js';
 import { printJson } from '../output.js';

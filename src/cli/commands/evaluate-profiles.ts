@@ -4,7 +4,8 @@
  * Needs Kafka and Redis (portrait stack up); deletes its topics, group and keys afterwards.
  */
 import type { Command } from 'commander';
-import { withEmbedder, startProcessor } from '../../../consumers/comments.js';
+import { startProcessor } from '../../../consumers/comments.js';
+import { withEmbedder } from '../../app/parts.js';
 import { loadConfig } from '../../config/index.js';
 import { runEvaluateProfiles, type ProfilesSummary } from '../../eval/profiles-run.js';
 import { createLogger } from '../../util/logger.js';

@@ -4,7 +4,7 @@
  * procedure by stratified k-fold cross-validation (--folds). docs/models.md.
  */
 import { Option, type Command } from 'commander';
-import { withEmbedder } from '../../../consumers/comments.js';
+import { withEmbedder } from '../../app/parts.js';
 import { loadConfig, projectPath } from '../../config/index.js';
 import { runEvaluate, type EvaluateSummary } from '../../eval/evaluate-run.js';
 import type { ClassificationReport } from '../../eval/metrics.js';

@@ -4,7 +4,7 @@
  * active model within `classifier.pollMs` (default 2 s), without a restart.
  */
 import type { Command } from 'commander';
-import { createEmbedder } from '../../../consumers/comments.js';
+import { createEmbedder } from '../../app/parts.js';
 import { readArtifact } from '../../classify/artifact.js';
 import type { ExpectedEmbedder } from '../../classify/load.js';
 import { ModelRegistry, type ModelSummary } from '../../classify/registry.js';

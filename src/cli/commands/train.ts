@@ -4,7 +4,7 @@
  * the Redis model registry (and activated with --activate).
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { withEmbedder } from '../../../consumers/comments.js';
+import { withEmbedder } from '../../app/parts.js';
 import { TRAIN_KINDS, type TrainKind } from '../../classify/train.js';
 import { loadConfig, projectPath, type Config } from '../../config/index.js';
 import { runTrain, type TrainSummary } from '../../eval/train-run.js';
