@@ -35,6 +35,8 @@ export interface Processor {
 }
 
 export interface StartOptions {
+  /** build from these parts (a command that also uses them); default: parts of its own, closed by stop() */
+  parts?: Parts;
   fromBeginning?: boolean;
   hooks?: RunnerHooks<BatchOutput>;
   /** reuse an embedder (tests, several processors in one process) */
@@ -60,7 +62,7 @@ const NAMESPACE_POLL_MS = 1000;
 
 /** Build everything, create the topics, start consuming. Throws with one clear message on bad start-up. */
 export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: StartOptions = {}): Promise<Processor> {
-  const parts = new Parts(cfg, log);
+  const parts = opts.parts ?? new Parts(cfg, log);
   const { redis } = parts;
   const atStartup = <T>(p: Promise<T>) => parts.startup(p);
   // a rebuild (fixed namespace, nothing published) reads the shared embedding cache; live only fills it
@@ -173,7 +175,7 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
       await runner.stop();
       await admin.disconnect().catch(() => {});
       await topicIds.close();
-      await parts.close();
+      if (!opts.parts) await parts.close();
     },
   };
 }

@@ -6,15 +6,13 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { Command } from 'commander';
-import { startProcessor } from '../../../consumers/comments.js';
+import { dropReplayGroup, startReplay } from '../../../consumers/replay.js';
+import { Parts } from '../../app/parts.js';
 import { loadConfig, type Config } from '../../config/index.js';
 import { RedisCachedEmbedder } from '../../embed/redis-cache.js';
 import type { Embedder } from '../../embed/types.js';
-import { createKafka } from '../../kafka/client.js';
-import { committedOffsets, endOffsets, offsetsAtTime, setGroupOffsets, startOffsets, type PartitionOffsets } from '../../kafka/offsets.js';
 import { createProgress } from '../../sim/progress.js';
-import { createRedis, RedisProfileStore } from '../../store/index.js';
-import { checkNamespace, Namespaces } from '../../store/namespaces.js';
+import { checkNamespace } from '../../store/namespaces.js';
 import { createLogger } from '../../util/logger.js';
 import { printJson, usage } from '../output.js';
 import { diffProfiles, type ProfileDiff } from './profile-diff.js';
@@ -75,96 +73,70 @@ export async function runReplay(cfg: Readonly<Config>, o: ReplayOptions): Promis
   if (o.dryRun && o.into) throw usage('--dry-run builds a temporary namespace of its own; do not pass --into with it');
   if (!o.dryRun && !o.into) throw usage('--into <namespace> is required (or --dry-run)');
   const ns = checkNamespace(o.dryRun ? `dryrun-${randomBytes(4).toString('hex')}` : o.into!);
-  const topic = cfg.kafka.topics.comments;
-  const redis = createRedis(cfg, { maxRetriesPerRequest: 2 });
-  const namespaces = new Namespaces(redis, cfg.redis.keyPrefix, cfg.redis.namespace);
-  const active = await namespaces.active();
-  if (ns === active && !o.force) throw usage(`namespace ${ns} is the active one; replay into a fresh namespace and activate it (or pass --force)`);
-
-  const kafka = createKafka(cfg, log, '-replay');
-  const admin = kafka.admin();
-  await admin.connect();
-  const groupId = replayGroupId(cfg, ns);
-  let stopAt: PartitionOffsets;
-  let start: PartitionOffsets;
-  let resumed = false;
+  const parts = new Parts(cfg, log, { redis: { maxRetriesPerRequest: 2 }, kafkaClientIdSuffix: '-replay' });
   try {
-    const committed = await committedOffsets(admin, groupId, topic);
-    stopAt = o.to ? await offsetsAtTime(admin, topic, parseTime(o.to, '--to')) : await endOffsets(admin, topic);
-    if ([...committed.values()].some((v) => v !== undefined)) {
-      resumed = true;
-      const low = await startOffsets(admin, topic);
-      start = new Map([...stopAt.keys()].map((p) => [p, committed.get(p) ?? low.get(p) ?? 0]));
-    } else {
-      start = o.from === 'earliest' ? await startOffsets(admin, topic) : await offsetsAtTime(admin, topic, parseTime(o.from, '--from'));
-      await setGroupOffsets(admin, groupId, topic, start);
-    }
-  } finally {
-    await admin.disconnect();
-  }
-  const total = [...stopAt].reduce((n, [p, end]) => n + Math.max(0, end - (start.get(p) ?? 0)), 0);
-  const done = new Map<number, number>();
-  let applied = 0;
-  let rejected = 0;
-  const users = new Set<string>();
-  const progress = createProgress({ total, label: `replay → ${ns}`, ...(o.quiet ? { stream: devNull() } : {}) });
-  const t0 = Date.now();
-  let firstBatchAt: number | undefined;
-  const proc = await startProcessor(cfg, log, {
-    namespace: ns,
-    groupId,
-    publish: false,
-    stopAt,
-    startAt: start,
-    hooks: {
-      onBatch: (out, info) => {
-        firstBatchAt ??= Date.now() - info.ms;
-        done.set(info.partition, info.lastOffset + 1 - (start.get(info.partition) ?? 0));
-        applied += out.stats.applied;
-        rejected += Object.values(out.stats.rejected).reduce((a, b) => a + b, 0);
-        for (const r of out.profiles) if (typeof r.key === 'string') users.add(r.key);
-        progress.update([...done.values()].reduce((a, b) => a + b, 0));
+    const namespaces = parts.namespaces();
+    const active = await namespaces.active();
+    if (ns === active && !o.force) throw usage(`namespace ${ns} is the active one; replay into a fresh namespace and activate it (or pass --force)`);
+    const groupId = replayGroupId(cfg, ns);
+    let applied = 0;
+    let rejected = 0;
+    const users = new Set<string>();
+    let progress: ReturnType<typeof createProgress> | undefined;
+    let firstBatchAt: number | undefined;
+    const t0 = Date.now();
+    const replay = await startReplay(
+      parts,
+      { namespace: ns, groupId, from: o.from === 'earliest' ? 'earliest' : parseTime(o.from, '--from'), to: o.to ? parseTime(o.to, '--to') : undefined },
+      {
+        onBatch: (out, info) => {
+          firstBatchAt ??= Date.now() - info.ms;
+          applied += out.stats.applied;
+          rejected += Object.values(out.stats.rejected).reduce((a, b) => a + b, 0);
+          for (const r of out.profiles) if (typeof r.key === 'string') users.add(r.key);
+        },
+        onProgress: (done) => progress?.update(done),
       },
-    },
-  });
-  try {
-    await Promise.race([proc.runner.finished, proc.runner.done.then((e) => Promise.reject(e ?? new Error('replay consumer stopped')))]);
+    );
+    const { processor: proc, total, resumed } = replay;
+    progress = createProgress({ total, label: `replay → ${ns}`, ...(o.quiet ? { stream: devNull() } : {}) });
+    try {
+      await replay.finished;
+    } finally {
+      progress.stop();
+    }
+    const t1 = Date.now();
+    const seconds = (t1 - t0) / 1000;
+    const processing = (t1 - (firstBatchAt ?? t0)) / 1000;
+    const cache = sharedCacheStats(proc.embedder);
+    const summary: ReplaySummary = {
+      namespace: ns,
+      groupId,
+      resumed,
+      events: total,
+      applied,
+      rejected,
+      users: users.size,
+      seconds: Math.round(seconds * 100) / 100,
+      eventsPerSecond: Math.round((total / Math.max(seconds, 1e-3)) * 10) / 10,
+      processingSeconds: Math.round(processing * 100) / 100,
+      processingEventsPerSecond: Math.round((total / Math.max(processing, 1e-3)) * 10) / 10,
+      ...(cache ? { embedCache: { hits: cache.hits, misses: cache.misses } } : {}),
+    };
+    if (o.dryRun) {
+      const sample = [...users].sort().slice(0, o.diff ?? 5);
+      const live = await parts.store(active);
+      summary.diff = await Promise.all(sample.map(async (u) => diffProfiles(u, await live.getProfile(u), await proc.store.getProfile(u))));
+    }
+    await proc.stop();
+    if (o.dryRun) {
+      await namespaces.drop(ns);
+      await dropReplayGroup(parts, groupId);
+    }
+    return summary;
   } finally {
-    progress.stop();
+    await parts.close();
   }
-  const t1 = Date.now();
-  const seconds = (t1 - t0) / 1000;
-  const processing = (t1 - (firstBatchAt ?? t0)) / 1000;
-  const cache = sharedCacheStats(proc.embedder);
-  const summary: ReplaySummary = {
-    namespace: ns,
-    groupId,
-    resumed,
-    events: total,
-    applied,
-    rejected,
-    users: users.size,
-    seconds: Math.round(seconds * 100) / 100,
-    eventsPerSecond: Math.round((total / Math.max(seconds, 1e-3)) * 10) / 10,
-    processingSeconds: Math.round(processing * 100) / 100,
-    processingEventsPerSecond: Math.round((total / Math.max(processing, 1e-3)) * 10) / 10,
-    ...(cache ? { embedCache: { hits: cache.hits, misses: cache.misses } } : {}),
-  };
-  if (o.dryRun) {
-    const sample = [...users].sort().slice(0, o.diff ?? 5);
-    const live = new RedisProfileStore(redis, { keyPrefix: cfg.redis.keyPrefix, namespace: active, userTtlSeconds: 0 });
-    summary.diff = await Promise.all(sample.map(async (u) => diffProfiles(u, await live.getProfile(u), await proc.store.getProfile(u))));
-  }
-  await proc.stop();
-  if (o.dryRun) {
-    await namespaces.drop(ns);
-    const cleanup = createKafka(cfg, log, '-replay').admin();
-    await cleanup.connect();
-    await cleanup.deleteGroups([groupId]).catch(() => {});
-    await cleanup.disconnect();
-  }
-  redis.disconnect();
-  return summary;
 }
 
 export function registerReplay(program: Command): void {
