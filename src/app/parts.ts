@@ -160,11 +160,26 @@ export class Parts {
     return s;
   }
 
+  /** A store of a namespace for reading only (the API, `portrait profile`): not registered, writes nothing. */
+  reader(namespace: string): RedisProfileStore {
+    return new RedisProfileStore(this.redis, { keyPrefix: this.cfg.redis.keyPrefix, namespace, userTtlSeconds: 0 });
+  }
+
   /** Close everything built here, last built first. */
   async close(): Promise<void> {
     for (const close of this.closers.splice(0).reverse()) await close().catch(() => {});
     this.redisClient = undefined;
     this.kafkaClient = undefined;
     this.stores.clear();
+  }
+}
+
+/** Run `fn` with parts of its own (a CLI command), closing them however `fn` ends. */
+export async function withParts<T>(cfg: Readonly<Config>, log: Logger, opts: PartsOptions, fn: (parts: Parts) => Promise<T>): Promise<T> {
+  const parts = new Parts(cfg, log, opts);
+  try {
+    return await fn(parts);
+  } finally {
+    await parts.close();
   }
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
-import { createRedis, RedisProfileStore } from '../../store/index.js';
-import { Namespaces } from '../../store/namespaces.js';
+import { withParts } from '../../app/parts.js';
+import { createLogger } from '../../util/logger.js';
 import { Exit, printJson } from '../output.js';
 
 export function registerProfile(program: Command): void {
@@ -11,10 +11,8 @@ export function registerProfile(program: Command): void {
     .option('--namespace <ns>', 'profile namespace (default: the active one)')
     .action(async (userId: string, opts: { namespace?: string }) => {
       const cfg = loadConfig();
-      const redis = createRedis(cfg, { maxRetriesPerRequest: 1 });
-      const namespace = opts.namespace ?? (await new Namespaces(redis, cfg.redis.keyPrefix, cfg.redis.namespace).active());
-      const store = new RedisProfileStore(redis, { keyPrefix: cfg.redis.keyPrefix, namespace, userTtlSeconds: 0 });
-      try {
+      await withParts(cfg, createLogger(cfg.log.level), { redis: { maxRetriesPerRequest: 1 } }, async (parts) => {
+        const store = parts.reader(opts.namespace ?? (await parts.namespaces().active()));
         const p = await store.getProfile(userId);
         if (p === null) {
           process.stderr.write(`portrait: no profile for user ${JSON.stringify(userId)} in namespace ${store.namespace}\n`);
@@ -22,8 +20,6 @@ export function registerProfile(program: Command): void {
           return;
         }
         printJson(p);
-      } finally {
-        await store.close();
-      }
+      });
     });
 }
