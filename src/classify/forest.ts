@@ -18,9 +18,9 @@ import { RandomForestClassifier } from 'ml-random-forest';
 import { z } from 'zod';
 import { PortraitError } from '../util/errors.js';
 import { artifactConfusion, finalizeArtifact, type ClassifierArtifact } from './artifact.js';
-import { binRows, quantileEdges, rawThreshold, withDistinctSplits } from './forest-speed.js';
-import { stratifiedCap, take } from './split.js';
-import { checkTrainingSet, trainingFingerprint } from './training-set.js';
+import { binRows, quantileEdges, rawThreshold, withDistinctSplits } from '../train/forest-speed.js';
+import { stratifiedCap, take } from '../train/split.js';
+import { checkTrainingSet, trainingFingerprint } from '../train/training-set.js';
 import type { Classifier } from './types.js';
 
 export const FOREST_LIBRARY = 'ml-random-forest@2.1.0';

@@ -19,11 +19,11 @@
 import { macroF1 } from '../eval/metrics.js';
 import { PortraitError } from '../util/errors.js';
 import { artifactConfusion, finalizeArtifact, type ClassifierArtifact } from './artifact.js';
-import { minimizeLbfgs } from './lbfgs.js';
-import { fitTemperature, logits, meanLogLoss, objective, problem, standardiser } from './linear-fit.js';
+import { minimizeLbfgs } from '../train/lbfgs.js';
+import { fitTemperature, logits, meanLogLoss, objective, problem, standardiser } from '../train/linear-fit.js';
 import { dotAt, softmax, toRecord } from './math.js';
-import { stratifiedHoldout, take } from './split.js';
-import { checkTrainingSet, trainingFingerprint } from './training-set.js';
+import { stratifiedHoldout, take } from '../train/split.js';
+import { checkTrainingSet, trainingFingerprint } from '../train/training-set.js';
 import type { Classifier } from './types.js';
 
 export interface LinearOptions {

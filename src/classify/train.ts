@@ -9,8 +9,8 @@ import { trainForest } from './forest.js';
 import { trainLinearWithReport, type LinearFitReport } from './linear.js';
 import { classifierFromArtifact } from './load.js';
 import { foldThreads, runFoldJobs, type FoldJob, type FoldOptions } from './cv-pool.js';
-import { stratifiedFolds, take } from './split.js';
-import type { TrainingRows } from './training-set.js';
+import { stratifiedFolds, take } from '../train/split.js';
+import type { TrainingRows } from '../train/training-set.js';
 import type { ModelKind, TrainOptions } from './train-options.js';
 
 export { TRAIN_KINDS, type TrainKind, type ModelKind, type TrainOptions } from './train-options.js';

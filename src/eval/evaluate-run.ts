@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { ForestOptions } from '../classify/forest.js';
 import type { LinearOptions } from '../classify/linear.js';
-import { fitTemperature } from '../classify/linear-fit.js';
+import { fitTemperature } from '../train/linear-fit.js';
 import { classifierFromArtifact, checkEmbedder } from '../classify/load.js';
 import { readArtifact } from '../classify/artifact.js';
 import { labelMap, loadTaxonomy } from '../classify/taxonomy.js';

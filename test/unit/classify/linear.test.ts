@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { finalizeArtifact, loadClassifierArtifact, type ClassifierArtifact } from '../../../src/classify/index.js';
-import { minimizeLbfgs } from '../../../src/classify/lbfgs.js';
+import { minimizeLbfgs } from '../../../src/train/lbfgs.js';
 import { heldOutConfusion, LinearClassifier, parseLinearModel, sumByOutput, trainLinear, trainLinearWithReport, type LinearModel } from '../../../src/classify/linear.js';
-import { fitTemperature, objective, problem, standardiser } from '../../../src/classify/linear-fit.js';
+import { fitTemperature, objective, problem, standardiser } from '../../../src/train/linear-fit.js';
 import { classificationReport, topLabel } from '../../../src/eval/metrics.js';
 import { isPortraitError } from '../../../src/util/errors.js';
 import { clusters, rng } from './fixtures.js';
