@@ -5,8 +5,8 @@
  */
 import { classificationReport, topLabel } from '../eval/metrics.js';
 import { amendArtifact, type ClassifierArtifact } from './artifact.js';
-import { trainForest } from './forest.js';
-import { trainLinearWithReport, type LinearFitReport } from './linear.js';
+import { trainForest } from '../train/forest-train.js';
+import { trainLinearWithReport, type LinearFitReport } from '../train/linear-train.js';
 import { classifierFromArtifact } from './load.js';
 import { foldThreads, runFoldJobs, type FoldJob, type FoldOptions } from './cv-pool.js';
 import { stratifiedFolds, take } from '../train/split.js';

@@ -17,7 +17,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { PortraitError } from '../util/errors.js';
 import { contentHash } from './canonical.js';
-import { heldOutConfusion } from './linear.js';
+import { heldOutConfusion } from '../train/linear-train.js';
 import type { Embedder } from '../embed/types.js';
 import { loadTaxonomy } from './taxonomy.js';
 import { buildZeroShot, type ZeroShotClassifier } from './zero-shot.js';

@@ -4,8 +4,8 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { ForestOptions } from '../classify/forest.js';
-import type { LinearOptions } from '../classify/linear.js';
+import type { ForestOptions } from '../train/forest-train.js';
+import type { LinearOptions } from '../train/linear-train.js';
 import { fitTemperature } from '../train/linear-fit.js';
 import { classifierFromArtifact, checkEmbedder } from '../classify/load.js';
 import { readArtifact } from '../classify/artifact.js';

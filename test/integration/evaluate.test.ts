@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmbedder, startProcessor } from '../../consumers/comments.js';
 import { saveArtifact, type ClassifierArtifact } from '../../src/classify/artifact.js';
-import { trainLinear } from '../../src/classify/linear.js';
+import { trainLinear } from '../../src/train/linear-train.js';
 import { calibrationPath } from '../../src/classify/zero-shot-calibration.js';
 import { loadConfig, projectPath } from '../../src/config/index.js';
 import { preprocessRows, readDataset, rowsOfSplit } from '../../src/eval/dataset.js';

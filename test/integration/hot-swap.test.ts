@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmbedder, startProcessor, type Processor } from '../../consumers/comments.js';
 import { amendArtifact, type ClassifierArtifact } from '../../src/classify/artifact.js';
-import { trainLinear } from '../../src/classify/linear.js';
+import { trainLinear } from '../../src/train/linear-train.js';
 import { ModelRegistry } from '../../src/classify/registry.js';
 import { loadConfig, projectPath, type Config } from '../../src/config/index.js';
 import { preprocessRows, readDataset, rowsOfSplit } from '../../src/eval/dataset.js';
