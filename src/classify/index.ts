@@ -22,4 +22,3 @@ export {
 export { ForestClassifier, parseForestModel, type ForestModel, type ForestNode } from './forest.js';
 export { loadClassifierArtifact, classifierFromArtifact, checkEmbedder, type ExpectedEmbedder } from './load.js';
 export { LinearClassifier, type LinearModel } from './linear.js';
-export { trainClassifier, crossValidate, TRAIN_KINDS, type TrainKind, type ModelKind, type TrainOptions, type TrainResult } from './train.js';

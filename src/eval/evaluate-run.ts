@@ -10,7 +10,7 @@ import { fitTemperature } from '../train/linear-fit.js';
 import { classifierFromArtifact, checkEmbedder } from '../classify/load.js';
 import { readArtifact } from '../classify/artifact.js';
 import { labelMap, loadTaxonomy } from '../classify/taxonomy.js';
-import { crossValidateAll, type ModelKind } from '../classify/train.js';
+import { crossValidateAll, type ModelKind } from '../train/train.js';
 import { ZeroShotClassifier } from '../classify/zero-shot.js';
 import { loadZeroShot } from '../classify/zero-shot-calibration.js';
 import type { Classifier } from '../classify/types.js';

@@ -8,7 +8,7 @@ import { amendArtifact, saveArtifact, type ClassifierArtifact } from '../classif
 import type { ForestOptions } from '../train/forest-train.js';
 import type { LinearOptions } from '../train/linear-train.js';
 import { classifierFromArtifact } from '../classify/load.js';
-import { trainClassifier, type TrainKind } from '../classify/train.js';
+import { trainClassifier, type TrainKind } from '../train/train.js';
 import type { Config } from '../config/index.js';
 import type { Embedder } from '../embed/types.js';
 import { PortraitError } from '../util/errors.js';

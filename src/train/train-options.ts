@@ -1,6 +1,6 @@
 /** What a training run is asked for (shared by the procedures in train.ts and the cross-validation workers of cv-pool.ts). */
-import type { ForestOptions } from '../train/forest-train.js';
-import type { LinearOptions } from '../train/linear-train.js';
+import type { ForestOptions } from './forest-train.js';
+import type { LinearOptions } from './linear-train.js';
 
 export const TRAIN_KINDS = ['rf', 'linear', 'auto'] as const;
 export type TrainKind = (typeof TRAIN_KINDS)[number];
