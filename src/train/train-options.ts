@@ -14,7 +14,7 @@ export interface TrainOptions {
   folds?: number;
   forest?: Partial<ForestOptions>;
   linear?: Partial<LinearOptions>;
-  /** Finer label per row, for the linear head (see linear.ts). */
+  /** Finer label per row, for the linear head (see linear-train.ts). */
   fine?: readonly string[] | undefined;
   createdAt?: string;
   /** Progress messages ("cv rf fold 2/3", ...). */
