@@ -14,7 +14,7 @@ module.exports = {
     { name: 'model-runtime-only-in-embed', severity: 'error', comment: 'Model I/O lives in src/embed.', from: { path: '^(src|consumers)/', pathNot: '^src/embed/' }, to: { path: 'node_modules/(@huggingface/transformers|onnxruntime-node)/' } },
     { name: 'kafkajs-only-in-kafka', severity: 'warn', comment: '#16: every kafkajs import behind src/kafka interfaces (today also metrics, api, similar, cli, eval, consumers).', from: { path: '^(src|consumers)/', pathNot: '^src/kafka/' }, to: { path: 'node_modules/kafkajs/' } },
     { name: 'ioredis-only-in-store', severity: 'error', comment: 'Only the store (and the local stack) imports the Redis client. #16 goes further, nothing but the store uses it: today the registry, the embedding cache, the stats publisher and the API reads use the client they are given.', from: { path: '^(src|consumers)/', pathNot: '^src/(store|stack)/' }, to: { path: 'node_modules/ioredis/' } },
-    { name: 'predict-never-imports-training', severity: 'warn', comment: '#16: predict-time classification separate from training and evaluation.', from: { path: '^src/classify/' }, to: { path: '^src/eval/' } },
+    { name: 'predict-never-imports-training', severity: 'error', comment: 'Predict-time classification (what a processor loads) imports neither training (src/train) nor evaluation (src/eval), type-only imports included; those import src/classify.', from: { path: '^src/classify/' }, to: { path: '^src/(train|eval)/' } },
     { name: 'kafka-layer-knows-no-stage', severity: 'error', comment: 'the Kafka layer hands records to a RecordHandler (src/kafka/records.ts) and knows no pipeline stage.', from: { path: '^src/kafka/' }, to: { path: '^src/pipeline/' } },
   ],
   options: {

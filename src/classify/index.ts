@@ -19,18 +19,6 @@ export {
   type ArtifactDraft,
   type ArtifactKind,
 } from './artifact.js';
-export {
-  ForestClassifier,
-  trainForest,
-  trainingFingerprint,
-  parseForestModel,
-  DEFAULT_FOREST_OPTIONS,
-  FOREST_LIBRARY,
-  type ForestOptions,
-  type TrainForestOptions,
-  type ForestModel,
-  type ForestNode,
-} from './forest.js';
+export { ForestClassifier, parseForestModel, type ForestModel, type ForestNode } from './forest.js';
 export { loadClassifierArtifact, classifierFromArtifact, checkEmbedder, type ExpectedEmbedder } from './load.js';
-export { LinearClassifier, trainLinear, trainLinearWithReport, DEFAULT_LINEAR_OPTIONS, type LinearOptions, type LinearModel } from './linear.js';
-export { trainClassifier, crossValidate, TRAIN_KINDS, type TrainKind, type ModelKind, type TrainOptions, type TrainResult } from './train.js';
+export { LinearClassifier, type LinearModel } from './linear.js';

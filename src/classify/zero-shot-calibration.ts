@@ -9,15 +9,15 @@
  * The per-comment predictions do not change; only how a profile turns their mean into shares.
  *
  * The calibration lives beside the taxonomy (`<name>.calibration.json`, written by
- * `portrait calibrate`) and names the classifier it was measured for: a content hash of the
- * taxonomy, the embedder and the temperature (zeroShotVersion). When any of those changes, the
- * confusion no longer describes the classifier and is not applied (the caller logs why).
+ * `portrait calibrate`, measured by src/train/zero-shot-calibration.ts) and names the classifier it
+ * was measured for: a content hash of the taxonomy, the embedder and the temperature
+ * (zeroShotVersion). When any of those changes, the confusion no longer describes the classifier
+ * and is not applied (the caller logs why).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { PortraitError } from '../util/errors.js';
 import { contentHash } from './canonical.js';
-import { heldOutConfusion } from './linear.js';
 import type { Embedder } from '../embed/types.js';
 import { loadTaxonomy } from './taxonomy.js';
 import { buildZeroShot, type ZeroShotClassifier } from './zero-shot.js';
@@ -82,16 +82,6 @@ export function writeCalibration(file: string, c: ZeroShotCalibration): void {
   // one line per matrix row and per number list: a diff of two calibrations stays readable
   const json = JSON.stringify(ZeroShotCalibration.parse(c), null, 2).replace(/\[\s+(-?[\d.e+-]+(?:,\s+-?[\d.e+-]+)*)\s+\]/g, (_, xs: string) => `[${xs.split(/,\s+/).join(', ')}]`);
   writeFileSync(file, `${json}\n`);
-}
-
-/**
- * The confusion of `zs` on labelled rows: `probs` are its predictions (label order of `zs.labels`),
- * `truth` the index of each row's label. One perfect pseudo-row per label keeps a label with a
- * handful of rows from being taken as confused with whatever those rows hit.
- */
-export function measureConfusion(zs: Pick<ZeroShotClassifier, 'labels'>, probs: readonly ArrayLike<number>[], truth: readonly number[]): ZeroShotCalibration['confusion'] {
-  const c = heldOutConfusion(probs, truth, zs.labels.length);
-  return { source: `${probs.length} labelled calibration rows; one perfect pseudo-row per label`, rows: c.rows, matrix: c.matrix };
 }
 
 export type CalibrationOutcome = { classifier: ZeroShotClassifier; applied: true } | { classifier: ZeroShotClassifier; applied: false; reason: string };

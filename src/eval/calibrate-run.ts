@@ -6,9 +6,10 @@
 import { basename } from 'node:path';
 import type { Config } from '../config/index.js';
 import type { Embedder } from '../embed/types.js';
-import { fitTemperature } from '../classify/linear-fit.js';
+import { fitTemperature } from '../train/linear-fit.js';
 import { labelMap, loadTaxonomy } from '../classify/taxonomy.js';
-import { applyCalibration, CALIBRATION_FORMAT, calibrationPath, measureConfusion, writeCalibration, type ZeroShotCalibration } from '../classify/zero-shot-calibration.js';
+import { applyCalibration, CALIBRATION_FORMAT, calibrationPath, writeCalibration, type ZeroShotCalibration } from '../classify/zero-shot-calibration.js';
+import { measureConfusion } from '../train/zero-shot-calibration.js';
 import { buildZeroShot } from '../classify/zero-shot.js';
 import { PortraitError } from '../util/errors.js';
 import { preprocessRows, readDataset, rowsOfSplit, splitCounts, type DatasetFields, type PreparedRow } from './dataset.js';

@@ -5,7 +5,7 @@
  */
 import { readJsonlRecords } from '../sim/jsonl.js';
 import { isRejection, preprocess, type PreprocessOptions } from '../text/index.js';
-import { stratifiedCap, stratifiedHoldout } from '../classify/split.js';
+import { stratifiedCap, stratifiedHoldout } from '../train/split.js';
 import { PortraitError } from '../util/errors.js';
 
 export interface DatasetFields {

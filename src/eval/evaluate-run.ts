@@ -4,13 +4,13 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { ForestOptions } from '../classify/forest.js';
-import type { LinearOptions } from '../classify/linear.js';
-import { fitTemperature } from '../classify/linear-fit.js';
+import type { ForestOptions } from '../train/forest-train.js';
+import type { LinearOptions } from '../train/linear-train.js';
+import { fitTemperature } from '../train/linear-fit.js';
 import { classifierFromArtifact, checkEmbedder } from '../classify/load.js';
 import { readArtifact } from '../classify/artifact.js';
 import { labelMap, loadTaxonomy } from '../classify/taxonomy.js';
-import { crossValidateAll, type ModelKind } from '../classify/train.js';
+import { crossValidateAll, type ModelKind } from '../train/train.js';
 import { ZeroShotClassifier } from '../classify/zero-shot.js';
 import { loadZeroShot } from '../classify/zero-shot-calibration.js';
 import type { Classifier } from '../classify/types.js';

@@ -5,10 +5,10 @@
  */
 import { basename } from 'node:path';
 import { amendArtifact, saveArtifact, type ClassifierArtifact } from '../classify/artifact.js';
-import type { ForestOptions } from '../classify/forest.js';
-import type { LinearOptions } from '../classify/linear.js';
+import type { ForestOptions } from '../train/forest-train.js';
+import type { LinearOptions } from '../train/linear-train.js';
 import { classifierFromArtifact } from '../classify/load.js';
-import { trainClassifier, type TrainKind } from '../classify/train.js';
+import { trainClassifier, type TrainKind } from '../train/train.js';
 import type { Config } from '../config/index.js';
 import type { Embedder } from '../embed/types.js';
 import { PortraitError } from '../util/errors.js';

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildZeroShot, loadClassifierArtifact, loadTaxonomy, saveArtifact, trainForest, type ZeroShotClassifier } from '../../src/classify/index.js';
+import { buildZeroShot, loadClassifierArtifact, loadTaxonomy, saveArtifact, type ZeroShotClassifier } from '../../src/classify/index.js';
+import { trainForest } from '../../src/train/index.js';
 import { TransformersEmbedder } from '../../src/embed/transformers-embedder.js';
 import { modelDir } from '../helpers/services.js';
 

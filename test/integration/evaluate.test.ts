@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProcessor } from '../../consumers/comments.js';
 import { createEmbedder } from '../../src/app/parts.js';
 import { saveArtifact, type ClassifierArtifact } from '../../src/classify/artifact.js';
-import { trainLinear } from '../../src/classify/linear.js';
+import { trainLinear } from '../../src/train/linear-train.js';
 import { calibrationPath } from '../../src/classify/zero-shot-calibration.js';
 import { loadConfig, projectPath } from '../../src/config/index.js';
 import { preprocessRows, readDataset, rowsOfSplit } from '../../src/eval/dataset.js';

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProcessor, type Processor } from '../../consumers/comments.js';
 import { createEmbedder } from '../../src/app/parts.js';
 import { amendArtifact, type ClassifierArtifact } from '../../src/classify/artifact.js';
-import { trainLinear } from '../../src/classify/linear.js';
+import { trainLinear } from '../../src/train/linear-train.js';
 import { ModelRegistry } from '../../src/classify/registry.js';
 import { loadConfig, projectPath, type Config } from '../../src/config/index.js';
 import { preprocessRows, readDataset, rowsOfSplit } from '../../src/eval/dataset.js';

@@ -5,7 +5,7 @@
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { withEmbedder } from '../../app/parts.js';
-import { TRAIN_KINDS, type TrainKind } from '../../classify/train.js';
+import { TRAIN_KINDS, type TrainKind } from '../../train/train.js';
 import { loadConfig, projectPath, type Config } from '../../config/index.js';
 import { runTrain, type TrainSummary } from '../../eval/train-run.js';
 import { printJson, usage } from '../output.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { buildZeroShot, parseTaxonomy, type Taxonomy } from '../../../src/classify/index.js';
-import { applyCalibration, CALIBRATION_FORMAT, calibrationPath, loadZeroShot, measureConfusion, readCalibration, writeCalibration, type ZeroShotCalibration } from '../../../src/classify/zero-shot-calibration.js';
+import { applyCalibration, CALIBRATION_FORMAT, calibrationPath, loadZeroShot, readCalibration, writeCalibration, type ZeroShotCalibration } from '../../../src/classify/zero-shot-calibration.js';
 import { unmixShares } from '../../../src/profile/unmix.js';
 import { isPortraitError } from '../../../src/util/errors.js';
 import { FakeEmbedder } from './fixtures.js';
@@ -49,23 +49,6 @@ function calibration(version: string, over: Partial<ZeroShotCalibration> = {}): 
 }
 
 describe('zero-shot calibration', () => {
-  it('measures the confusion per true label, with one perfect pseudo-row per label', () => {
-    const c = measureConfusion(
-      { labels: ['a', 'b'] },
-      [
-        [0.8, 0.2],
-        [0.6, 0.4],
-        [0.3, 0.7],
-      ],
-      [0, 0, 1],
-    );
-    expect(c.rows).toEqual([2, 1]);
-    // a: (1 + 0.8 + 0.6) / 3, (0 + 0.2 + 0.4) / 3; b: (0.3 + 0) / 2, (0.7 + 1) / 2
-    expect(c.matrix[0]![0]).toBeCloseTo(0.8, 6);
-    expect(c.matrix[0]![1]).toBeCloseTo(0.2, 6);
-    expect(c.matrix[1]).toEqual([0.15, 0.85]);
-  });
-
   it('applies a calibration measured for this classifier: its confusion, under a new version', async () => {
     const zs = await buildZeroShot(taxonomy, embedder);
     expect(zs.confusion).toBeUndefined();

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { stratifiedCap, stratifiedFolds, stratifiedHoldout } from '../../../src/classify/split.js';
+import { stratifiedCap, stratifiedFolds, stratifiedHoldout } from '../../../src/train/split.js';
 
 const labels = (counts: Record<string, number>) => Object.entries(counts).flatMap(([l, n]) => Array<string>(n).fill(l));
 const count = (y: readonly string[], idx: readonly number[]) => {

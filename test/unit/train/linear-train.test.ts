@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { finalizeArtifact, loadClassifierArtifact, type ClassifierArtifact } from '../../../src/classify/index.js';
-import { minimizeLbfgs } from '../../../src/classify/lbfgs.js';
-import { heldOutConfusion, LinearClassifier, parseLinearModel, sumByOutput, trainLinear, trainLinearWithReport, type LinearModel } from '../../../src/classify/linear.js';
-import { fitTemperature, objective, problem, standardiser } from '../../../src/classify/linear-fit.js';
+import { minimizeLbfgs } from '../../../src/train/lbfgs.js';
+import { LinearClassifier, parseLinearModel, sumByOutput, type LinearModel } from '../../../src/classify/linear.js';
+import { heldOutConfusion, trainLinear, trainLinearWithReport } from '../../../src/train/linear-train.js';
+import { fitTemperature, objective, problem, standardiser } from '../../../src/train/linear-fit.js';
 import { classificationReport, topLabel } from '../../../src/eval/metrics.js';
 import { isPortraitError } from '../../../src/util/errors.js';
-import { clusters, rng } from './fixtures.js';
+import { clusters, rng } from '../classify/fixtures.js';
 
 const DIM = 12;
 const EMBEDDER = { id: 'fake@test', dim: DIM };

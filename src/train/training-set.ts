@@ -1,6 +1,6 @@
 /** Checks and fingerprints shared by every trainer (pure). */
 import { createHash } from 'node:crypto';
-import { ClassLabel } from './artifact.js';
+import { ClassLabel } from '../classify/artifact.js';
 
 export type TrainingRows = readonly (Float32Array | readonly number[])[];
 

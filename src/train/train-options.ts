@@ -1,6 +1,6 @@
 /** What a training run is asked for (shared by the procedures in train.ts and the cross-validation workers of cv-pool.ts). */
-import type { ForestOptions } from './forest.js';
-import type { LinearOptions } from './linear.js';
+import type { ForestOptions } from './forest-train.js';
+import type { LinearOptions } from './linear-train.js';
 
 export const TRAIN_KINDS = ['rf', 'linear', 'auto'] as const;
 export type TrainKind = (typeof TRAIN_KINDS)[number];
@@ -14,7 +14,7 @@ export interface TrainOptions {
   folds?: number;
   forest?: Partial<ForestOptions>;
   linear?: Partial<LinearOptions>;
-  /** Finer label per row, for the linear head (see linear.ts). */
+  /** Finer label per row, for the linear head (see linear-train.ts). */
   fine?: readonly string[] | undefined;
   createdAt?: string;
   /** Progress messages ("cv rf fold 2/3", ...). */

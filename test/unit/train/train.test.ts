@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { crossValidate, crossValidateAll, trainClassifier, type TrainOptions } from '../../../src/classify/train.js';
-import { clusters } from './fixtures.js';
+import { crossValidate, crossValidateAll, trainClassifier, type TrainOptions } from '../../../src/train/train.js';
+import { clusters } from '../classify/fixtures.js';
 
 const DIM = 8;
 const data = clusters(3, 20, DIM, 0.8, 31, 1);

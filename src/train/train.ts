@@ -4,10 +4,10 @@
  * all of them, and the scores and the reason recorded in the artifact's `selection`.
  */
 import { classificationReport, topLabel } from '../eval/metrics.js';
-import { amendArtifact, type ClassifierArtifact } from './artifact.js';
-import { trainForest } from './forest.js';
-import { trainLinearWithReport, type LinearFitReport } from './linear.js';
-import { classifierFromArtifact } from './load.js';
+import { amendArtifact, type ClassifierArtifact } from '../classify/artifact.js';
+import { trainForest } from './forest-train.js';
+import { trainLinearWithReport, type LinearFitReport } from './linear-train.js';
+import { classifierFromArtifact } from '../classify/load.js';
 import { foldThreads, runFoldJobs, type FoldJob, type FoldOptions } from './cv-pool.js';
 import { stratifiedFolds, take } from './split.js';
 import type { TrainingRows } from './training-set.js';

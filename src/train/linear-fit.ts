@@ -2,7 +2,7 @@
  * The maths of the softmax-regression head (pure): the weighted, L2-penalised cross-entropy and its
  * gradient on standardised features, logits, the standardiser and temperature fitting.
  */
-import { dotAt, softmax } from './math.js';
+import { dotAt, softmax } from '../classify/math.js';
 
 // ------------------------------------------------------------------------------------------------
 // the optimisation problem on standardised features

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RandomForestClassifier } from 'ml-random-forest';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ForestClassifier, finalizeArtifact, loadClassifierArtifact, readArtifact, saveArtifact, trainForest, type ClassifierArtifact, type ForestModel, type ForestNode } from '../../../src/classify/index.js';
+import { ForestClassifier, finalizeArtifact, loadClassifierArtifact, readArtifact, saveArtifact, type ClassifierArtifact, type ForestModel, type ForestNode } from '../../../src/classify/index.js';
+import { trainForest } from '../../../src/train/index.js';
 import { isPortraitError } from '../../../src/util/errors.js';
-import { clusters } from './fixtures.js';
+import { clusters } from '../classify/fixtures.js';
 
 const DIM = 16;
 const EMBEDDER = { id: 'fake-embedder@test', dim: DIM };

@@ -1,12 +1,12 @@
 /**
- * Worker thread for cross-validation folds (src/classify/cv-pool.ts): trains one fold's model and
+ * Worker thread for cross-validation folds (src/train/cv-pool.ts): trains one fold's model and
  * predicts its held-out rows. Pure computation; the main thread stays free.
  */
 import { parentPort } from 'node:worker_threads';
 import type { FoldJob, FoldResult } from './cv-pool.js';
 import { runFold } from './train.js';
 
-if (!parentPort) throw new Error('classify/cv-worker.ts must run in a worker thread');
+if (!parentPort) throw new Error('train/cv-worker.ts must run in a worker thread');
 const port = parentPort;
 
 port.on('message', (job: FoldJob) => {

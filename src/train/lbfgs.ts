@@ -4,7 +4,7 @@
  * backtracking line search with the Armijo condition; an update whose curvature sᵀy is not
  * clearly positive is skipped, which keeps the inverse-Hessian estimate positive definite.
  *
- * Used for the softmax-regression head (src/classify/linear.ts), whose objective is convex.
+ * Used for the softmax-regression head (src/train/linear-train.ts), whose objective is convex.
  */
 
 /** Objective: writes the gradient at x into `grad` and returns the value at x. */

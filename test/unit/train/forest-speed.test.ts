@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { RandomForestClassifier } from 'ml-random-forest';
 import { describe, expect, it } from 'vitest';
-import { binOf, binRows, quantileEdges, rawThreshold, withDistinctSplits } from '../../../src/classify/forest-speed.js';
-import { clusters } from './fixtures.js';
+import { binOf, binRows, quantileEdges, rawThreshold, withDistinctSplits } from '../../../src/train/forest-speed.js';
+import { clusters } from '../classify/fixtures.js';
 
 describe('bounded forest training', () => {
   it('binning: "bin < v" and "x < rawThreshold(v)" agree for every split value the library can produce', () => {

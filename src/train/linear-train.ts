@@ -1,0 +1,237 @@
+/**
+ * Multinomial logistic regression (softmax) head on frozen embeddings, stored as a 'linear'
+ * classifier artifact (prediction: src/classify/linear.ts). Training (docs/classifiers.md, "Linear"):
+ *
+ * 1. features are standardised (per-dimension mean and standard deviation of the training rows);
+ * 2. the loss is the class-weighted mean cross-entropy plus (l2 / 2)·‖W‖² (bias not penalised);
+ *    'balanced' class weights n / (k · n_c) keep a rare class from being ignored, at the price of
+ *    false positives on it; 'auto' (the default) tries both weightings on the validation slice;
+ * 3. full-batch L-BFGS (src/train/lbfgs.ts) from zero weights: a convex problem, no randomness,
+ *    so the result depends only on the data and the settings (the seed only draws the validation
+ *    slice used to choose l2 and the temperature);
+ * 4. l2 'auto': a regularisation path over `l2Grid` (strongest first, warm-started) on a stratified
+ *    validation slice, once per class weighting tried; the (weighting, l2) with the best validation
+ *    macro-F1 wins (ties: the earlier weighting, then the lower log-loss);
+ * 5. a temperature T is fitted on the validation slice (min log-loss; the log-loss is convex in 1/T);
+ * 6. the model is refitted on every training row with the chosen l2, and the standardisation is
+ *    folded into the weights, so prediction is one k×dim mat-vec plus a softmax.
+ */
+import { finalizeArtifact, type ClassifierArtifact } from '../classify/artifact.js';
+import { sumByOutput, type LinearModel } from '../classify/linear.js';
+import { softmax } from '../classify/math.js';
+import { macroF1 } from '../eval/metrics.js';
+import { minimizeLbfgs } from './lbfgs.js';
+import { fitTemperature, logits, meanLogLoss, objective, problem, standardiser } from './linear-fit.js';
+import { stratifiedHoldout, take } from './split.js';
+import { checkTrainingSet, trainingFingerprint } from './training-set.js';
+
+export interface LinearOptions {
+  /** L2 penalty on the weights (standardised features), or 'auto' to choose it on a validation slice. */
+  l2: number | 'auto';
+  /** Candidates for 'auto', any order (tried strongest first). */
+  l2Grid: number[];
+  /** 'auto': both, chosen on the validation slice (like l2) */
+  classWeight: 'balanced' | 'none' | 'auto';
+  /** Share of the training rows in the validation slice ('auto' l2 and the temperature). */
+  validationFraction: number;
+  /** Fit a softmax temperature on the validation slice. */
+  calibrate: boolean;
+  maxIterations: number;
+  /**
+   * L-BFGS iterations per step of the validation path: the path only ranks (weighting, l2) pairs,
+   * and each step starts from the previous one's solution, so it needs no tight convergence; the
+   * final fit on every row gets `maxIterations`.
+   */
+  pathIterations: number;
+  /** Draws the validation slice. */
+  seed: number;
+}
+
+export const DEFAULT_LINEAR_OPTIONS: LinearOptions = {
+  l2: 'auto',
+  l2Grid: [3, 1, 0.3, 0.1, 0.03, 0.01, 0.003],
+  classWeight: 'auto',
+  validationFraction: 0.15,
+  calibrate: true,
+  maxIterations: 300,
+  pathIterations: 100,
+  seed: 42,
+};
+
+export interface TrainLinearOptions extends Partial<LinearOptions> {
+  embedder: { id: string; dim: number };
+  /** A finer label per row (each fine label inside exactly one label): train on these, predict labels. */
+  fine?: readonly string[] | undefined;
+  createdAt?: string;
+  metrics?: ClassifierArtifact['metrics'];
+}
+
+export interface LinearFitReport {
+  l2: number;
+  classWeight: 'balanced' | 'none';
+  temperature: number;
+  /** Validation macro-F1 and log-loss per (class weighting, l2) tried. */
+  path?: Array<{ classWeight: 'balanced' | 'none'; l2: number; macroF1: number; logLoss: number; iterations: number }>;
+  iterations: number;
+  converged: string;
+}
+
+/** Train a softmax head on (X, y) and return a finalised 'linear' artifact plus how it was fitted. */
+export function trainLinearWithReport(X: readonly (Float32Array | readonly number[])[], y: readonly string[], opts: TrainLinearOptions): { artifact: ClassifierArtifact; report: LinearFitReport } {
+  const o = linearOptions(opts);
+  if (o.l2 !== 'auto' && !(o.l2 >= 0)) throw new RangeError(`trainLinear: l2 must be >= 0 or 'auto', got ${o.l2}`);
+  if (!(o.validationFraction > 0 && o.validationFraction < 1)) throw new RangeError(`trainLinear: validationFraction must be in (0, 1)`);
+  const { labels, yi: coarse, dim } = checkTrainingSet(X, y, opts.embedder.dim, 'trainLinear');
+  const fine = opts.fine ? fineClasses(opts.fine, y, labels) : undefined;
+  const classes = fine ? fine.classes : labels;
+  const yi = fine ? fine.yi : coarse;
+  const toLabel = (c: number) => (fine ? labels[fine.outputs[c]!]! : labels[c]!);
+  const k = classes.length;
+  const lbfgs = { maxIterations: o.maxIterations };
+  const pathLbfgs = { maxIterations: Math.min(o.pathIterations, o.maxIterations) };
+  const weightings: Array<'balanced' | 'none'> = o.classWeight === 'auto' ? ['balanced', 'none'] : [o.classWeight];
+
+  // validation slice (stratified by label): choose the weighting, l2 and the temperature
+  let l2 = o.l2 === 'auto' ? NaN : o.l2;
+  let classWeight = weightings[0]!;
+  let temperature = 1;
+  let path: LinearFitReport['path'];
+  let confusion: ClassifierArtifact['confusion'];
+  const needVal = o.l2 === 'auto' || o.calibrate || weightings.length > 1;
+  let warm: Float64Array | undefined;
+  if (needVal && X.length >= 4 * labels.length) {
+    const h = stratifiedHoldout(y, o.validationFraction, o.seed);
+    const trX = take(X, h.train);
+    const std = standardiser(trX, dim);
+    const va = problem(take(X, h.test), take(yi, h.test), k, std, false);
+    const vaLabels = take(y, h.test);
+    const grid = o.l2 === 'auto' ? [...new Set(o.l2Grid)].sort((a, b) => b - a) : [l2];
+    let best: { cw: 'balanced' | 'none'; l2: number; f1: number; ll: number; theta: Float64Array } | undefined;
+    path = [];
+    for (const cw of weightings) {
+      const tr = problem(trX, take(yi, h.train), k, std, cw === 'balanced');
+      let theta: Float64Array = new Float64Array(k * dim + k);
+      for (const lam of grid) {
+        const r = minimizeLbfgs(objective(tr, lam), theta, pathLbfgs);
+        theta = r.x;
+        const z = logits(theta, va.X, va.n, dim, k);
+        const pred = z.map((zi) => toLabel(argmaxOf(fine ? sumByOutput(softmax(zi), fine.outputs, labels.length) : zi)));
+        const f1 = macroF1(vaLabels, pred);
+        const ll = meanLogLoss(z, Array.from(va.y));
+        path.push({ classWeight: cw, l2: lam, macroF1: f1, logLoss: ll, iterations: r.iterations });
+        if (!best || f1 > best.f1 + 1e-9 || (cw === best.cw && Math.abs(f1 - best.f1) <= 1e-9 && ll < best.ll)) best = { cw, l2: lam, f1, ll, theta };
+      }
+    }
+    l2 = best!.l2;
+    classWeight = best!.cw;
+    if (o.calibrate) temperature = fitTemperature(logits(best!.theta, va.X, va.n, dim, k), Array.from(va.y));
+    confusion = heldOutConfusion(
+      logits(best!.theta, va.X, va.n, dim, k).map((z) => {
+        const p = softmax(z, temperature);
+        return fine ? sumByOutput(p, fine.outputs, labels.length) : p;
+      }),
+      take(coarse, h.test),
+      labels.length,
+    );
+    warm = best!.theta;
+    if (o.l2 !== 'auto' && weightings.length === 1) path = undefined;
+  } else if (o.l2 === 'auto') {
+    l2 = 1; // too few rows for a validation slice: strong shrinkage is the safe side
+  }
+
+  // final fit on every training row
+  const std = standardiser(X, dim);
+  const all = problem(X, yi, k, std, classWeight === 'balanced');
+  const r = minimizeLbfgs(objective(all, l2), warm ?? new Float64Array(k * dim + k), lbfgs);
+  const theta = r.x;
+  // fold the standardisation into the weights: w'_cj = w_cj / s_j, b'_c = b_c - Σ_j w'_cj m_j
+  const weights: number[][] = [];
+  const bias: number[] = [];
+  for (let c = 0; c < k; c++) {
+    const row = new Array<number>(dim);
+    let b = theta[k * dim + c]!;
+    for (let j = 0; j < dim; j++) {
+      const wj = theta[c * dim + j]! / std.scale[j]!;
+      row[j] = Math.fround(wj);
+      b -= wj * std.mean[j]!;
+    }
+    weights.push(row);
+    bias.push(Math.fround(b));
+  }
+  const model: LinearModel = { weights, bias, temperature: round6(temperature), ...(fine ? { fineLabels: classes, outputs: fine.outputs } : {}) };
+  const artifact = finalizeArtifact({
+    format: 'portrait-classifier',
+    formatVersion: 1,
+    kind: 'linear',
+    labels,
+    embedder: { id: opts.embedder.id, dim },
+    hyperParameters: { ...o, l2Chosen: l2, classWeightChosen: classWeight, temperature: model.temperature, optimizer: 'lbfgs', standardise: true, ...(fine ? { fineClasses: k } : {}) },
+    createdAt: opts.createdAt ?? new Date().toISOString(),
+    training: { rows: X.length, fingerprint: trainingFingerprint(X, y) },
+    ...(opts.metrics ? { metrics: opts.metrics } : {}),
+    ...(confusion ? { confusion } : {}),
+    model: model as unknown as Record<string, unknown>,
+  });
+  return { artifact, report: { l2, classWeight, temperature: model.temperature, ...(path ? { path } : {}), iterations: r.iterations, converged: r.reason } };
+}
+
+export function trainLinear(X: readonly (Float32Array | readonly number[])[], y: readonly string[], opts: TrainLinearOptions): ClassifierArtifact {
+  return trainLinearWithReport(X, y, opts).artifact;
+}
+
+/**
+ * The confusion of the validation-slice model (the chosen weighting and l2, calibrated) on the
+ * slice: per true label, the mean of its rows' probabilities. Each row also counts one
+ * pseudo-row predicted perfectly, so a label with a handful of held-out rows is not taken to be
+ * confused with whatever its few rows happened to hit (and a label with none is the identity).
+ */
+export function heldOutConfusion(probs: readonly ArrayLike<number>[], truth: readonly number[], k: number): NonNullable<ClassifierArtifact['confusion']> {
+  const sums = Array.from({ length: k }, (_, t) => {
+    const row = new Float64Array(k);
+    row[t] = 1;
+    return row;
+  });
+  const rows = new Array<number>(k).fill(0);
+  probs.forEach((p, i) => {
+    const t = truth[i]!;
+    rows[t]!++;
+    const row = sums[t]!;
+    for (let c = 0; c < k; c++) row[c]! += p[c]!;
+  });
+  const matrix = sums.map((row, t) => Array.from(row, (v) => round6(v / (rows[t]! + 1))));
+  return { source: `validation slice of the training rows (${probs.length} rows; one perfect pseudo-row per label)`, rows, matrix };
+}
+
+/** Fine classes (sorted), their indices per row, and the label each belongs to; a fine label under two labels is an error. */
+function fineClasses(fine: readonly string[], y: readonly string[], labels: readonly string[]): { classes: string[]; yi: number[]; outputs: number[] } {
+  if (fine.length !== y.length) throw new RangeError(`trainLinear: ${fine.length} fine labels for ${y.length} rows`);
+  const parent = new Map<string, string>();
+  fine.forEach((f, i) => {
+    if (typeof f !== 'string' || f === '' || f === '__proto__') throw new RangeError(`trainLinear: fine label of row ${i} must be a non-empty string`);
+    const p = parent.get(f);
+    if (p !== undefined && p !== y[i]) throw new RangeError(`trainLinear: fine label ${JSON.stringify(f)} is under both ${JSON.stringify(p)} and ${JSON.stringify(y[i])}`);
+    parent.set(f, y[i]!);
+  });
+  const classes = [...parent.keys()].sort();
+  const index = new Map(classes.map((c, i) => [c, i]));
+  const labelIndex = new Map(labels.map((l, i) => [l, i]));
+  return { classes, yi: fine.map((f) => index.get(f)!), outputs: classes.map((c) => labelIndex.get(parent.get(c)!)!) };
+}
+
+/** The LinearOptions members of `opts` (nothing else), defaults filled in. */
+export function linearOptions(opts: Partial<LinearOptions>): LinearOptions {
+  const o = { ...DEFAULT_LINEAR_OPTIONS };
+  for (const k of Object.keys(DEFAULT_LINEAR_OPTIONS) as Array<keyof LinearOptions>) {
+    const v = opts[k];
+    if (v !== undefined) (o as Record<string, unknown>)[k] = v;
+  }
+  return o;
+}
+
+const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
+
+function argmaxOf(z: ArrayLike<number>): number {
+  let best = 0;
+  for (let c = 1; c < z.length; c++) if (z[c]! > z[best]!) best = c;
+  return best;
+}
