@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
-import { createKafka } from '../../kafka/client.js';
-import { committedOffsets } from '../../kafka/offsets.js';
+import { createKafkaClient } from '../../kafka/client.js';
 import { createRedis } from '../../store/index.js';
 import { checkNamespace, Namespaces } from '../../store/namespaces.js';
 import { createLogger } from '../../util/logger.js';
@@ -14,11 +13,11 @@ import { replayGroupId } from './replay.js';
  * event is already in the new namespace (per-user applied offsets skip the overlap).
  */
 async function behindBy(cfg: ReturnType<typeof loadConfig>, ns: string): Promise<number> {
-  const admin = createKafka(cfg, createLogger('warn'), '-namespace').admin();
+  const admin = createKafkaClient(cfg, createLogger('warn'), '-namespace').admin();
   await admin.connect();
   try {
     const topic = cfg.kafka.topics.comments;
-    const [live, replay] = await Promise.all([committedOffsets(admin, cfg.kafka.groupId, topic), committedOffsets(admin, replayGroupId(cfg, ns), topic)]);
+    const [live, replay] = await Promise.all([admin.committedOffsets(cfg.kafka.groupId, topic), admin.committedOffsets(replayGroupId(cfg, ns), topic)]);
     let behind = 0;
     for (const [p, l] of live) behind += Math.max(0, (l ?? 0) - (replay.get(p) ?? 0));
     return behind;

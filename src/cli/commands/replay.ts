@@ -10,8 +10,8 @@ import { startProcessor } from '../../../consumers/comments.js';
 import { loadConfig, type Config } from '../../config/index.js';
 import { RedisCachedEmbedder } from '../../embed/redis-cache.js';
 import type { Embedder } from '../../embed/types.js';
-import { createKafka } from '../../kafka/client.js';
-import { committedOffsets, endOffsets, offsetsAtTime, setGroupOffsets, startOffsets, type PartitionOffsets } from '../../kafka/offsets.js';
+import { createKafkaClient } from '../../kafka/client.js';
+import type { PartitionOffsets } from '../../kafka/types.js';
 import { createProgress } from '../../sim/progress.js';
 import { createRedis, RedisProfileStore } from '../../store/index.js';
 import { checkNamespace, Namespaces } from '../../store/namespaces.js';
@@ -81,23 +81,25 @@ export async function runReplay(cfg: Readonly<Config>, o: ReplayOptions): Promis
   const active = await namespaces.active();
   if (ns === active && !o.force) throw usage(`namespace ${ns} is the active one; replay into a fresh namespace and activate it (or pass --force)`);
 
-  const kafka = createKafka(cfg, log, '-replay');
+  const kafka = createKafkaClient(cfg, log, '-replay');
   const admin = kafka.admin();
   await admin.connect();
+  const startOffsets = async () => new Map((await admin.topicOffsets(topic)).map((o) => [o.partition, o.start]));
+  const endOffsets = async () => new Map((await admin.topicOffsets(topic)).map((o) => [o.partition, o.end]));
   const groupId = replayGroupId(cfg, ns);
   let stopAt: PartitionOffsets;
   let start: PartitionOffsets;
   let resumed = false;
   try {
-    const committed = await committedOffsets(admin, groupId, topic);
-    stopAt = o.to ? await offsetsAtTime(admin, topic, parseTime(o.to, '--to')) : await endOffsets(admin, topic);
+    const committed = await admin.committedOffsets(groupId, topic);
+    stopAt = o.to ? await admin.offsetsAtTime(topic, parseTime(o.to, '--to')) : await endOffsets();
     if ([...committed.values()].some((v) => v !== undefined)) {
       resumed = true;
-      const low = await startOffsets(admin, topic);
+      const low = await startOffsets();
       start = new Map([...stopAt.keys()].map((p) => [p, committed.get(p) ?? low.get(p) ?? 0]));
     } else {
-      start = o.from === 'earliest' ? await startOffsets(admin, topic) : await offsetsAtTime(admin, topic, parseTime(o.from, '--from'));
-      await setGroupOffsets(admin, groupId, topic, start);
+      start = o.from === 'earliest' ? await startOffsets() : await admin.offsetsAtTime(topic, parseTime(o.from, '--from'));
+      await admin.setGroupOffsets(groupId, topic, start);
     }
   } finally {
     await admin.disconnect();
@@ -158,7 +160,7 @@ export async function runReplay(cfg: Readonly<Config>, o: ReplayOptions): Promis
   await proc.stop();
   if (o.dryRun) {
     await namespaces.drop(ns);
-    const cleanup = createKafka(cfg, log, '-replay').admin();
+    const cleanup = kafka.admin();
     await cleanup.connect();
     await cleanup.deleteGroups([groupId]).catch(() => {});
     await cleanup.disconnect();
