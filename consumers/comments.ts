@@ -10,10 +10,8 @@ import { watchModels } from '../src/classify/hot-swap.js';
 import type { Classifier } from '../src/classify/index.js';
 import { deadLetterTopic, type Config } from '../src/config/index.js';
 import type { Embedder } from '../src/embed/types.js';
-import { committedOffsets, startOffsets } from '../src/kafka/offsets.js';
-import { CommentsRunner, type RunnerHooks } from '../src/kafka/runner.js';
-import { TopicIds } from '../src/kafka/topic-ids.js';
-import { ensureTopics, portraitTopics } from '../src/kafka/topics.js';
+import { portraitTopics } from '../src/kafka/topics.js';
+import type { ConsumeLoop, RunnerHooks } from '../src/kafka/types.js';
 import { ContinuityGuard, type ContinuityEvents } from '../src/pipeline/continuity.js';
 import { CommentFlow } from '../src/pipeline/flow.js';
 import type { BatchOutput } from '../src/pipeline/stage.js';
@@ -25,7 +23,7 @@ import { checkRedisSettings } from '../src/store/redis-checks.js';
 import type { Logger } from '../src/util/logger.js';
 
 export interface Processor {
-  runner: CommentsRunner<BatchOutput>;
+  runner: ConsumeLoop;
   embedder: Embedder;
   redis: RedisClient;
   /** the store of the namespace in force */
@@ -94,20 +92,20 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
   const { kafka } = parts;
   const admin = kafka.admin();
   await admin.connect();
-  const topicIds = new TopicIds(kafka);
+  const topicIds = kafka.topicIds();
   const groupId = opts.groupId ?? cfg.kafka.groupId;
   const commentsTopic = cfg.kafka.topics.comments;
   let guard: ContinuityGuard;
   try {
-    const created = await ensureTopics(admin, portraitTopics(cfg));
+    const created = await admin.ensureTopics(portraitTopics(cfg));
     if (created.length > 0) log.info({ created }, 'created topics');
     const stateCache = cfg.profile.stateCacheUsers > 0 ? new StateCache(cfg.profile.stateCacheUsers, cfg.profile.stateCacheMiB * 1024 * 1024) : undefined;
     guard = new ContinuityGuard({
       store: new ContinuityStore(redis, cfg.redis.keyPrefix),
       namespace: () => store.namespace,
       topicId: (topic) => topicIds.fresh(topic),
-      earliest: async (topic, partition) => (await startOffsets(admin, topic)).get(partition) ?? 0,
-      committed: (topic) => committedOffsets(admin, groupId, topic),
+      earliest: async (topic, partition) => (await admin.topicOffsets(topic)).find((r) => r.partition === partition)?.start ?? 0,
+      committed: (topic) => admin.committedOffsets(groupId, topic),
       // a bounded rebuild reads the range it was given
       rewind: opts.stopAt === undefined,
       log,
@@ -140,8 +138,7 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
     ...(processorStateCache ? { stateCache: processorStateCache } : {}),
     epoch: (ns) => guard.epochFor(ns),
   });
-  const runner = new CommentsRunner(
-    kafka,
+  const runner = kafka.commentsRunner(
     flow,
     {
       groupId,

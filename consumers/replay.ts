@@ -5,8 +5,8 @@
  * found at start, and resolves `finished` once every partition got there.
  */
 import type { Parts } from '../src/app/parts.js';
-import { committedOffsets, endOffsets, offsetsAtTime, setGroupOffsets, startOffsets, type PartitionOffsets } from '../src/kafka/offsets.js';
-import type { RunnerHooks } from '../src/kafka/runner.js';
+import type { PartitionOffsets } from '../src/kafka/types.js';
+import type { RunnerHooks } from '../src/kafka/types.js';
 import type { BatchOutput } from '../src/pipeline/stage.js';
 import { startProcessor, type Processor } from './comments.js';
 
@@ -38,14 +38,15 @@ async function plan(parts: Parts, range: ReplayRange): Promise<{ start: Partitio
   const admin = parts.kafka.admin();
   await admin.connect();
   try {
-    const committed = await committedOffsets(admin, range.groupId, topic);
-    const stopAt = range.to !== undefined ? await offsetsAtTime(admin, topic, range.to) : await endOffsets(admin, topic);
+    const ranges = await admin.topicOffsets(topic);
+    const low: PartitionOffsets = new Map(ranges.map((r) => [r.partition, r.start]));
+    const committed = await admin.committedOffsets(range.groupId, topic);
+    const stopAt = range.to !== undefined ? await admin.offsetsAtTime(topic, range.to) : new Map(ranges.map((r) => [r.partition, r.end]));
     if ([...committed.values()].some((v) => v !== undefined)) {
-      const low = await startOffsets(admin, topic);
       return { start: new Map([...stopAt.keys()].map((p) => [p, committed.get(p) ?? low.get(p) ?? 0])), stopAt, resumed: true };
     }
-    const start = range.from === 'earliest' ? await startOffsets(admin, topic) : await offsetsAtTime(admin, topic, range.from);
-    await setGroupOffsets(admin, range.groupId, topic, start);
+    const start = range.from === 'earliest' ? low : await admin.offsetsAtTime(topic, range.from);
+    await admin.setGroupOffsets(range.groupId, topic, start);
     return { start, stopAt, resumed: false };
   } finally {
     await admin.disconnect();

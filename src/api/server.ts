@@ -4,9 +4,9 @@
  * registry and the readiness probes, then listens.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Admin } from 'kafkajs';
 import type { Config } from '../config/index.js';
-import { createKafka } from '../kafka/client.js';
+import { createKafkaClient } from '../kafka/client.js';
+import type { KafkaAdmin } from '../kafka/types.js';
 import { createRegistry } from '../metrics/index.js';
 import { createRedis, Keys, RedisProfileStore } from '../store/index.js';
 import { Namespaces } from '../store/namespaces.js';
@@ -68,8 +68,8 @@ export async function startApi(cfg: Readonly<Config>, log: Logger, opts: { port?
   const anyStore = new RedisProfileStore(redis, { keyPrefix: prefix, namespace: cfg.redis.namespace, userTtlSeconds: 0 });
   const stats = new RedisStatsReader(redis, prefix);
 
-  const kafka = createKafka(cfg, log, '-api');
-  const admin: Admin = kafka.admin({ retry: { retries: 2 } });
+  const kafka = createKafkaClient(cfg, log, '-api');
+  const admin: KafkaAdmin = kafka.admin({ retries: 2 });
   let follower: ProfilesFollower | undefined;
   let followerStarting: Promise<void> | undefined;
   let stopped = false;

@@ -16,13 +16,12 @@ import { CachedEmbedder } from '../embed/cached-embedder.js';
 import { RedisCachedEmbedder } from '../embed/redis-cache.js';
 import { TransformersEmbedder } from '../embed/transformers-embedder.js';
 import type { Embedder } from '../embed/types.js';
-import { createKafka } from '../kafka/client.js';
+import { createKafkaClient } from '../kafka/client.js';
+import type { KafkaClient } from '../kafka/types.js';
 import { createRedis, RedisProfileStore, type RedisClient } from '../store/index.js';
 import { Namespaces } from '../store/namespaces.js';
 import { PortraitError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
-
-type Kafka = ReturnType<typeof createKafka>;
 
 /**
  * The embedder chain: the model in a worker thread; then, given a Redis client and
@@ -81,7 +80,7 @@ const REDIS_ERROR_LOG_INTERVAL_MS = 10_000;
 export class Parts {
   private redisClient: RedisClient | undefined;
   private lastRedisError: string | undefined;
-  private kafkaClient: Kafka | undefined;
+  private kafkaClient: KafkaClient | undefined;
   private namespacesReader: Namespaces | undefined;
   private readonly stores = new Map<string, Promise<RedisProfileStore>>();
   private readonly closers: (() => Promise<unknown>)[] = [];
@@ -124,9 +123,9 @@ export class Parts {
     });
   }
 
-  /** The one Kafka client (created on first use; producers, consumers and admins made from it are closed by their users). */
-  get kafka(): Kafka {
-    this.kafkaClient ??= createKafka(this.cfg, this.log, this.opts.kafkaClientIdSuffix);
+  /** The one Kafka client (created on first use; the admins, producers and followers made from it are closed by their users). */
+  get kafka(): KafkaClient {
+    this.kafkaClient ??= createKafkaClient(this.cfg, this.log, this.opts.kafkaClientIdSuffix);
     return this.kafkaClient;
   }
 

@@ -11,11 +11,11 @@
  * consumer-lag poller (its own Kafka admin), the stats publisher (Redis, for the dashboard) and,
  * when metrics.port > 0, an HTTP endpoint with /metrics, /healthz and /readyz (Kafka, Redis, model).
  */
-import type { Admin } from 'kafkajs';
 import { buildApi } from '../api/app.js';
 import { kafkaProbe, modelProbe, redisProbe } from '../metrics/probes.js';
 import type { Config } from '../config/index.js';
-import { createKafka } from '../kafka/client.js';
+import { createKafkaClient } from '../kafka/client.js';
+import type { KafkaAdmin } from '../kafka/types.js';
 import type { RedisClient } from '../store/index.js';
 import type { Logger } from '../util/logger.js';
 import { LagPoller } from '../metrics/lag.js';
@@ -69,8 +69,8 @@ export function createTelemetry(cfg: Readonly<Config>, log: Logger, opts: { grou
       refreshModels();
       metrics.trackEmbedCache(() => target.embedder.stats);
 
-      const kafka = createKafka(cfg, log, '-telemetry');
-      const admin: Admin = kafka.admin({ retry: { retries: 2 } });
+      const kafka = createKafkaClient(cfg, log, '-telemetry');
+      const admin: KafkaAdmin = kafka.admin({ retries: 2 });
       await admin.connect();
       stops.push(() => admin.disconnect());
       const lag = new LagPoller(admin, {

@@ -6,11 +6,11 @@
  * (src/eval/profile-score.ts). Everything it created is deleted afterwards.
  */
 import { randomBytes } from 'node:crypto';
-import type { Admin, Kafka } from 'kafkajs';
 import type { Config } from '../config/index.js';
 import { projectPath } from '../config/index.js';
 import type { Embedder } from '../embed/types.js';
-import { createKafka } from '../kafka/client.js';
+import { createKafkaClient } from '../kafka/client.js';
+import type { Following, KafkaAdmin, KafkaClient } from '../kafka/types.js';
 import { labelMap, loadTaxonomy } from '../classify/taxonomy.js';
 import { simulateUsers, SIM_DEFAULTS } from '../sim/users.js';
 import { Namespaces } from '../store/namespaces.js';
@@ -59,15 +59,12 @@ export interface ProfilesSummary extends ProfileScores {
   unmatchedLabels?: string[];
 }
 
-async function waitCaughtUp(admin: Admin, groupId: string, topic: string, timeoutMs: number): Promise<void> {
+async function waitCaughtUp(admin: KafkaAdmin, groupId: string, topic: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const ends = await admin.fetchTopicOffsets(topic);
-    const committed = (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions ?? [];
-    const lag = ends.reduce((s, e) => {
-      const c = Number(committed.find((p) => p.partition === e.partition)?.offset ?? -1);
-      return s + Number(e.high) - (c >= 0 ? c : Number(e.low));
-    }, 0);
+    const ends = await admin.topicOffsets(topic);
+    const committed = await admin.committedOffsets(groupId, topic);
+    const lag = ends.reduce((s, e) => s + e.end - (committed.get(e.partition) ?? e.start), 0);
     if (lag === 0) return;
     if (Date.now() > deadline) throw new PortraitError('KAFKA_UNAVAILABLE', `the processor still had ${lag} comments to go after ${timeoutMs / 1000} s`);
     await sleep(250);
@@ -77,31 +74,29 @@ async function waitCaughtUp(admin: Admin, groupId: string, topic: string, timeou
 /** The last profile event of every user in `topic` (highest version wins). */
 type Interests = Array<{ label: string; share: number }>;
 
-async function latestProfiles(kafka: Kafka, admin: Admin, topic: string): Promise<Map<string, { version: number; interests: Interests }>> {
-  const ends = new Map((await admin.fetchTopicOffsets(topic)).filter((e) => Number(e.high) > Number(e.low)).map((e) => [e.partition, Number(e.high)]));
+async function latestProfiles(kafka: KafkaClient, admin: KafkaAdmin, topic: string): Promise<Map<string, { version: number; interests: Interests }>> {
+  const ends = new Map((await admin.topicOffsets(topic)).filter((e) => e.end > e.start).map((e) => [e.partition, e.end]));
   const out = new Map<string, { version: number; interests: Interests }>();
   if (ends.size === 0) return out;
   const groupId = `portrait-eval-reader-${randomBytes(4).toString('hex')}`;
-  const consumer = kafka.consumer({ groupId });
-  await consumer.connect();
+  let caughtUp!: () => void;
+  const read = new Promise<void>((resolve) => (caughtUp = resolve));
+  let reader: Following | undefined;
   try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve) => {
-      void consumer.run({
-        autoCommit: false,
-        eachMessage: async ({ partition, message }) => {
-          if (message.value) {
-            const p = JSON.parse(message.value.toString()) as { userId: string; version: number; interests: Interests };
-            const seen = out.get(p.userId);
-            if (!seen || p.version > seen.version) out.set(p.userId, { version: p.version, interests: p.interests });
-          }
-          if (Number(message.offset) + 1 >= (ends.get(partition) ?? 0)) ends.delete(partition);
-          if (ends.size === 0) resolve();
-        },
-      });
+    reader = await kafka.follow(topic, { groupId, fromBeginning: true }, async (batch) => {
+      for (const r of batch.records) {
+        if (r.value) {
+          const p = JSON.parse(r.value.toString()) as { userId: string; version: number; interests: Interests };
+          const seen = out.get(p.userId);
+          if (!seen || p.version > seen.version) out.set(p.userId, { version: p.version, interests: p.interests });
+        }
+        if (r.offset + 1 >= (ends.get(batch.partition) ?? 0)) ends.delete(batch.partition);
+        if (ends.size === 0) caughtUp();
+      }
     });
+    await read;
   } finally {
-    await consumer.disconnect();
+    await reader?.stop();
     await admin.deleteGroups([groupId]).catch(() => {});
   }
   return out;
@@ -130,7 +125,7 @@ export async function runEvaluateProfiles(o: ProfilesRunOptions, cfg: Readonly<C
     kafka: { ...cfg.kafka, topics, partitions: Math.min(cfg.kafka.partitions, 3), groupId: run },
     classifier: { ...cfg.classifier, ...classifier },
   });
-  const kafka = createKafka(runCfg, log, '-eval');
+  const kafka = createKafkaClient(runCfg, log, '-eval');
   const admin = kafka.admin();
   await admin.connect();
   let proc: ProcessorHandle | undefined;
@@ -141,7 +136,10 @@ export async function runEvaluateProfiles(o: ProfilesRunOptions, cfg: Readonly<C
     await producer.connect();
     try {
       for (let i = 0; i < sim.events.length; i += 500) {
-        await producer.send({ topic: topics.comments, acks: -1, messages: sim.events.slice(i, i + 500).map((e) => ({ key: e.userId, value: JSON.stringify(e) })) });
+        await producer.send(
+          topics.comments,
+          sim.events.slice(i, i + 500).map((e) => ({ key: e.userId, value: JSON.stringify(e) })),
+        );
       }
     } finally {
       await producer.disconnect();
@@ -184,7 +182,7 @@ export async function runEvaluateProfiles(o: ProfilesRunOptions, cfg: Readonly<C
     };
   } finally {
     await proc?.stop().catch((err: unknown) => log.warn({ err }, 'evaluate-profiles: stopping the processor failed'));
-    await admin.deleteTopics({ topics: Object.values(topics) }).catch((err: unknown) => log.warn({ err }, 'evaluate-profiles: could not delete its topics'));
+    await admin.deleteTopics(Object.values(topics)).catch((err: unknown) => log.warn({ err }, 'evaluate-profiles: could not delete its topics'));
     await admin.deleteGroups([run]).catch(() => {});
     await admin.disconnect();
     await new Namespaces(redis, runCfg.redis.keyPrefix, runCfg.redis.namespace).drop(run).catch((err: unknown) => log.warn({ err }, 'evaluate-profiles: could not delete its Redis keys'));

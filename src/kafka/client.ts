@@ -1,6 +1,8 @@
 import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../util/logger.js';
+import { KafkaJsClient } from './kafkajs-client.js';
+import type { KafkaClient } from './types.js';
 
 // kafkajs's default-partitioner notice is about upgrades from v1; Portrait always used v2's.
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
@@ -30,6 +32,7 @@ function logCreator(log: Logger) {
     };
 }
 
+/** The kafkajs client as configured: for src/kafka (the comments runner, topic IDs) and, until it moves to `createKafkaClient`, consumers/comments.ts. */
 export function createKafka(cfg: Pick<Config, 'kafka'>, log: Logger, clientIdSuffix = ''): Kafka {
   const k = cfg.kafka;
   const conf: KafkaConfig = {
@@ -43,4 +46,12 @@ export function createKafka(cfg: Pick<Config, 'kafka'>, log: Logger, clientIdSuf
   if (k.ssl) conf.ssl = true;
   if (k.sasl) conf.sasl = { mechanism: k.sasl.mechanism, username: k.sasl.username, password: k.sasl.password } as SASLOptions;
   return new Kafka(conf);
+}
+
+/**
+ * Portrait's Kafka client (src/kafka/types.ts) as configured: what everything outside src/kafka
+ * uses. `clientIdSuffix` tells the connections of one process apart (e.g. '-api').
+ */
+export function createKafkaClient(cfg: Pick<Config, 'kafka'>, log: Logger, clientIdSuffix = ''): KafkaClient {
+  return new KafkaJsClient(createKafka(cfg, log, clientIdSuffix));
 }

@@ -1,6 +1,12 @@
+/**
+ * Offsets on a kafkajs admin: the kafkajs side of KafkaAdmin's offset methods (kafkajs-client.ts).
+ * Outside src/kafka, use KafkaAdmin (src/kafka/types.ts); consumers/comments.ts still calls these
+ * with the kafkajs admin it builds until it moves to the KafkaClient.
+ */
 import type { Admin } from 'kafkajs';
+import type { PartitionOffsets } from './types.js';
 
-export type PartitionOffsets = Map<number, number>;
+export type { PartitionOffsets } from './types.js';
 
 /** End offsets (high watermarks) now. */
 export async function endOffsets(admin: Admin, topic: string): Promise<PartitionOffsets> {

@@ -8,70 +8,18 @@
  */
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { HandlerOutput, InRecord, OutRecord, RecordHandler } from './records.js';
+import type { ChunkGuard, ConsumeLoop, HandlerOutput, InRecord, OutRecord, RecordHandler, RunnerHooks, RunnerOptions } from './types.js';
+
+export type { ChunkGuard, FaultPoint, RunnerHooks, RunnerOptions } from './types.js';
 import { BackgroundCommitter } from './committer.js';
 import { classifyError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 
-export interface RunnerOptions {
-  groupId: string;
-  commentsTopic: string;
-  profilesTopic: string;
-  deadLetterTopic: string;
-  maxBatchSize: number;
-  maxBytesPerPartition: number;
-  sessionTimeoutMs: number;
-  heartbeatIntervalMs: number;
-  fromBeginning: boolean;
-  partitionsConsumedConcurrently?: number;
-  /** false for a rebuild: profile events and dead letters are not published (default true) */
-  publish?: boolean;
-  /**
-   * A bounded run (replay): per partition, the first offset NOT to process. Records at or beyond it
-   * are left alone, the partition is paused, and `finished` resolves once every partition is done.
-   */
-  stopAt?: Map<number, number>;
-  /** with stopAt: where each partition starts; a partition with nothing between is done at once */
-  startAt?: Map<number, number>;
-}
-
-/**
- * Checked before each chunk is processed (src/pipeline/continuity.ts): whether the state the chunk
- * is folded onto covers everything before it, in the same incarnation of the topic. A chunk that
- * may not go is dropped and its partition rewound to `seekTo`.
- */
-export interface ChunkGuard {
-  check(topic: string, partition: number, firstOffset: number): Promise<{ go: true; topicId: string | undefined } | { go: false; seekTo: number; reason: string }>;
-  /** the chunk ending before `next` was processed and published */
-  done(topic: string, partition: number, topicId: string | undefined, next: number): void;
-  /** write what `done` recorded (before each offset commit, and on stop) */
-  flush(): Promise<void>;
-  /**
-   * Check partitions that may have no new records (after a join, and every few seconds): given the
-   * next offset each will be read from (undefined = the group's committed one), the partitions to
-   * rewind and where to.
-   */
-  sweep(topic: string, positions: Map<number, number | undefined>): Promise<Map<number, number>>;
-}
-
 /** How often assigned partitions are checked even when they bring no records (a lost state is rebuilt on idle partitions too). */
 const SWEEP_INTERVAL_MS = 5000;
 
-export interface RunnerHooks<O extends HandlerOutput = HandlerOutput> {
-  onBatch?: (out: O, info: { partition: number; lastOffset: number; ms: number; topic: string; produceMs: number }) => void;
-  onRetry?: (err: unknown, attempt: number) => void;
-  guard?: ChunkGuard;
-  /**
-   * Called at the two points where a crash is most telling (tests only: test/helpers/fault-run.ts
-   * kills the process there): `after-store`, once a chunk's Redis writes are done and before its
-   * profile events are produced; `after-produce`, once they are acknowledged and before the commit.
-   */
-  fault?: (point: FaultPoint, at: { chunk: number; partition: number; firstOffset: number; lastOffset: number }) => void;
-}
-
-export type FaultPoint = 'after-store' | 'after-produce';
-
-function headersOf(h: IHeaders | undefined): Record<string, Buffer | string | undefined> {
+/** kafkajs headers as Portrait's: a header sent more than once keeps its first value. */
+export function headersOf(h: IHeaders | undefined): Record<string, Buffer | string | undefined> {
   const out: Record<string, Buffer | string | undefined> = {};
   for (const [k, v] of Object.entries(h ?? {})) out[k] = Array.isArray(v) ? v[0] : v;
   return out;
@@ -117,7 +65,7 @@ export function sendGroups(items: { topic: string; r: OutRecord }[]): { topic: s
   return groups;
 }
 
-export class CommentsRunner<O extends HandlerOutput = HandlerOutput> {
+export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements ConsumeLoop {
   private consumer: Consumer | undefined;
   private producer: Producer | undefined;
   private stopping = false;

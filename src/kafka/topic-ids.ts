@@ -15,6 +15,7 @@
 import { createRequire } from 'node:module';
 import type { Kafka } from 'kafkajs';
 import { PortraitError } from '../util/errors.js';
+import type { TopicIdentity, TopicIdSource } from './types.js';
 import { decodeMetadataResponse, encodeMetadataRequest, METADATA_API_KEY, METADATA_MAX_VERSION, METADATA_MIN_TOPIC_ID_VERSION, type MetadataResponse } from './metadata-codec.js';
 
 const require = createRequire(import.meta.url);
@@ -38,13 +39,7 @@ function clusterFactory(kafka: Kafka): (opts: object) => Cluster {
   return make as (opts: object) => Cluster;
 }
 
-export interface TopicIdentity {
-  topic: string;
-  /** undefined: the broker has no ID for it (Kafka < 2.8) or the topic does not exist */
-  topicId: string | undefined;
-  exists: boolean;
-  partitions: number;
-}
+export type { TopicIdentity } from './types.js';
 
 const UNKNOWN_TOPIC_OR_PARTITION = 3;
 
@@ -82,7 +77,7 @@ export class FreshLookup<T> {
  * A long-lived reader of topic IDs: one kafkajs cluster connection, opened on first use and
  * re-opened after a failure.
  */
-export class TopicIds {
+export class TopicIds implements TopicIdSource {
   private cluster: Cluster | undefined;
   private connecting: Promise<Cluster> | undefined;
   private readonly lookups = new Map<string, FreshLookup<string | undefined>>();

@@ -1,12 +1,8 @@
 import type { Admin, ITopicConfig } from 'kafkajs';
 import { deadLetterTopic, type Config } from '../config/index.js';
+import type { TopicSpec } from './types.js';
 
-export interface TopicSpec {
-  topic: string;
-  numPartitions: number;
-  replicationFactor: number;
-  configEntries?: { name: string; value: string }[];
-}
+export type { TopicSpec } from './types.js';
 
 /** The topics Portrait reads and writes, with the settings each needs. */
 export function portraitTopics(cfg: Pick<Config, 'kafka'>): TopicSpec[] {
@@ -28,8 +24,8 @@ export function portraitTopics(cfg: Pick<Config, 'kafka'>): TopicSpec[] {
   ];
 }
 
-/** Create missing topics (existing ones are left as they are); returns the names created. */
-export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<string[]> {
+/** Create missing topics (existing ones are left as they are); returns the names created. KafkaAdmin.ensureTopics outside src/kafka. */
+export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): Promise<string[]> {
   const existing = new Set(await admin.listTopics());
   const missing = specs.filter((s) => !existing.has(s.topic));
   if (missing.length === 0) return [];

@@ -1,20 +1,21 @@
 /**
- * Consumer lag per partition: every ~5 s, the topic's end offsets (`fetchTopicOffsets`) minus the
- * group's committed offsets (`fetchOffsets`). A partition the group never committed counts from its
- * low watermark (the processor starts from the beginning).
+ * Consumer lag per partition: every ~5 s, the topic's end offsets (`KafkaAdmin.topicOffsets`) minus
+ * the group's committed offsets (`KafkaAdmin.committedOffsets`). A partition the group never
+ * committed counts from its low watermark (the processor starts from the beginning).
  */
-import type { Admin } from 'kafkajs';
+import type { KafkaAdmin } from '../kafka/types.js';
 import type { PartitionLag } from './snapshot.js';
 
 export interface TopicEnds {
   partition: number;
-  high: string;
-  low: string;
+  high: string | number;
+  low: string | number;
 }
 
 export interface CommittedOffset {
   partition: number;
-  offset: string;
+  /** negative: none committed */
+  offset: string | number;
 }
 
 /** Pure: lag per partition, sorted by partition. */
@@ -30,13 +31,15 @@ export function computeLag(topic: string, ends: readonly TopicEnds[], committed:
     .sort((a, b) => a.partition - b.partition);
 }
 
+export type LagAdmin = Pick<KafkaAdmin, 'topicOffsets' | 'committedOffsets'>;
+
 /** One lag measurement of a group over some topics. */
-export async function fetchLag(admin: Admin, groupId: string, topics: readonly string[]): Promise<PartitionLag[]> {
-  const committed = await admin.fetchOffsets({ groupId, topics: [...topics] });
+export async function fetchLag(admin: LagAdmin, groupId: string, topics: readonly string[]): Promise<PartitionLag[]> {
+  const committed = await Promise.all(topics.map((topic) => admin.committedOffsets(groupId, topic)));
   const out: PartitionLag[] = [];
-  for (const topic of topics) {
-    const ends = await admin.fetchTopicOffsets(topic);
-    const c = committed.find((t) => t.topic === topic)?.partitions ?? [];
+  for (const [i, topic] of topics.entries()) {
+    const ends = (await admin.topicOffsets(topic)).map((o) => ({ partition: o.partition, high: o.end, low: o.start }));
+    const c = [...(committed[i] ?? [])].map(([partition, offset]) => ({ partition, offset: offset ?? -1 }));
     out.push(...computeLag(topic, ends, c));
   }
   return out;
@@ -57,7 +60,7 @@ export class LagPoller {
   latest: PartitionLag[] | undefined;
 
   constructor(
-    private readonly admin: Admin,
+    private readonly admin: LagAdmin,
     private readonly opts: LagPollerOptions,
   ) {}
 

@@ -2,7 +2,7 @@
  * Readiness probes for GET /readyz: each names a dependency and throws when it is not usable.
  * The API checks Kafka and Redis; a processor adds its model.
  */
-import type { Admin } from 'kafkajs';
+import type { KafkaAdmin } from '../kafka/types.js';
 
 export interface Probe {
   name: string;
@@ -51,7 +51,7 @@ export function redisProbe(ping: () => Promise<unknown>): Probe {
  * A Kafka broker answers a metadata request (give the probe an admin with few retries). The admin
  * is (re)connected first, so a broker that was down at start-up is picked up once it is back.
  */
-export function kafkaProbe(admin: Pick<Admin, 'describeCluster' | 'connect'>): Probe {
+export function kafkaProbe(admin: Pick<KafkaAdmin, 'describeCluster' | 'connect'>): Probe {
   return {
     name: 'kafka',
     check: async () => {

@@ -12,7 +12,7 @@
 import type { Classifier } from '../classify/index.js';
 import type { Embedder } from '../embed/types.js';
 import { deadLetter } from '../events/index.js';
-import type { RecordHandler } from '../kafka/records.js';
+import type { RecordHandler } from '../kafka/types.js';
 import type { ProfileStore } from '../store/index.js';
 import type { PreprocessOptions } from '../text/index.js';
 import type { BatchContext, BatchOutput, Decoded, Embedded, InRecord, Labelled, OutRecord, Prepared, Stage, StageName } from './stage.js';

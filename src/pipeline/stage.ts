@@ -6,7 +6,7 @@
  */
 import type { Classifier } from '../classify/index.js';
 import type { CommentEvent, ForgetEvent } from '../events/index.js';
-import type { InRecord, OutRecord } from '../kafka/records.js';
+import type { InRecord, OutRecord } from '../kafka/types.js';
 import type { ProfileStore } from '../store/index.js';
 import type { Rejection } from '../util/errors.js';
 

@@ -3,11 +3,12 @@
  * beginning (the latest profile per user survives compaction), upserts each centroid, removes a
  * user on a tombstone, then follows new profile events.
  *
- * kafkajs has no group-less `assign()`, so the reader uses a consumer group of its own, unique per
- * process, that never commits (so it always starts from the beginning) and is deleted on stop.
+ * The reader has a consumer group of its own (KafkaClient.follow: kafkajs has no group-less
+ * `assign()`), unique per process, that never commits (so it always starts from the beginning) and
+ * is deleted on stop.
  */
 import { randomBytes } from 'node:crypto';
-import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Following, KafkaAdmin, KafkaClient, RecordBatch } from '../kafka/types.js';
 import type { Logger } from '../util/logger.js';
 import { SimilarIndex, type SimilarHit } from './index.js';
 
@@ -59,8 +60,8 @@ function parseProfile(value: Buffer): ProfileBits | undefined {
 
 export class ProfilesFollower implements SimilarSource {
   private index: SimilarIndex | undefined;
-  private consumer: Consumer | undefined;
-  private admin: Admin | undefined;
+  private following: Following | undefined;
+  private admin: KafkaAdmin | undefined;
   private readonly groupId: string;
   private readonly pending = new Map<number, number>();
   private counts = { profiles: 0, tombstones: 0, skipped: 0 };
@@ -70,7 +71,7 @@ export class ProfilesFollower implements SimilarSource {
   readonly ready: Promise<void>;
 
   constructor(
-    private readonly kafka: Kafka,
+    private readonly kafka: KafkaClient,
     private readonly opts: FollowerOptions,
   ) {
     this.groupId = `${opts.groupPrefix}-${randomBytes(6).toString('hex')}`;
@@ -123,25 +124,20 @@ export class ProfilesFollower implements SimilarSource {
   async start(): Promise<void> {
     this.admin ??= this.kafka.admin();
     await this.admin.connect();
-    const ends = await this.admin.fetchTopicOffsets(this.opts.topic);
-    for (const e of ends) if (Number(e.high) > Number(e.low)) this.pending.set(e.partition, Number(e.high));
+    const ends = await this.admin.topicOffsets(this.opts.topic);
+    for (const e of ends) if (e.end > e.start) this.pending.set(e.partition, e.end);
     this.markReadyIfDone();
-    const consumer = this.kafka.consumer({ groupId: this.groupId, allowAutoTopicCreation: false, maxBytes: 16 * 1024 * 1024 });
-    this.consumer = consumer;
-    await consumer.connect();
-    await consumer.subscribe({ topic: this.opts.topic, fromBeginning: true });
-    await consumer.run({ autoCommit: false, eachBatch: (p) => this.eachBatch(p) });
+    this.following = await this.kafka.follow(this.opts.topic, { groupId: this.groupId, fromBeginning: true, maxBytes: 16 * 1024 * 1024 }, (b) => this.eachBatch(b));
     this.opts.log.info({ topic: this.opts.topic, groupId: this.groupId, partitions: ends.length }, 'following the profiles topic for the similar-users index');
   }
 
-  private async eachBatch({ batch, heartbeat }: EachBatchPayload): Promise<void> {
-    for (const m of batch.messages) this.apply(m.key, m.value);
+  private async eachBatch(batch: RecordBatch): Promise<void> {
+    for (const r of batch.records) this.apply(r.key, r.value);
     const target = this.pending.get(batch.partition);
-    if (target !== undefined && batch.messages.length > 0 && Number(batch.lastOffset()) + 1 >= target) {
+    if (target !== undefined && batch.records.length > 0 && batch.lastOffset + 1 >= target) {
       this.pending.delete(batch.partition);
       this.markReadyIfDone();
     }
-    await heartbeat();
   }
 
   private markReadyIfDone(): void {
@@ -152,7 +148,7 @@ export class ProfilesFollower implements SimilarSource {
   }
 
   async stop(): Promise<void> {
-    await this.consumer?.disconnect();
+    await this.following?.stop();
     await this.admin?.deleteGroups([this.groupId]).catch(() => {});
     await this.admin?.disconnect();
   }

@@ -9,7 +9,7 @@ import { startProcessor } from '../../../consumers/comments.js';
 import { loadConfig, projectPath, type Config } from '../../config/index.js';
 import { fetchBundledModel } from '../../embed/model-fetch.js';
 import { startApi } from '../../api/server.js';
-import { createKafka } from '../../kafka/client.js';
+import { createKafkaClient } from '../../kafka/client.js';
 import { createTelemetry } from '../../app/telemetry.js';
 import { stackUp } from '../../stack/index.js';
 import { createLogger } from '../../util/logger.js';
@@ -72,18 +72,14 @@ export function registerDemo(program: Command): void {
       // Watch the profiles topic the way a recommender would.
       const run = randomBytes(3).toString('hex');
       const prefix = `demo-${run}-`;
-      const kafka = createKafka(cfg, log, '-demo-watch');
-      const watcher = kafka.consumer({ groupId: `portrait-demo-${run}` });
-      await watcher.connect();
-      await watcher.subscribe({ topic: cfg.kafka.topics.profiles, fromBeginning: false });
       const latest = new Map<string, ProfileView>();
       let shown = 0;
       let seen = 0;
-      await watcher.run({
-        eachMessage: async ({ message }) => {
-          if (!message.value) return;
-          const p = JSON.parse(message.value.toString()) as ProfileView;
-          if (!p.userId.startsWith(prefix)) return;
+      const watcher = await createKafkaClient(cfg, log, '-demo-watch').follow(cfg.kafka.topics.profiles, { groupId: `portrait-demo-${run}`, fromBeginning: false }, async (batch) => {
+        for (const r of batch.records) {
+          if (!r.value) continue;
+          const p = JSON.parse(r.value.toString()) as ProfileView;
+          if (!p.userId.startsWith(prefix)) continue;
           latest.set(p.userId, p);
           seen++;
           if (seen % 15 === 1 && shown < 12) {
@@ -94,7 +90,7 @@ export function registerDemo(program: Command): void {
               .join(', ');
             say(`   live  ${p.userId.slice(prefix.length)} v${p.version} (${p.commentCount} comments): ${top}`);
           }
-        },
+        }
       });
       // let the watcher join before producing, so it sees the updates from the start
       await new Promise((r) => setTimeout(r, 1500));
@@ -131,7 +127,7 @@ export function registerDemo(program: Command): void {
       }
       say(`\n   npx portrait profile ${users[0]?.userId ?? '<userId>'}   prints a full profile as JSON`);
 
-      await watcher.disconnect();
+      await watcher.stop();
       if (opts.serve) {
         say(`\nServing: dashboard ${api.url}/ (look up ${users[0]?.userId ?? 'a user'}); Ctrl-C stops.`);
         await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));

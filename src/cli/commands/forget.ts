@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import type { RecordMetadata } from 'kafkajs';
 import { loadConfig, type Config } from '../../config/index.js';
-import { createKafka } from '../../kafka/client.js';
+import { createKafkaClient } from '../../kafka/client.js';
+import type { Delivery } from '../../kafka/types.js';
 import { createRedis, RedisProfileStore, type ForgetReceipt } from '../../store/index.js';
 import { createLogger } from '../../util/logger.js';
 import { usage } from '../output.js';
@@ -26,15 +26,15 @@ export async function runForget(userId: string, opts: { waitSeconds: number; rea
   const log = createLogger(cfg.log.level);
   const eventId = `forget-${randomUUID()}`;
   const event = { type: 'forget', schemaVersion: 1, eventId, userId, ts: Date.now(), ...(opts.reason ? { reason: opts.reason } : {}) };
-  const producer = createKafka(cfg, log, '-forget').producer({ idempotent: true });
+  const producer = createKafkaClient(cfg, log, '-forget').producer({ idempotent: true });
   await producer.connect();
-  let meta: RecordMetadata | undefined;
+  let meta: Delivery | undefined;
   try {
-    [meta] = await producer.send({ topic: cfg.kafka.topics.comments, acks: -1, messages: [{ key: userId, value: JSON.stringify(event) }] });
+    [meta] = await producer.send(cfg.kafka.topics.comments, [{ key: userId, value: JSON.stringify(event) }]);
   } finally {
     await producer.disconnect();
   }
-  const result: ForgetResult = { status: 'pending', userId, eventId, topic: cfg.kafka.topics.comments, partition: meta?.partition ?? -1, offset: meta?.baseOffset ?? '?' };
+  const result: ForgetResult = { status: 'pending', userId, eventId, topic: cfg.kafka.topics.comments, partition: meta?.partition ?? -1, offset: meta?.offset !== undefined ? String(meta.offset) : '?' };
   const redis = createRedis(cfg, { maxRetriesPerRequest: 2 });
   const store = new RedisProfileStore(redis, { keyPrefix: cfg.redis.keyPrefix, namespace: cfg.redis.namespace, userTtlSeconds: 0 });
   try {

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
 import { type Parts, withParts } from '../../app/parts.js';
-import { committedOffsets } from '../../kafka/offsets.js';
 import { checkNamespace } from '../../store/namespaces.js';
 import { createLogger } from '../../util/logger.js';
 import { printJson, usage } from '../output.js';
@@ -18,7 +17,7 @@ async function behindBy(parts: Parts, ns: string): Promise<number> {
   await admin.connect();
   try {
     const topic = cfg.kafka.topics.comments;
-    const [live, replay] = await Promise.all([committedOffsets(admin, cfg.kafka.groupId, topic), committedOffsets(admin, replayGroupId(cfg, ns), topic)]);
+    const [live, replay] = await Promise.all([admin.committedOffsets(cfg.kafka.groupId, topic), admin.committedOffsets(replayGroupId(cfg, ns), topic)]);
     let behind = 0;
     for (const [p, l] of live) behind += Math.max(0, (l ?? 0) - (replay.get(p) ?? 0));
     return behind;

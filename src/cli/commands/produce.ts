@@ -7,8 +7,8 @@ import { connect } from 'node:net';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../../config/index.js';
-import { createKafka } from '../../kafka/client.js';
-import { ensureTopics, portraitTopics, type TopicSpec } from '../../kafka/topics.js';
+import { createKafkaClient } from '../../kafka/client.js';
+import { portraitTopics, type TopicSpec } from '../../kafka/topics.js';
 import { readLabelledRows, readTextFile } from '../../sim/jsonl.js';
 import { rawMessages, type OutMessage } from '../../sim/raw.js';
 import { batchSizeFor, waitBeforeNext } from '../../sim/pace.js';
@@ -202,11 +202,11 @@ async function probeBrokers(cfg: Pick<Config, 'kafka'>, timeoutMs = 3000): Promi
 
 async function publish(cfg: Pick<Config, 'kafka'>, log: Logger, topic: string, messages: readonly OutMessage[], rate: number, control: { stopRequested: () => boolean }): Promise<{ sent: number; seconds: number }> {
   await probeBrokers(cfg);
-  const kafka = createKafka(cfg, log, '-produce');
+  const kafka = createKafkaClient(cfg, log, '-produce');
   const admin = kafka.admin();
   try {
     await admin.connect();
-    const created = await ensureTopics(admin, [topicSpec(cfg, topic)]);
+    const created = await admin.ensureTopics([topicSpec(cfg, topic)]);
     if (created.length > 0) process.stderr.write(`produce: created topic ${topic}\n`);
   } catch (err) {
     throw kafkaError(err, `cannot create or inspect topic ${topic}`, cfg);
@@ -230,7 +230,10 @@ async function publish(cfg: Pick<Config, 'kafka'>, log: Logger, topic: string, m
       // Wait until this batch is due, so that n events take at least n / rate seconds.
       const wait = waitBeforeNext(sent + batch.length, rate, Date.now() - started);
       if (wait > 0) await sleep(wait);
-      await producer.send({ topic, acks: -1, messages: batch.map((m) => ({ key: m.key, value: m.value })) });
+      await producer.send(
+        topic,
+        batch.map((m) => ({ key: m.key, value: m.value })),
+      );
       sent += batch.length;
       progress.update(sent);
     }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { startProcessor } from '../../../consumers/comments.js';
 import { loadConfig, type Config } from '../../config/index.js';
-import type { RunnerHooks } from '../../kafka/runner.js';
+import type { RunnerHooks } from '../../kafka/types.js';
 import { createTelemetry } from '../../app/telemetry.js';
 import { createLogger } from '../../util/logger.js';
 import { exitOnSignal } from '../output.js';

@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
-import { createKafka } from '../../kafka/client.js';
-import { ensureTopics, portraitTopics } from '../../kafka/topics.js';
+import { createKafkaClient } from '../../kafka/client.js';
+import { portraitTopics } from '../../kafka/topics.js';
 import { createLogger } from '../../util/logger.js';
-import { TopicIds } from '../../kafka/topic-ids.js';
 import { createRedis } from '../../store/index.js';
 import { ContinuityStore } from '../../store/continuity.js';
 import { Namespaces } from '../../store/namespaces.js';
@@ -62,10 +61,10 @@ export function registerTopics(program: Command): void {
     .description('create the missing topics with the configured partition counts (profiles: compacted)')
     .action(async () => {
       const cfg = loadConfig();
-      const admin = createKafka(cfg, createLogger(cfg.log.level)).admin();
+      const admin = createKafkaClient(cfg, createLogger(cfg.log.level)).admin();
       await admin.connect();
       try {
-        const created = await ensureTopics(admin, portraitTopics(cfg));
+        const created = await admin.ensureTopics(portraitTopics(cfg));
         process.stdout.write(created.length ? `created: ${created.join(', ')}\n` : 'all topics exist\n');
       } finally {
         await admin.disconnect();
@@ -77,9 +76,9 @@ export function registerTopics(program: Command): void {
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
       const cfg = loadConfig();
-      const kafka = createKafka(cfg, createLogger(cfg.log.level));
+      const kafka = createKafkaClient(cfg, createLogger(cfg.log.level));
       const admin = kafka.admin();
-      const ids = new TopicIds(kafka);
+      const ids = kafka.topicIds();
       await admin.connect();
       try {
         const specs = portraitTopics(cfg);
@@ -91,8 +90,8 @@ export function registerTopics(program: Command): void {
             out.push({ topic: s.topic, exists: false });
             continue;
           }
-          const offsets = await admin.fetchTopicOffsets(s.topic);
-          const messages = offsets.reduce((n, o) => n + (Number(o.high) - Number(o.low)), 0);
+          const offsets = await admin.topicOffsets(s.topic);
+          const messages = offsets.reduce((n, o) => n + (o.end - o.start), 0);
           const topicId = identities.get(s.topic)?.topicId ?? null;
           const entry: Record<string, unknown> = { topic: s.topic, exists: true, topicId, partitions: offsets.length, messages, config: s.configEntries ?? [] };
           if (s.topic === cfg.kafka.topics.comments) entry.foldedFrom = await foldedFrom(cfg, s.topic, topicId ?? undefined);
