@@ -25,6 +25,7 @@ import type { Logger } from '../src/util/logger.js';
 import { ContinuityGuard, type ContinuityEvents } from '../src/pipeline/continuity.js';
 import { ContinuityStore } from '../src/store/continuity.js';
 import { checkRedisSettings } from '../src/store/redis-checks.js';
+import { RedisModelRegistry } from '../src/store/model-registry.js';
 import { committedOffsets, startOffsets } from '../src/kafka/offsets.js';
 import { TopicIds } from '../src/kafka/topic-ids.js';
 
@@ -146,7 +147,7 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
   const ownEmbedder = opts.embedder === undefined;
   await embedder.ready();
   // the registry's active model when there is one (followed live), else the configured classifier
-  const models = await watchModels(cfg, { redis, embedder, fallback: await createClassifier(cfg, embedder, log), log });
+  const models = await watchModels(cfg, { registry: new RedisModelRegistry(redis, cfg.redis.keyPrefix), embedder, fallback: await createClassifier(cfg, embedder, log), log });
   const stores = new Map<string, RedisProfileStore>();
   const storeFor = async (ns: string) => {
     let s = stores.get(ns);
