@@ -10,7 +10,7 @@ import { loadZeroShot } from '../src/classify/zero-shot-calibration.js';
 import { watchModels } from '../src/classify/hot-swap.js';
 import { deadLetterTopic, projectPath, type Config } from '../src/config/index.js';
 import { CachedEmbedder } from '../src/embed/cached-embedder.js';
-import { RedisCachedEmbedder } from '../src/embed/redis-cache.js';
+import { SharedCachedEmbedder } from '../src/embed/shared-cache.js';
 import { TransformersEmbedder } from '../src/embed/transformers-embedder.js';
 import type { Embedder } from '../src/embed/types.js';
 import { createKafka } from '../src/kafka/client.js';
@@ -26,6 +26,7 @@ import { ContinuityGuard, type ContinuityEvents } from '../src/pipeline/continui
 import { ContinuityStore } from '../src/store/continuity.js';
 import { checkRedisSettings } from '../src/store/redis-checks.js';
 import { RedisModelRegistry } from '../src/store/model-registry.js';
+import { RedisEmbeddingCache } from '../src/store/embedding-cache.js';
 import { committedOffsets, startOffsets } from '../src/kafka/offsets.js';
 import { TopicIds } from '../src/kafka/topic-ids.js';
 
@@ -58,7 +59,7 @@ export function createEmbedder(cfg: Pick<Config, 'embedder'> & Partial<Pick<Conf
     batchSize: e.batchSize,
     nice: e.nice,
   });
-  const shared = redis && cfg.redis && e.sharedCache ? new RedisCachedEmbedder(inner, redis, { keyPrefix: cfg.redis.keyPrefix, ttlSeconds: e.sharedCacheTtlSeconds, read: sharedCacheRead }) : inner;
+  const shared = redis && cfg.redis && e.sharedCache ? new SharedCachedEmbedder(inner, new RedisEmbeddingCache(redis, { keyPrefix: cfg.redis.keyPrefix, ttlSeconds: e.sharedCacheTtlSeconds }), { read: sharedCacheRead }) : inner;
   return e.cacheSize > 0 ? new CachedEmbedder(shared, e.cacheSize) : shared;
 }
 

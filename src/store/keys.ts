@@ -89,12 +89,12 @@ export class Keys {
     return `${this.prefix}:${ns}:proc:*`;
   }
 
-  /** A shared embedding cache entry: the model's tag and the text's hash (src/embed/redis-cache.ts). */
+  /** A shared embedding cache entry: the model's tag and the text's hash (src/store/embedding-cache.ts). */
   embedding(modelTag: string, textHash: string): string {
     return `${this.prefix}:emb:${modelTag}:${textHash}`;
   }
 
-  /** The model registry's keys (src/classify/registry.ts), all under one hash tag. */
+  /** The model registry's keys (src/store/model-registry.ts), all under one hash tag. */
   get registry(): RegistryKeys {
     return new RegistryKeys(this.prefix);
   }
