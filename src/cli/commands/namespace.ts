@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
 import { createKafka } from '../../kafka/client.js';
 import { committedOffsets } from '../../kafka/offsets.js';
-import { createRedis } from '../../store/index.js';
+import { createRedis } from '../../store/redis-client.js';
 import { checkNamespace, Namespaces } from '../../store/namespaces.js';
 import { createLogger } from '../../util/logger.js';
 import { printJson, usage } from '../output.js';

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
-import { createRedis, RedisProfileStore } from '../../store/index.js';
+import { RedisProfileStore } from '../../store/index.js';
+import { createRedis } from '../../store/redis-client.js';
 import { Namespaces } from '../../store/namespaces.js';
 import { Exit, printJson } from '../output.js';
 

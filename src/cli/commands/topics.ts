@@ -4,7 +4,7 @@ import { createKafka } from '../../kafka/client.js';
 import { ensureTopics, portraitTopics } from '../../kafka/topics.js';
 import { createLogger } from '../../util/logger.js';
 import { TopicIds } from '../../kafka/topic-ids.js';
-import { createRedis } from '../../store/index.js';
+import { createRedis } from '../../store/redis-client.js';
 import { ContinuityStore } from '../../store/continuity.js';
 import { Namespaces } from '../../store/namespaces.js';
 import type { Config } from '../../config/index.js';
