@@ -79,7 +79,7 @@ export class Keys {
     return `${this.prefix}:${ns}:*`;
   }
 
-  /** A live processor's stats snapshot (src/metrics/publisher.ts); the instance id is escaped like a user id: one hash tag. */
+  /** A live processor's stats snapshot (src/store/processor-stats.ts); the instance id is escaped like a user id: one hash tag. */
   proc(instanceId: string, ns: string = this.namespace): string {
     return `${this.prefix}:${ns}:proc:{${escapeUserId(instanceId)}}`;
   }
