@@ -13,9 +13,17 @@ module.exports = {
     { name: 'metrics-never-builds-the-api', severity: 'error', comment: 'Telemetry feeds the API; it never builds it (src/app assembles both).', from: { path: '^src/metrics/' }, to: { path: '^src/api/' } },
     { name: 'model-runtime-only-in-embed', severity: 'error', comment: 'Model I/O lives in src/embed.', from: { path: '^(src|consumers)/', pathNot: '^src/embed/' }, to: { path: 'node_modules/(@huggingface/transformers|onnxruntime-node)/' } },
     { name: 'kafkajs-only-in-kafka', severity: 'error', comment: '#16: only src/kafka imports kafkajs (types included); the rest uses the KafkaClient of src/kafka/types.ts (createKafkaClient), so another Kafka client can be dropped in behind it. test/ and bench/ are not covered: they use kafkajs directly, as an independent peer client of the broker.', from: { path: '^(src|consumers|scripts)/', pathNot: '^src/kafka/' }, to: { path: 'node_modules/kafkajs/' } },
-    { name: 'ioredis-only-in-store', severity: 'error', comment: 'Only the store (and the local stack) imports the Redis client. #16 goes further, nothing but the store uses it: today the registry, the embedding cache, the stats publisher and the API reads use the client they are given.', from: { path: '^(src|consumers)/', pathNot: '^src/(store|stack)/' }, to: { path: 'node_modules/ioredis/' } },
     { name: 'predict-never-imports-training', severity: 'error', comment: 'Predict-time classification (what a processor loads) imports neither training (src/train) nor evaluation (src/eval), type-only imports included; those import src/classify.', from: { path: '^src/classify/' }, to: { path: '^src/(train|eval)/' } },
     { name: 'kafka-layer-knows-no-stage', severity: 'error', comment: 'the Kafka layer hands records to a RecordHandler (src/kafka/records.ts) and knows no pipeline stage.', from: { path: '^src/kafka/' }, to: { path: '^src/pipeline/' } },
+    { name: 'ioredis-only-in-store', severity: 'error', comment: 'Only the store imports the Redis client library: every Redis command, key and script is in src/store (docs/redis-keys.md). bench/ is outside: its naive baseline, its key cleanup and its command probe use ioredis on purpose.', from: { path: '^(src|consumers)/', pathNot: '^src/store/' }, to: { path: 'node_modules/ioredis/' } },
+    {
+      name: 'redis-client-only-in-assembly',
+      severity: 'error',
+      comment:
+        'A Redis client (src/store/redis-client.ts) is made and handed to store classes only where the parts are assembled: the composition root (src/app/parts.ts), the processor's telemetry (src/app/telemetry.ts), the API server (src/api/server.ts) and the CLI commands. classify, embed, metrics, the API routes, pipeline, similar and eval hold a store interface, never a client; src/store/index.ts does not re-export it.',
+      from: { path: '^(src|consumers|bench|scripts)/', pathNot: ['^src/store/(?!index[.]ts$)', '^src/app/', '^src/api/server[.]ts$', '^src/cli/commands/'] },
+      to: { path: '^src/store/redis-client[.]ts$' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

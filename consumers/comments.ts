@@ -17,15 +17,14 @@ import { CommentFlow } from '../src/pipeline/flow.js';
 import type { BatchOutput } from '../src/pipeline/stage.js';
 import { StateCache } from '../src/pipeline/state-cache.js';
 import { profileParams } from '../src/profile/index.js';
-import type { RedisClient, RedisProfileStore } from '../src/store/index.js';
-import { ContinuityStore } from '../src/store/continuity.js';
-import { checkRedisSettings } from '../src/store/redis-checks.js';
+import type { RedisProfileStore } from '../src/store/index.js';
 import type { Logger } from '../src/util/logger.js';
 
 export interface Processor {
   runner: ConsumeLoop;
   embedder: Embedder;
-  redis: RedisClient;
+  /** the parts it was built from (its Redis client: `parts.redis`) */
+  parts: Parts;
   /** the store of the namespace in force */
   readonly store: RedisProfileStore;
   classifier: () => Classifier;
@@ -61,17 +60,16 @@ const NAMESPACE_POLL_MS = 1000;
 /** Build everything, create the topics, start consuming. Throws with one clear message on bad start-up. */
 export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: StartOptions = {}): Promise<Processor> {
   const parts = opts.parts ?? new Parts(cfg, log);
-  const { redis } = parts;
   const atStartup = <T>(p: Promise<T>) => parts.startup(p);
   // a rebuild (fixed namespace, nothing published) reads the shared embedding cache; live only fills it
   const embedder = opts.embedder ?? parts.embedder({ sharedCacheRead: opts.publish === false });
   await embedder.ready();
   // the registry's active model when there is one (followed live), else the configured classifier
-  const models = await watchModels(cfg, { redis, embedder, fallback: await parts.classifier(embedder), log });
+  const models = await watchModels(cfg, { registry: parts.modelRegistry(), embedder, fallback: await parts.classifier(embedder), log });
   const namespaces = parts.namespaces();
   let store = await atStartup(parts.store(opts.namespace ?? (await atStartup(namespaces.active()))));
   await atStartup(store.ping());
-  if (opts.checkRedis !== false) for (const f of await checkRedisSettings(redis)) log[f.level]({ setting: f.setting, value: f.value }, f.message);
+  if (opts.checkRedis !== false) for (const f of await parts.redisSettings()) log[f.level]({ setting: f.setting, value: f.value }, f.message);
   // A live processor follows `portrait namespace activate`: the switch takes effect between batches.
   const follow = opts.namespace
     ? undefined
@@ -101,7 +99,7 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
     if (created.length > 0) log.info({ created }, 'created topics');
     const stateCache = cfg.profile.stateCacheUsers > 0 ? new StateCache(cfg.profile.stateCacheUsers, cfg.profile.stateCacheMiB * 1024 * 1024) : undefined;
     guard = new ContinuityGuard({
-      store: new ContinuityStore(redis, cfg.redis.keyPrefix),
+      store: parts.continuity(),
       namespace: () => store.namespace,
       topicId: (topic) => topicIds.fresh(topic),
       earliest: async (topic, partition) => (await admin.topicOffsets(topic)).find((r) => r.partition === partition)?.start ?? 0,
@@ -161,7 +159,7 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
   return {
     runner,
     embedder,
-    redis,
+    parts,
     get store() {
       return store;
     },

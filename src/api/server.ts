@@ -8,15 +8,17 @@ import type { Config } from '../config/index.js';
 import { createKafkaClient } from '../kafka/client.js';
 import type { KafkaAdmin } from '../kafka/types.js';
 import { createRegistry } from '../metrics/index.js';
-import { createRedis, Keys, RedisProfileStore } from '../store/index.js';
+import { Keys, RedisProfileStore } from '../store/index.js';
+import { createRedis } from '../store/redis-client.js';
+import { RedisHistory } from '../store/history.js';
 import { Namespaces } from '../store/namespaces.js';
+import { RedisProcessorStats } from '../store/processor-stats.js';
 import { PortraitError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { buildApi } from './app.js';
-import { RedisHistory } from './history.js';
 import { kafkaProbe, redisProbe } from '../metrics/probes.js';
 import { ProfilesFollower } from '../similar/profiles-follower.js';
-import { RedisStatsReader } from './stats.js';
+import { StatsReader } from './stats.js';
 
 export interface ApiServer {
   app: FastifyInstance;
@@ -66,7 +68,7 @@ export async function startApi(cfg: Readonly<Config>, log: Logger, opts: { port?
     return r;
   };
   const anyStore = new RedisProfileStore(redis, { keyPrefix: prefix, namespace: cfg.redis.namespace, userTtlSeconds: 0 });
-  const stats = new RedisStatsReader(redis, prefix);
+  const stats = new StatsReader(new RedisProcessorStats(redis, prefix));
 
   const kafka = createKafkaClient(cfg, log, '-api');
   const admin: KafkaAdmin = kafka.admin({ retries: 2 });

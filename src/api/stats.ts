@@ -1,12 +1,11 @@
 /**
  * Live processor stats for GET /v1/stats and the processors' series for GET /metrics, read from
- * the snapshots every processor publishes to Redis (src/metrics/publisher.ts):
- * `<prefix>:<ns>:proc:{<instance>}`, found with SCAN on every master.
+ * the snapshots every processor publishes (src/metrics/publisher.ts), kept in Redis by
+ * src/store/processor-stats.ts (`<prefix>:<ns>:proc:{<instance>}`, found with SCAN on every master).
  */
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
-import { parseSnapshot, procPattern, type ModelVersions, type PartitionLag, type Percentiles, type ProcSnapshot } from '../metrics/index.js';
-import type { RedisClient } from '../store/index.js';
-import { PortraitError } from '../util/errors.js';
+import { parseSnapshot, type ModelVersions, type PartitionLag, type Percentiles, type ProcSnapshot } from '../metrics/index.js';
+import type { ProcessorStatsStore } from '../store/types.js';
 
 export interface StatsView {
   namespace: string;
@@ -90,42 +89,12 @@ export async function processorMetricsText(perInstance: readonly { instanceId: s
   return AggregatorRegistry.aggregate(arr as Parameters<typeof AggregatorRegistry.aggregate>[0]).metrics();
 }
 
-/** Every key matching `pattern` on every master (SCAN; a Cluster is scanned node by node). */
-export async function scanKeys(redis: RedisClient, pattern: string, limit = 10_000): Promise<string[]> {
-  const nodes = 'nodes' in redis && typeof redis.nodes === 'function' ? redis.nodes('master') : [redis];
-  const out: string[] = [];
-  for (const node of nodes) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-      cursor = next;
-      out.push(...keys);
-    } while (cursor !== '0' && out.length < limit);
-  }
-  return out;
-}
-
-function unavailable(err: unknown): PortraitError {
-  return new PortraitError('REDIS_UNAVAILABLE', `Redis stats read failed: ${(err as Error).message}`, { cause: err });
-}
-
-export class RedisStatsReader {
-  constructor(
-    private readonly redis: RedisClient,
-    private readonly keyPrefix: string,
-  ) {}
-
-  private async read(namespace: string, fields: ('stats' | 'metrics')[]): Promise<(string | null)[][]> {
-    try {
-      const keys = await scanKeys(this.redis, procPattern(this.keyPrefix, namespace), 1000);
-      return await Promise.all(keys.map((k) => this.redis.hmget(k, ...fields)));
-    } catch (err) {
-      throw unavailable(err);
-    }
-  }
+/** The live processors' stats of a namespace, combined (the store reads every live snapshot). */
+export class StatsReader {
+  constructor(private readonly store: Pick<ProcessorStatsStore, 'read'>) {}
 
   async snapshots(namespace: string): Promise<ProcSnapshot[]> {
-    const rows = await this.read(namespace, ['stats']);
+    const rows = await this.store.read(namespace, ['stats']);
     return rows.map(([s]) => parseSnapshot(s)).filter((s): s is ProcSnapshot => s !== null);
   }
 
@@ -134,7 +103,7 @@ export class RedisStatsReader {
   }
 
   async metricsText(namespace: string): Promise<string> {
-    const rows = await this.read(namespace, ['stats', 'metrics']);
+    const rows = await this.store.read(namespace, ['stats', 'metrics']);
     const per: { instanceId: string; metrics: MetricJson[] }[] = [];
     for (const [s, m] of rows) {
       const snap = parseSnapshot(s);

@@ -13,12 +13,17 @@ import { loadClassifierArtifact, type Classifier } from '../classify/index.js';
 import { loadZeroShot } from '../classify/zero-shot-calibration.js';
 import { projectPath, type Config } from '../config/index.js';
 import { CachedEmbedder } from '../embed/cached-embedder.js';
-import { RedisCachedEmbedder } from '../embed/redis-cache.js';
+import { SharedCachedEmbedder } from '../embed/shared-cache.js';
 import { TransformersEmbedder } from '../embed/transformers-embedder.js';
 import type { Embedder } from '../embed/types.js';
 import { createKafkaClient } from '../kafka/client.js';
 import type { KafkaClient } from '../kafka/types.js';
-import { createRedis, RedisProfileStore, type RedisClient } from '../store/index.js';
+import { ContinuityStore } from '../store/continuity.js';
+import { RedisEmbeddingCache } from '../store/embedding-cache.js';
+import { RedisProfileStore } from '../store/index.js';
+import { RedisModelRegistry } from '../store/model-registry.js';
+import { checkRedisSettings, type RedisFinding } from '../store/redis-checks.js';
+import { createRedis, type RedisClient } from '../store/redis-client.js';
 import { Namespaces } from '../store/namespaces.js';
 import { PortraitError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
@@ -40,7 +45,7 @@ export function createEmbedder(cfg: Pick<Config, 'embedder'> & Partial<Pick<Conf
     batchSize: e.batchSize,
     nice: e.nice,
   });
-  const shared = redis && cfg.redis && e.sharedCache ? new RedisCachedEmbedder(inner, redis, { keyPrefix: cfg.redis.keyPrefix, ttlSeconds: e.sharedCacheTtlSeconds, read: sharedCacheRead }) : inner;
+  const shared = redis && cfg.redis && e.sharedCache ? new SharedCachedEmbedder(inner, new RedisEmbeddingCache(redis, { keyPrefix: cfg.redis.keyPrefix, ttlSeconds: e.sharedCacheTtlSeconds }), { read: sharedCacheRead }) : inner;
   return e.cacheSize > 0 ? new CachedEmbedder(shared, e.cacheSize) : shared;
 }
 
@@ -138,6 +143,21 @@ export class Parts {
 
   classifier(embedder: Embedder): Promise<Classifier> {
     return createClassifier(this.cfg, embedder, this.log);
+  }
+
+  /** The model registry in Redis (`portrait model`, `portrait train --register`; followed live by processors). */
+  modelRegistry(): RedisModelRegistry {
+    return new RedisModelRegistry(this.redis, this.cfg.redis.keyPrefix);
+  }
+
+  /** The namespaces' continuity records (src/pipeline/continuity.ts). */
+  continuity(): ContinuityStore {
+    return new ContinuityStore(this.redis, this.cfg.redis.keyPrefix);
+  }
+
+  /** What is wrong for Portrait with the Redis server's settings (eviction, persistence). */
+  redisSettings(): Promise<RedisFinding[]> {
+    return checkRedisSettings(this.redis);
   }
 
   /** The active-namespace pointer and the namespace registry. */

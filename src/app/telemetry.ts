@@ -16,7 +16,8 @@ import { kafkaProbe, modelProbe, redisProbe } from '../metrics/probes.js';
 import type { Config } from '../config/index.js';
 import { createKafkaClient } from '../kafka/client.js';
 import type { KafkaAdmin } from '../kafka/types.js';
-import type { RedisClient } from '../store/index.js';
+import { RedisProcessorStats } from '../store/processor-stats.js';
+import type { RedisClient } from '../store/redis-client.js';
 import type { Logger } from '../util/logger.js';
 import { LagPoller } from '../metrics/lag.js';
 import { PortraitMetrics, type BatchInfo, type BatchLike } from '../metrics/portrait-metrics.js';
@@ -84,13 +85,12 @@ export function createTelemetry(cfg: Readonly<Config>, log: Logger, opts: { grou
       stops.unshift(() => lag.stop());
 
       const publisher = new StatsPublisher(
-        target.redis,
+        new RedisProcessorStats(target.redis, cfg.redis.keyPrefix),
         () => {
           refreshModels(); // a classifier hot swap shows up within one interval
           return metrics.snapshot({ instanceId, namespace: target.namespace(), groupId, startedAt });
         },
         {
-          keyPrefix: cfg.redis.keyPrefix,
           namespace: target.namespace,
           instanceId,
           intervalMs: cfg.metrics.publishIntervalMs,

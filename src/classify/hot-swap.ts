@@ -1,5 +1,6 @@
 /**
- * Hot swap: a running processor follows the registry's active model (src/classify/registry.ts).
+ * Hot swap: a running processor follows the registry's active model (src/classify/registry.ts,
+ * stored by src/store/model-registry.ts).
  *
  * Every `pollMs` the watcher reads the active version (one GET). When it changed, the artifact is
  * read from Redis, validated, checked against the running embedder and built; only then does
@@ -10,7 +11,7 @@
  * version means the configured classifier (`classifier.kind`), the fallback.
  */
 import type { Config } from '../config/index.js';
-import type { RedisClient } from '../store/redis-client.js';
+import type { ModelRegistryStore } from '../store/types.js';
 import type { Logger } from '../util/logger.js';
 import { PortraitError, isPortraitError } from '../util/errors.js';
 import { checkEmbedder, classifierFromArtifact, type ExpectedEmbedder } from './load.js';
@@ -130,10 +131,10 @@ export class ModelWatcher implements ModelSource {
  * The processor's model source: the registry's active model when `classifier.registry` is on
  * (polled every `classifier.pollMs`), with `fallback` (the configured classifier) when none is active.
  */
-export async function watchModels(cfg: Pick<Config, 'classifier' | 'redis'>, deps: { redis: RedisClient; embedder: { id: string; dim: number }; fallback: Classifier; log: Logger }): Promise<ModelSource> {
+export async function watchModels(cfg: Pick<Config, 'classifier'>, deps: { registry: ModelRegistryStore; embedder: { id: string; dim: number }; fallback: Classifier; log: Logger }): Promise<ModelSource> {
   if (!cfg.classifier.registry) return staticModel(deps.fallback);
   const watcher = new ModelWatcher({
-    registry: new ModelRegistry(deps.redis, cfg.redis.keyPrefix),
+    registry: new ModelRegistry(deps.registry),
     expected: { embedderId: deps.embedder.id, dim: deps.embedder.dim },
     fallback: deps.fallback,
     pollMs: cfg.classifier.pollMs,

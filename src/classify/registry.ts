@@ -1,24 +1,15 @@
 /**
- * The model registry in Redis (docs/redis-keys.md, "Model registry"): every artifact's JSON is
- * stored in Redis itself, so a processor on any machine can load the active model without shared
- * files. Keys (all with the hash tag {registry}, one Cluster slot):
- *
- *   <prefix>:models:{registry}:artifact:<version>   string  the artifact JSON (immutable)
- *   <prefix>:models:{registry}:index                hash    version → summary JSON (for `model list`)
- *   <prefix>:models:{registry}:active               string  the active version (absent: none)
- *   <prefix>:models:{registry}:stack                list    activated versions, newest first (rollback pops)
- *   <prefix>:models:{registry}:history              list    activation / rollback log, newest first
- *
- * I/O only through the Redis client it is given.
+ * The model registry (docs/redis-keys.md, "Model registry"; docs/models.md): artifacts registered
+ * by content hash, one active version that running processors follow (src/classify/hot-swap.ts),
+ * an activation stack to roll back along, and a history. This is the registry's logic: artifacts
+ * are validated before they are stored and when they are read, an activation checks the model
+ * against the embedder the processors run, version prefixes resolve. The storage (Redis keys and
+ * scripts) is src/store/model-registry.ts, behind ModelRegistryStore.
  */
-import type { RedisClient } from '../store/redis-client.js';
-import { RegistryKeys } from '../store/keys.js';
+import type { ModelRegistryStore } from '../store/types.js';
 import { PortraitError } from '../util/errors.js';
 import { parseArtifact, type ClassifierArtifact } from './artifact.js';
 import { checkEmbedder, type ExpectedEmbedder } from './load.js';
-import { ACTIVATE_MODEL, DEACTIVATE_MODEL, ROLLBACK_MODEL } from './registry-lua.js';
-
-export const HISTORY_CAP = 100;
 
 export interface ModelSummary {
   version: string;
@@ -40,8 +31,6 @@ export interface HistoryEntry {
   at: string;
 }
 
-export { RegistryKeys };
-
 function summaryOf(a: ClassifierArtifact, registeredAt: string): ModelSummary {
   const held = (a.metrics as { heldOut?: { accuracy?: number; macroF1?: number; rows?: number } } | undefined)?.heldOut;
   return {
@@ -60,14 +49,10 @@ function summaryOf(a: ClassifierArtifact, registeredAt: string): ModelSummary {
 const VERSION = /^[0-9a-f]{1,16}$/;
 
 export class ModelRegistry {
-  readonly keys: RegistryKeys;
   constructor(
-    private readonly redis: RedisClient,
-    prefix: string,
+    private readonly store: ModelRegistryStore,
     private readonly clock: () => number = Date.now,
-  ) {
-    this.keys = new RegistryKeys(prefix);
-  }
+  ) {}
 
   private iso(): string {
     return new Date(this.clock()).toISOString();
@@ -76,8 +61,8 @@ export class ModelRegistry {
   /** Store an artifact (validated first). Registering the same version again changes nothing. */
   async register(artifact: ClassifierArtifact): Promise<{ version: string; created: boolean }> {
     const a = parseArtifact(artifact, `version ${artifact.version}`);
-    const created = (await this.redis.set(this.keys.artifact(a.version), JSON.stringify(a), 'NX')) === 'OK';
-    if (created) await this.redis.hset(this.keys.index, a.version, JSON.stringify(summaryOf(a, this.iso())));
+    const created = await this.store.putArtifact(a.version, JSON.stringify(a));
+    if (created) await this.store.putSummary(a.version, JSON.stringify(summaryOf(a, this.iso())));
     return { version: a.version, created };
   }
 
@@ -85,7 +70,7 @@ export class ModelRegistry {
   async resolve(prefix: string): Promise<string> {
     const p = prefix.trim().toLowerCase();
     if (!VERSION.test(p)) throw new PortraitError('USAGE', `"${prefix}" is not a model version (1-16 hex digits)`);
-    const all = await this.redis.hkeys(this.keys.index);
+    const all = await this.store.versions();
     const hits = all.filter((v) => v.startsWith(p));
     if (hits.length === 0) throw new PortraitError('NOT_FOUND', `no registered model version starts with "${p}" (portrait model list shows them)`);
     if (hits.length > 1 && !hits.includes(p)) throw new PortraitError('USAGE', `"${p}" matches ${hits.length} versions: ${hits.slice(0, 5).join(', ')}; give more digits`);
@@ -94,7 +79,7 @@ export class ModelRegistry {
 
   /** The raw artifact JSON of a version, or null. */
   getJson(version: string): Promise<string | null> {
-    return this.redis.get(this.keys.artifact(version));
+    return this.store.artifact(version);
   }
 
   /** The validated artifact of a version (CLASSIFIER_INVALID when the stored JSON is bad), or null. */
@@ -111,7 +96,7 @@ export class ModelRegistry {
   }
 
   async list(): Promise<Array<ModelSummary & { active: boolean }>> {
-    const [all, active] = await Promise.all([this.redis.hgetall(this.keys.index), this.active()]);
+    const [all, active] = await Promise.all([this.store.summaries(), this.active()]);
     return Object.values(all)
       .map((j) => JSON.parse(j) as ModelSummary)
       .sort((a, b) => (a.registeredAt < b.registeredAt ? 1 : a.registeredAt > b.registeredAt ? -1 : a.version < b.version ? -1 : 1))
@@ -119,7 +104,7 @@ export class ModelRegistry {
   }
 
   async active(): Promise<string | null> {
-    return this.redis.get(this.keys.active);
+    return this.store.active();
   }
 
   /**
@@ -132,29 +117,25 @@ export class ModelRegistry {
     checkEmbedder(artifact, expected, `registered model ${version}`);
     const previous = await this.active();
     const entry: HistoryEntry = { action: 'activate', version, ...(previous ? { from: previous } : {}), at: this.iso() };
-    const k = this.keys;
-    const r = Number(await this.redis.eval(ACTIVATE_MODEL, 4, k.active, k.stack, k.history, k.artifact(version), version, JSON.stringify(entry), HISTORY_CAP));
+    const r = await this.store.activate(version, JSON.stringify(entry));
     if (r === -1) throw new PortraitError('NOT_FOUND', `model ${version} is not registered`);
     return { changed: r === 1, previous };
   }
 
   /** Return to the model active before the current one (or to none: the configured classifier). */
   async rollback(): Promise<{ from: string | null; to: string | null }> {
-    const k = this.keys;
-    const r = (await this.redis.eval(ROLLBACK_MODEL, 3, k.active, k.stack, k.history, this.iso(), HISTORY_CAP)) as [number, string?, string?];
-    if (Number(r[0]) === 0) throw new PortraitError('NOT_FOUND', 'nothing to roll back: no model was ever activated in this registry');
-    return { from: r[1] || null, to: r[2] || null };
+    const r = await this.store.rollback(this.iso());
+    if (r === null) throw new PortraitError('NOT_FOUND', 'nothing to roll back: no model was ever activated in this registry');
+    return { from: r.from || null, to: r.to || null };
   }
 
   /** No registry model active: processors use the configured classifier. Returns the version that was active. */
   async deactivate(): Promise<string | null> {
-    const k = this.keys;
-    const r = await this.redis.eval(DEACTIVATE_MODEL, 3, k.active, k.stack, k.history, this.iso(), HISTORY_CAP);
-    return typeof r === 'string' ? r : null;
+    return this.store.deactivate(this.iso());
   }
 
   async history(limit = 20): Promise<HistoryEntry[]> {
-    const rows = await this.redis.lrange(this.keys.history, 0, Math.max(0, limit - 1));
+    const rows = await this.store.history(limit);
     return rows.map((r) => JSON.parse(r) as HistoryEntry);
   }
 }

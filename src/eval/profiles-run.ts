@@ -13,8 +13,7 @@ import { createKafkaClient } from '../kafka/client.js';
 import type { Following, KafkaAdmin, KafkaClient } from '../kafka/types.js';
 import { labelMap, loadTaxonomy } from '../classify/taxonomy.js';
 import { simulateUsers, SIM_DEFAULTS } from '../sim/users.js';
-import { Namespaces } from '../store/namespaces.js';
-import { createRedis } from '../store/redis-client.js';
+import { dropNamespace } from '../store/namespaces.js';
 import { isRejection, preprocess } from '../text/index.js';
 import { PortraitError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
@@ -129,7 +128,6 @@ export async function runEvaluateProfiles(o: ProfilesRunOptions, cfg: Readonly<C
   const admin = kafka.admin();
   await admin.connect();
   let proc: ProcessorHandle | undefined;
-  const redis = createRedis(runCfg);
   try {
     proc = await start(runCfg, log, { embedder, namespace: run, groupId: run, fromBeginning: true });
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -185,7 +183,6 @@ export async function runEvaluateProfiles(o: ProfilesRunOptions, cfg: Readonly<C
     await admin.deleteTopics(Object.values(topics)).catch((err: unknown) => log.warn({ err }, 'evaluate-profiles: could not delete its topics'));
     await admin.deleteGroups([run]).catch(() => {});
     await admin.disconnect();
-    await new Namespaces(redis, runCfg.redis.keyPrefix, runCfg.redis.namespace).drop(run).catch((err: unknown) => log.warn({ err }, 'evaluate-profiles: could not delete its Redis keys'));
-    redis.disconnect();
+    await dropNamespace(runCfg, run).catch((err: unknown) => log.warn({ err }, 'evaluate-profiles: could not delete its Redis keys'));
   }
 }

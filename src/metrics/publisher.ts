@@ -1,30 +1,15 @@
 /**
- * Every processor publishes its live stats to Redis every ~2 s, so the API (any instance) can show
- * them without reaching the processors (docs/api.md, "Stats publishing"):
- *
- *   <prefix>:<ns>:proc:{<instanceId>}   hash, TTL ~15 s (gone soon after the processor is)
- *     stats     ProcSnapshot JSON (src/metrics/snapshot.ts), < 2 KB
- *     metrics   the processor's prom-client registry as JSON (Registry.getMetricsAsJSON), for the
- *               API's /metrics, which re-exposes every live processor's series with an `instance` label
- *     at        epoch ms of the snapshot
- *
- * The instance id is escaped like a user id (src/store/keys.ts), so the key has one hash tag.
+ * Every processor publishes its live stats every ~2 s, so the API (any instance) can show them
+ * without reaching the processors (docs/api.md, "Stats publishing"): a ProcSnapshot
+ * (src/metrics/snapshot.ts) and the processor's prom-client registry as JSON (for the API's
+ * /metrics, which re-exposes every live processor's series with an `instance` label), kept with a
+ * TTL of ~15 s. Where and how they are stored (a Redis hash per processor) is src/store/processor-stats.ts's.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Registry } from 'prom-client';
-import { Keys, type RedisClient } from '../store/index.js';
+import type { ProcessorStatsFields, ProcessorStatsStore } from '../store/types.js';
 import type { ProcSnapshot } from './snapshot.js';
-
-/** The key of a processor's snapshot (the key builder's: src/store/keys.ts). */
-export function procKey(prefix: string, namespace: string, instanceId: string): string {
-  return new Keys(prefix, namespace).proc(instanceId);
-}
-
-/** SCAN pattern of every live processor of a namespace. */
-export function procPattern(prefix: string, namespace: string): string {
-  return new Keys(prefix, namespace).procPattern();
-}
 
 /** hostname-pid-random: unique per process, readable on the dashboard. */
 export function newInstanceId(): string {
@@ -32,7 +17,6 @@ export function newInstanceId(): string {
 }
 
 export interface StatsPublisherOptions {
-  keyPrefix: string;
   /** the namespace the processor writes (a function for a processor that follows the active one) */
   namespace: string | (() => string);
   instanceId: string;
@@ -46,18 +30,18 @@ export interface StatsPublisherOptions {
 export class StatsPublisher {
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
-  private lastKey: string | undefined;
+  /** the namespace of the last snapshot written */
+  private lastNamespace: string | undefined;
 
   constructor(
-    private readonly redis: RedisClient,
+    private readonly store: Pick<ProcessorStatsStore, 'put' | 'remove'>,
     private readonly snapshot: () => ProcSnapshot,
     private readonly opts: StatsPublisherOptions,
   ) {}
 
-  /** The key this processor publishes to now. */
-  get key(): string {
-    const ns = typeof this.opts.namespace === 'function' ? this.opts.namespace() : this.opts.namespace;
-    return procKey(this.opts.keyPrefix, ns, this.opts.instanceId);
+  /** The namespace this processor publishes to now. */
+  get namespace(): string {
+    return typeof this.opts.namespace === 'function' ? this.opts.namespace() : this.opts.namespace;
   }
 
   /** Publish now, then every intervalMs (the timer does not keep the process alive). */
@@ -73,14 +57,14 @@ export class StatsPublisher {
     this.inFlight ??= (async () => {
       try {
         const snap = this.snapshot();
-        const fields: Record<string, string> = { stats: JSON.stringify(snap), at: String(snap.at) };
+        const fields: ProcessorStatsFields = { stats: JSON.stringify(snap), at: String(snap.at) };
         if (this.opts.registry) fields.metrics = JSON.stringify(await this.opts.registry.getMetricsAsJSON());
         const ttlMs = (this.opts.ttlSeconds ?? 15) * 1000;
-        const key = this.key;
+        const ns = this.namespace;
         // a namespace switch: leave the old namespace's dashboard at once
-        if (this.lastKey !== undefined && this.lastKey !== key) await this.redis.del(this.lastKey);
-        this.lastKey = key;
-        await this.redis.multi().hset(key, fields).pexpire(key, ttlMs).exec();
+        if (this.lastNamespace !== undefined && this.lastNamespace !== ns) await this.store.remove(this.lastNamespace, this.opts.instanceId);
+        this.lastNamespace = ns;
+        await this.store.put(ns, this.opts.instanceId, fields, ttlMs);
       } catch (err) {
         this.opts.onError?.(err);
       } finally {
@@ -95,6 +79,6 @@ export class StatsPublisher {
     clearInterval(this.timer);
     this.timer = undefined;
     await this.inFlight;
-    if (this.lastKey !== undefined) await this.redis.del(this.lastKey).catch((err: unknown) => this.opts.onError?.(err));
+    if (this.lastNamespace !== undefined) await this.store.remove(this.lastNamespace, this.opts.instanceId).catch((err: unknown) => this.opts.onError?.(err));
   }
 }

@@ -79,7 +79,7 @@ export class Keys {
     return `${this.prefix}:${ns}:*`;
   }
 
-  /** A live processor's stats snapshot (src/metrics/publisher.ts); the instance id is escaped like a user id: one hash tag. */
+  /** A live processor's stats snapshot (src/store/processor-stats.ts); the instance id is escaped like a user id: one hash tag. */
   proc(instanceId: string, ns: string = this.namespace): string {
     return `${this.prefix}:${ns}:proc:{${escapeUserId(instanceId)}}`;
   }
@@ -89,12 +89,12 @@ export class Keys {
     return `${this.prefix}:${ns}:proc:*`;
   }
 
-  /** A shared embedding cache entry: the model's tag and the text's hash (src/embed/redis-cache.ts). */
+  /** A shared embedding cache entry: the model's tag and the text's hash (src/store/embedding-cache.ts). */
   embedding(modelTag: string, textHash: string): string {
     return `${this.prefix}:emb:${modelTag}:${textHash}`;
   }
 
-  /** The model registry's keys (src/classify/registry.ts), all under one hash tag. */
+  /** The model registry's keys (src/store/model-registry.ts), all under one hash tag. */
   get registry(): RegistryKeys {
     return new RegistryKeys(this.prefix);
   }

@@ -17,3 +17,17 @@ export async function* scanKeys(redis: RedisClient, pattern: string, count = 100
     } while (cursor !== '0');
   }
 }
+
+/** Every key matching `pattern` on every primary, as one list: stops paging a node once `limit` keys are found (SCAN COUNT `count`). */
+export async function collectKeys(redis: RedisClient, pattern: string, limit = 10_000, count = 500): Promise<string[]> {
+  const out: string[] = [];
+  for (const node of primaries(redis)) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', count);
+      cursor = next;
+      out.push(...keys);
+    } while (cursor !== '0' && out.length < limit);
+  }
+  return out;
+}

@@ -1,3 +1,4 @@
+import type { Buffer } from 'node:buffer';
 import type { AggregateState, EncodedState } from '../profile/index.js';
 
 /** What the store holds for one user. */
@@ -94,4 +95,60 @@ export interface ProfileStore {
   getProfile(userId: string): Promise<unknown>;
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * The model registry's storage (src/store/model-registry.ts, docs/redis-keys.md "Model registry").
+ * It holds JSON text; what the text means (artifacts, summaries, history entries), validation and
+ * the errors are src/classify/registry.ts's.
+ */
+export interface ModelRegistryStore {
+  /** Store an artifact's JSON unless the version is stored already (immutable): true when it was new. */
+  putArtifact(version: string, json: string): Promise<boolean>;
+  /** Record a version's summary JSON in the index. */
+  putSummary(version: string, json: string): Promise<void>;
+  /** Every registered version. */
+  versions(): Promise<string[]>;
+  /** Every registered version's summary JSON, by version. */
+  summaries(): Promise<Record<string, string>>;
+  /** A version's artifact JSON, or null. */
+  artifact(version: string): Promise<string | null>;
+  /** The active version, or null (processors use the configured classifier). */
+  active(): Promise<string | null>;
+  /** Atomically: -1 when the version is not registered, 0 when it is active already, 1 when activated (and `historyEntry` logged). */
+  activate(version: string, historyEntry: string): Promise<number>;
+  /** Pop the activation stack: the versions before and after ('' = none), or null when there is nothing to roll back. */
+  rollback(at: string): Promise<{ from: string; to: string } | null>;
+  /** No version active; returns the one that was (or null). */
+  deactivate(at: string): Promise<string | null>;
+  /** The newest `limit` history entries (JSON), newest first. */
+  history(limit: number): Promise<string[]>;
+}
+
+/** The shared embedding cache (src/store/embedding-cache.ts): int8 vectors by model id and text. */
+export interface EmbeddingCacheStore {
+  /** The cached vectors of these texts under a model id, null where none is; one round trip. */
+  get(modelId: string, texts: readonly string[]): Promise<(Buffer | null)[]>;
+  /** Cache one text's vector under a model id (with the cache's TTL). */
+  set(modelId: string, text: string, vector: Buffer): Promise<unknown>;
+}
+
+/** The fields of a live processor's stats snapshot (docs/api.md, "Stats publishing"). */
+export interface ProcessorStatsFields {
+  /** ProcSnapshot JSON (src/metrics/snapshot.ts) */
+  stats: string;
+  /** epoch ms of the snapshot */
+  at: string;
+  /** the processor's prom-client registry as JSON */
+  metrics?: string;
+}
+
+/** Live processors' stats snapshots (src/store/processor-stats.ts): processors write, the API reads. */
+export interface ProcessorStatsStore {
+  /** Write a processor's snapshot and (re)start its TTL, in one step. */
+  put(namespace: string, instanceId: string, fields: ProcessorStatsFields, ttlMs: number): Promise<void>;
+  /** Remove a processor's snapshot (it stopped, or writes another namespace now). */
+  remove(namespace: string, instanceId: string): Promise<void>;
+  /** These fields of every live snapshot of a namespace (REDIS_UNAVAILABLE when Redis fails). */
+  read(namespace: string, fields: readonly (keyof ProcessorStatsFields)[]): Promise<(string | null)[][]>;
 }

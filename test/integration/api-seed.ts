@@ -5,12 +5,14 @@
  */
 import type { Admin } from 'kafkajs';
 import { profileParams } from '../../src/profile/index.js';
-import { historyEntry, RedisHistory } from '../../src/api/history.js';
+import { historyEntry } from '../../src/api/history.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { encodeProfileEvent, type ProfileEvent } from '../../src/events/index.js';
 import { buildProfileEvent } from '../../src/pipeline/profile-event.js';
 import { emptyState, finalize, update, type AggregateState } from '../../src/profile/index.js';
-import { createRedis, RedisProfileStore, type RedisClient } from '../../src/store/index.js';
+import { RedisHistory } from '../../src/store/history.js';
+import { RedisProfileStore } from '../../src/store/index.js';
+import { createRedis, type RedisClient } from '../../src/store/redis-client.js';
 import { brokers, createTestTopics, redisUrl, registerCleanup, testKafka, testRedis } from '../helpers/services.js';
 
 export const DIM = 16;

@@ -4,11 +4,12 @@
  */
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { RedisStatsReader } from '../../src/api/stats.js';
+import { StatsReader } from '../../src/api/stats.js';
 import { loadConfig } from '../../src/config/index.js';
-import { procKey } from '../../src/metrics/index.js';
 import { createTelemetry } from '../../src/app/telemetry.js';
-import { createRedis } from '../../src/store/index.js';
+import { Keys } from '../../src/store/index.js';
+import { RedisProcessorStats } from '../../src/store/processor-stats.js';
+import { createRedis } from '../../src/store/redis-client.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { brokers, createTestTopics, redisUrl, registerCleanup, testAdmin, testKafka, testRedis, uniqueName } from '../helpers/services.js';
 
@@ -89,7 +90,7 @@ describe('processor telemetry', () => {
     expect(text).toContain('process_cpu_user_seconds_total');
 
     // the snapshot as the API reads it
-    const reader = new RedisStatsReader(redis, prefix);
+    const reader = new StatsReader(new RedisProcessorStats(redis, prefix));
     await expect.poll(async () => (await reader.stats('main')).lag[0]?.total, { timeout: 20_000 }).toBe(5);
     const view = await reader.stats('main');
     expect(view.instances.map((i) => i.instanceId)).toEqual(['tele-1']);
@@ -98,7 +99,7 @@ describe('processor telemetry', () => {
     expect(await reader.metricsText('main')).toContain('portrait_events_in_total{topic="' + comments + '",instance="tele-1"} 3');
 
     await telemetry.stop();
-    expect(await redis.exists(procKey(prefix, 'main', 'tele-1'))).toBe(0);
+    expect(await redis.exists(new Keys(prefix, 'main').proc('tele-1'))).toBe(0);
     await expect(fetch(`${base}/healthz`)).rejects.toThrow();
   });
 });

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, type ApiServer } from '../../src/api/server.js';
 import { createRegistry, PortraitMetrics, StatsPublisher } from '../../src/metrics/index.js';
+import { RedisProcessorStats } from '../../src/store/processor-stats.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { testAdmin } from '../helpers/services.js';
 import { seed, SEED_USERS, type Seeded } from './api-seed.js';
@@ -31,8 +32,7 @@ beforeAll(async () => {
     { partition: 0, lastOffset: 11, ms: 40, produceMs: 5 },
   );
   metrics.setLag('portrait-processor', [{ topic: s.cfg.kafka.topics.comments, partition: 0, end: 20, committed: 12, lag: 8 }]);
-  publisher = new StatsPublisher(s.redis, () => metrics.snapshot({ instanceId: 'proc-a', namespace: 'main', groupId: 'portrait-processor', startedAt: Date.now() - 60_000 }), {
-    keyPrefix: s.cfg.redis.keyPrefix,
+  publisher = new StatsPublisher(new RedisProcessorStats(s.redis, s.cfg.redis.keyPrefix), () => metrics.snapshot({ instanceId: 'proc-a', namespace: 'main', groupId: 'portrait-processor', startedAt: Date.now() - 60_000 }), {
     namespace: s.cfg.redis.namespace,
     instanceId: 'proc-a',
     registry,

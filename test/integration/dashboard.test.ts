@@ -11,6 +11,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, type ApiServer } from '../../src/api/server.js';
 import { createRegistry, PortraitMetrics, StatsPublisher } from '../../src/metrics/index.js';
+import { RedisProcessorStats } from '../../src/store/processor-stats.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { testAdmin } from '../helpers/services.js';
 import { seed } from './api-seed.js';
@@ -56,8 +57,7 @@ beforeAll(async () => {
   };
   batch();
   traffic = setInterval(batch, 250);
-  publisher = new StatsPublisher(s.redis, () => metrics.snapshot({ instanceId: 'proc-a', namespace: s.cfg.redis.namespace, groupId: 'portrait-processor', startedAt: Date.now() - 60_000 }), {
-    keyPrefix: s.cfg.redis.keyPrefix,
+  publisher = new StatsPublisher(new RedisProcessorStats(s.redis, s.cfg.redis.keyPrefix), () => metrics.snapshot({ instanceId: 'proc-a', namespace: s.cfg.redis.namespace, groupId: 'portrait-processor', startedAt: Date.now() - 60_000 }), {
     namespace: s.cfg.redis.namespace,
     instanceId: 'proc-a',
     intervalMs: 500,

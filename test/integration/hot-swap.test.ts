@@ -15,6 +15,7 @@ import { ModelRegistry } from '../../src/classify/registry.js';
 import { loadConfig, projectPath, type Config } from '../../src/config/index.js';
 import { preprocessRows, readDataset, rowsOfSplit } from '../../src/eval/dataset.js';
 import type { Embedder } from '../../src/embed/types.js';
+import { RedisModelRegistry } from '../../src/store/model-registry.js';
 import { isPortraitError } from '../../src/util/errors.js';
 import { readAll, waitForCaughtUp } from '../helpers/kafka.js';
 import { brokers, createTestTopics, redisUrl, testAdmin, testKafka, testRedis, uniqueName } from '../helpers/services.js';
@@ -52,6 +53,7 @@ describe('model registry and hot swap on a running processor', () => {
   let topics: string[];
   let proc: Processor;
   let registry: ModelRegistry;
+  let registryStore: RedisModelRegistry;
   let raw: Redis;
   let groupId: string;
   const logs: Array<{ msg: string; refused?: string }> = [];
@@ -102,7 +104,8 @@ describe('model registry and hot swap on a running processor', () => {
         log: { level: 'info' },
       },
     });
-    registry = new ModelRegistry(redis, prefix);
+    registryStore = new RedisModelRegistry(redis, prefix);
+    registry = new ModelRegistry(registryStore);
     // model A is active before the processor starts: it starts with A, not the configured zero-shot
     await registry.register(modelA);
     await registry.activate(modelA.version, { embedderId: embedder.id, dim: embedder.dim });
@@ -161,7 +164,7 @@ describe('model registry and hot swap on a running processor', () => {
     expect(await registry.active()).toBe(modelA.version);
 
     // another tool (or an operator with another embedder configured) makes it active anyway
-    await raw.set(registry.keys.active, foreign.version);
+    await raw.set(registryStore.keys.active, foreign.version);
     await waitFor('the processor to refuse the foreign model', () => logs.some((l) => l.refused === foreign.version));
     const refusal = logs.find((l) => l.refused === foreign.version)!;
     expect(refusal.msg).toMatch(/refused to activate model .*: .*768-dim embeddings.*keeping the current classifier/);
@@ -175,7 +178,7 @@ describe('model registry and hot swap on a running processor', () => {
   });
 
   it('deactivating the registry model returns to the configured classifier', async () => {
-    await raw.set(registry.keys.active, modelA.version);
+    await raw.set(registryStore.keys.active, modelA.version);
     expect(await registry.deactivate()).toBe(modelA.version);
     await waitFor('the processor to fall back to the configured classifier', () => proc.classifier().kind === cfg.classifier.kind);
     expect(proc.classifier().version).not.toBe(modelA.version);

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { amendArtifact, finalizeArtifact, readArtifact, saveArtifact, type ClassifierArtifact } from '../../src/classify/artifact.js';
 import { ModelRegistry } from '../../src/classify/registry.js';
 import { projectPath } from '../../src/config/index.js';
+import { RedisModelRegistry } from '../../src/store/model-registry.js';
 import { isPortraitError } from '../../src/util/errors.js';
 import { redisUrl, registerCleanup, testRedis } from '../helpers/services.js';
 
@@ -147,7 +148,7 @@ describe('the registry in Redis', () => {
   it('registers idempotently, activates, and rolls back through the activation stack', async () => {
     const { redis, prefix } = testRedis();
     let t = Date.parse('2026-01-01T00:00:00Z');
-    const reg = new ModelRegistry(redis, prefix, () => (t += 1000));
+    const reg = new ModelRegistry(new RedisModelRegistry(redis, prefix), () => (t += 1000));
     const [a, b, c] = [model(1), model(2), model(3)];
     expect(await reg.register(a)).toEqual({ version: a.version, created: true });
     expect(await reg.register(a)).toEqual({ version: a.version, created: false });
@@ -178,7 +179,8 @@ describe('the registry in Redis', () => {
 
   it('resolves version prefixes and refuses unknown, ambiguous, mismatched and corrupt models', async () => {
     const { redis, prefix } = testRedis();
-    const reg = new ModelRegistry(redis, prefix);
+    const regStore = new RedisModelRegistry(redis, prefix);
+    const reg = new ModelRegistry(regStore);
     const a = model(10);
     await reg.register(a);
     expect(await reg.resolve(a.version.slice(0, 5))).toBe(a.version);
@@ -189,7 +191,7 @@ describe('the registry in Redis', () => {
     expect(await reg.active()).toBeNull();
     // the stored JSON edited in Redis: the content hash no longer matches
     const stored = JSON.parse((await reg.getJson(a.version))!) as ClassifierArtifact;
-    await redis.set(reg.keys.artifact(a.version), JSON.stringify({ ...stored, labels: ['b', 'a'] }));
+    await redis.set(regStore.keys.artifact(a.version), JSON.stringify({ ...stored, labels: ['b', 'a'] }));
     await expect(reg.get(a.version)).rejects.toSatisfy((e) => isPortraitError(e, 'CLASSIFIER_INVALID'));
     await expect(reg.activate(a.version, expected)).rejects.toSatisfy((e) => isPortraitError(e, 'CLASSIFIER_INVALID'));
     // every key is under <prefix>:models:{registry}:

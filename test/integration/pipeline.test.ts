@@ -211,7 +211,7 @@ describe.each([
 
   it('stores and publishes no raw comment text and no PII', async () => {
     const dumps: string[] = [];
-    const nodes: (Redis | Cluster)[] = proc.redis instanceof Cluster ? proc.redis.nodes('master') : [proc.redis];
+    const nodes: (Redis | Cluster)[] = proc.parts.redis instanceof Cluster ? proc.parts.redis.nodes('master') : [proc.parts.redis];
     for (const node of nodes) {
       let cursor = '0';
       do {

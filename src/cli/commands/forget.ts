@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { loadConfig, type Config } from '../../config/index.js';
 import { createKafkaClient } from '../../kafka/client.js';
 import type { Delivery } from '../../kafka/types.js';
-import { createRedis, RedisProfileStore, type ForgetReceipt } from '../../store/index.js';
+import { RedisProfileStore, type ForgetReceipt } from '../../store/index.js';
+import { createRedis } from '../../store/redis-client.js';
 import { createLogger } from '../../util/logger.js';
 import { usage } from '../output.js';
 

@@ -1,6 +1,6 @@
 /**
  * `portrait model list | show | register | activate | rollback | deactivate | history`: the model
- * registry in Redis (src/classify/registry.ts, docs/models.md). Running processors follow the
+ * registry in Redis (src/classify/registry.ts on src/store/model-registry.ts, docs/models.md). Running processors follow the
  * active model within `classifier.pollMs` (default 2 s), without a restart.
  */
 import type { Command } from 'commander';
@@ -9,6 +9,7 @@ import { readArtifact } from '../../classify/artifact.js';
 import type { ExpectedEmbedder } from '../../classify/load.js';
 import { ModelRegistry, type ModelSummary } from '../../classify/registry.js';
 import { loadConfig, type Config } from '../../config/index.js';
+import { RedisModelRegistry } from '../../store/model-registry.js';
 import { createRedis } from '../../store/redis-client.js';
 import { PortraitError, isPortraitError } from '../../util/errors.js';
 import { printJson } from '../output.js';
@@ -18,7 +19,7 @@ export async function withRegistry<T>(cfg: Readonly<Config>, fn: (reg: ModelRegi
   const redis = createRedis(cfg, { maxRetriesPerRequest: 1, retryStrategy: (n: number) => (n > 2 ? null : 200), enableAutoPipelining: false });
   redis.on('error', () => {}); // reported through the failed command instead
   try {
-    return await fn(new ModelRegistry(redis, cfg.redis.keyPrefix));
+    return await fn(new ModelRegistry(new RedisModelRegistry(redis, cfg.redis.keyPrefix)));
   } catch (err) {
     if (isPortraitError(err)) throw err;
     const msg = err instanceof Error ? err.message : String(err);

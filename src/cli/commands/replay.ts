@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { dropReplayGroup, startReplay } from '../../../consumers/replay.js';
 import { Parts } from '../../app/parts.js';
 import { loadConfig, type Config } from '../../config/index.js';
-import { RedisCachedEmbedder } from '../../embed/redis-cache.js';
+import { SharedCachedEmbedder } from '../../embed/shared-cache.js';
 import type { Embedder } from '../../embed/types.js';
 import { createProgress } from '../../sim/progress.js';
 import { checkNamespace } from '../../store/namespaces.js';
@@ -59,7 +59,7 @@ function parseTime(v: string, flag: string): number {
 /** Hits and misses of the shared Redis embedding cache in the embedder chain (model calls = misses). */
 function sharedCacheStats(e: Embedder): { hits: number; misses: number } | undefined {
   for (let cur: Embedder | undefined = e; cur; cur = (cur as { inner?: Embedder }).inner) {
-    if (cur instanceof RedisCachedEmbedder) return { hits: cur.stats.hits, misses: cur.stats.misses };
+    if (cur instanceof SharedCachedEmbedder) return { hits: cur.stats.hits, misses: cur.stats.misses };
   }
   return undefined;
 }

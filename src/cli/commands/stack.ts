@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
 import { stackDown, stackKafkaPid, stackUp } from '../../stack/index.js';
-import { createRedis } from '../../store/index.js';
+import { createRedis } from '../../store/redis-client.js';
 import { Namespaces } from '../../store/namespaces.js';
 import { printJson } from '../output.js';
 import { PortraitError } from '../../util/errors.js';

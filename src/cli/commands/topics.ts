@@ -3,7 +3,7 @@ import { loadConfig } from '../../config/index.js';
 import { createKafkaClient } from '../../kafka/client.js';
 import { portraitTopics } from '../../kafka/topics.js';
 import { createLogger } from '../../util/logger.js';
-import { createRedis } from '../../store/index.js';
+import { createRedis } from '../../store/redis-client.js';
 import { ContinuityStore } from '../../store/continuity.js';
 import { Namespaces } from '../../store/namespaces.js';
 import type { Config } from '../../config/index.js';

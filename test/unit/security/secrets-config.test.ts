@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/index.js';
 import type { RedisOptions } from 'ioredis';
-import { createRedis } from '../../../src/store/index.js';
+import { createRedis } from '../../../src/store/redis-client.js';
 import { errSerializer } from '../../../src/util/logger.js';
 
 const SECRET = 'S3cr3t-Pa55-word';

@@ -1,12 +1,8 @@
-import { createHash } from 'node:crypto';
-import type { RedisClient } from '../store/redis-client.js';
-import { Keys } from '../store/keys.js';
+import type { EmbeddingCacheStore } from '../store/types.js';
 import { dequantize, quantize } from './quantize.js';
 import type { Embedder } from './types.js';
 
-export interface RedisEmbeddingCacheOptions {
-  keyPrefix: string;
-  ttlSeconds: number;
+export interface SharedCacheOptions {
   /**
    * Look vectors up before running the model (rebuilds). A live processor only writes: its texts
    * are mostly new, so a lookup would cost a Redis round trip per batch and find little (repeats
@@ -16,27 +12,26 @@ export interface RedisEmbeddingCacheOptions {
 }
 
 /**
- * A shared embedding cache in Redis, keyed by (model id, sha256 of the preprocessed text), stored
- * as int8 (516 bytes per vector) with a TTL. Every vector this embedder returns has been through
- * the int8 round trip, whether it came from the cache or from the model, so a live run and a
+ * A shared embedding cache (in Redis: src/store/embedding-cache.ts), keyed by (model id, the
+ * preprocessed text), stored as int8 (516 bytes per vector) with a TTL. Every vector this embedder
+ * returns has been through the int8 round trip, whether it came from the cache or from the model, so a live run and a
  * later rebuild (which reads the cache) see identical vectors and build identical profiles; and a
  * rebuild after a classifier or aggregation change does not run the model again.
  *
- * Redis errors on the cache path degrade to the model (counted), never fail the batch: the cache
+ * Cache errors (Redis) on the cache path degrade to the model (counted), never fail the batch: the cache
  * is an optimisation, the profile store is the source of truth. Writes are not awaited.
  */
-export class RedisCachedEmbedder implements Embedder {
+export class SharedCachedEmbedder implements Embedder {
   readonly stats = { hits: 0, misses: 0, errors: 0 };
-  private readonly modelTag: string;
-  private readonly keys: Keys;
+  /** the model id the entries are kept under */
+  private readonly model: string;
 
   constructor(
     readonly inner: Embedder,
-    private readonly redis: RedisClient,
-    private readonly opts: RedisEmbeddingCacheOptions,
+    private readonly cache: EmbeddingCacheStore,
+    private readonly opts: SharedCacheOptions,
   ) {
-    this.modelTag = createHash('sha256').update(inner.id).digest('hex').slice(0, 12);
-    this.keys = new Keys(opts.keyPrefix, '');
+    this.model = inner.id;
   }
 
   get id(): string {
@@ -51,18 +46,14 @@ export class RedisCachedEmbedder implements Embedder {
     return this.inner.ready();
   }
 
-  private key(text: string): string {
-    return this.keys.embedding(this.modelTag, createHash('sha256').update(text).digest('base64url'));
-  }
-
   async embed(texts: readonly string[]): Promise<Float32Array[]> {
     await this.inner.ready();
     const dim = this.inner.dim;
-    const keys = texts.map((t) => this.key(t));
-    let cached: (Buffer | null)[] = keys.map(() => null);
+    const model = this.model;
+    let cached: (Buffer | null)[] = texts.map(() => null);
     if (this.opts.read) {
       try {
-        cached = await Promise.all(keys.map((k) => this.redis.getBuffer(k)));
+        cached = await this.cache.get(model, texts);
       } catch {
         this.stats.errors++;
       }
@@ -83,8 +74,7 @@ export class RedisCachedEmbedder implements Embedder {
         const q = quantize(vecs[j]!);
         out[i] = dequantize(q, dim)!;
         // not awaited: the cache is an optimisation, never on the batch's critical path
-        const write = this.opts.ttlSeconds > 0 ? this.redis.set(keys[i]!, q, 'EX', this.opts.ttlSeconds) : this.redis.set(keys[i]!, q);
-        write.catch(() => this.stats.errors++);
+        this.cache.set(model, texts[i]!, q).catch(() => this.stats.errors++);
       });
     }
     return out;
