@@ -104,7 +104,7 @@ const proc = await startProcessor(cfg, log, {
 await telemetry.attach({
   embedder: proc.embedder,
   classifier: proc.classifier,
-  redis: proc.parts.redis,
+  parts: proc.parts,
   namespace: () => proc.store.namespace,
   ping: () => proc.store.ping(),
 });

@@ -1,18 +1,15 @@
 /**
- * The composition root of `portrait api`: builds the real readers (Redis profile store and history
- * of the active namespace, processor stats), the similar-users follower (Kafka), the metrics
- * registry and the readiness probes, then listens.
+ * `portrait api`: takes the real readers from the composition root (src/app/parts.ts: the profile
+ * store and history of the active namespace, processor stats), starts the similar-users follower
+ * (Kafka), the metrics registry and the readiness probes, then listens.
  */
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/index.js';
-import { createKafkaClient } from '../kafka/client.js';
+import { Parts } from '../app/parts.js';
 import type { KafkaAdmin } from '../kafka/types.js';
 import { createRegistry } from '../metrics/index.js';
-import { Keys, RedisProfileStore } from '../store/index.js';
-import { createRedis } from '../store/redis-client.js';
-import { RedisHistory } from '../store/history.js';
-import { Namespaces } from '../store/namespaces.js';
-import { RedisProcessorStats } from '../store/processor-stats.js';
+import type { RedisHistory } from '../store/history.js';
+import type { RedisProfileStore } from '../store/index.js';
 import { PortraitError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { buildApi } from './app.js';
@@ -32,17 +29,11 @@ export interface ApiServer {
 const NAMESPACE_TTL_MS = 1000;
 
 export async function startApi(cfg: Readonly<Config>, log: Logger, opts: { port?: number; host?: string; listen?: boolean } = {}): Promise<ApiServer> {
-  // a read API fails fast when Redis is away: one retry, and no Redis call waits more than 1.5 s
-  const redis = createRedis(cfg, { maxRetriesPerRequest: 1, commandTimeout: 1500 });
-  // ioredis reconnects by itself; log its connection errors at most every 30 s (requests get 503 meanwhile)
-  let lastRedisLog = 0;
-  redis.on('error', (err: Error) => {
-    if (Date.now() - lastRedisLog < 30_000) return;
-    lastRedisLog = Date.now();
-    log.warn({ err: err.message }, 'Redis connection error; reconnecting');
-  });
-  const prefix = cfg.redis.keyPrefix;
-  const namespaces = new Namespaces(redis, prefix, cfg.redis.namespace);
+  // a read API fails fast when Redis is away: one retry, and no Redis call waits more than 1.5 s;
+  // connection errors are logged at most every 30 s (requests get 503 meanwhile)
+  const parts = new Parts(cfg, log, { redis: { maxRetriesPerRequest: 1, commandTimeout: 1500 }, kafkaClientIdSuffix: '-api', redisErrorLogIntervalMs: 30_000 });
+  const { redis } = parts;
+  const namespaces = parts.namespaces();
   let active = { ns: cfg.redis.namespace, at: 0 };
   const activeNs = async (): Promise<string> => {
     if (Date.now() - active.at > NAMESPACE_TTL_MS) {
@@ -62,15 +53,15 @@ export async function startApi(cfg: Readonly<Config>, log: Logger, opts: { port?
     const ns = await activeNs();
     let r = readers.get(ns);
     if (!r) {
-      r = { store: new RedisProfileStore(redis, { keyPrefix: prefix, namespace: ns, userTtlSeconds: 0 }), history: new RedisHistory(redis, new Keys(prefix, ns), { max: cfg.api.historyLength }) };
+      r = { store: parts.reader(ns), history: parts.history(ns) };
       readers.set(ns, r);
     }
     return r;
   };
-  const anyStore = new RedisProfileStore(redis, { keyPrefix: prefix, namespace: cfg.redis.namespace, userTtlSeconds: 0 });
-  const stats = new StatsReader(new RedisProcessorStats(redis, prefix));
+  const anyStore = parts.reader(cfg.redis.namespace);
+  const stats = new StatsReader(parts.processorStats());
 
-  const kafka = createKafkaClient(cfg, log, '-api');
+  const { kafka } = parts;
   const admin: KafkaAdmin = kafka.admin({ retries: 2 });
   let follower: ProfilesFollower | undefined;
   let followerStarting: Promise<void> | undefined;
@@ -112,7 +103,7 @@ export async function startApi(cfg: Readonly<Config>, log: Logger, opts: { port?
     await followerStarting?.catch(() => {});
     await follower?.stop().catch(() => {});
     await admin.disconnect().catch(() => {});
-    await redis.quit().catch(() => redis.disconnect());
+    await parts.close();
   };
   let url = '';
   if (opts.listen ?? true) {

@@ -20,7 +20,9 @@ import { createKafkaClient } from '../kafka/client.js';
 import type { KafkaClient } from '../kafka/types.js';
 import { ContinuityStore } from '../store/continuity.js';
 import { RedisEmbeddingCache } from '../store/embedding-cache.js';
-import { RedisProfileStore } from '../store/index.js';
+import { RedisHistory } from '../store/history.js';
+import { Keys, RedisProfileStore } from '../store/index.js';
+import { RedisProcessorStats } from '../store/processor-stats.js';
 import { RedisModelRegistry } from '../store/model-registry.js';
 import { checkRedisSettings, type RedisFinding } from '../store/redis-checks.js';
 import { createRedis, type RedisClient } from '../store/redis-client.js';
@@ -77,15 +79,16 @@ export interface PartsOptions {
   redis?: Parameters<typeof createRedis>[1];
   /** appended to kafka.clientId, so the broker tells the processes apart (e.g. '-replay') */
   kafkaClientIdSuffix?: string;
+  /** how long the Redis connection's errors stay quiet after one is logged (default 10 s) */
+  redisErrorLogIntervalMs?: number;
 }
 
-/** How long the Redis connection's errors stay quiet after one is logged. */
 const REDIS_ERROR_LOG_INTERVAL_MS = 10_000;
 
 export class Parts {
   private redisClient: RedisClient | undefined;
   private lastRedisError: string | undefined;
-  private kafkaClient: KafkaClient | undefined;
+  private readonly kafkaClients = new Map<string, KafkaClient>();
   private namespacesReader: Namespaces | undefined;
   private readonly stores = new Map<string, Promise<RedisProfileStore>>();
   private readonly closers: (() => Promise<unknown>)[] = [];
@@ -96,7 +99,7 @@ export class Parts {
     private readonly opts: PartsOptions = {},
   ) {}
 
-  /** The one Redis client (created on first use). ioredis reconnects by itself; its errors are logged at most every 10 s. */
+  /** The one Redis client (created on first use). ioredis reconnects by itself; its errors are logged at most every 10 s (redisErrorLogIntervalMs). */
   get redis(): RedisClient {
     if (this.redisClient) return this.redisClient;
     const redis = createRedis(this.cfg, this.opts.redis);
@@ -105,7 +108,7 @@ export class Parts {
     let loggedAt = 0;
     redis.on('error', (err: Error) => {
       this.lastRedisError = err.message;
-      if (Date.now() - loggedAt < REDIS_ERROR_LOG_INTERVAL_MS) return;
+      if (Date.now() - loggedAt < (this.opts.redisErrorLogIntervalMs ?? REDIS_ERROR_LOG_INTERVAL_MS)) return;
       loggedAt = Date.now();
       this.log.warn({ err: err.message }, 'Redis connection error; reconnecting');
     });
@@ -130,8 +133,17 @@ export class Parts {
 
   /** The one Kafka client (created on first use; the admins, producers and followers made from it are closed by their users). */
   get kafka(): KafkaClient {
-    this.kafkaClient ??= createKafkaClient(this.cfg, this.log, this.opts.kafkaClientIdSuffix);
-    return this.kafkaClient;
+    return this.kafkaAs(this.opts.kafkaClientIdSuffix ?? '');
+  }
+
+  /** A Kafka client whose client id ends in `suffix` (a part with connections of its own, e.g. the telemetry's lag poller). */
+  kafkaAs(suffix: string): KafkaClient {
+    let k = this.kafkaClients.get(suffix);
+    if (!k) {
+      k = createKafkaClient(this.cfg, this.log, suffix);
+      this.kafkaClients.set(suffix, k);
+    }
+    return k;
   }
 
   /** The embedder chain of the config, with the shared Redis cache when configured (`sharedCacheRead`: a rebuild reads it, live only fills it). Closed by close(). */
@@ -184,11 +196,21 @@ export class Parts {
     return new RedisProfileStore(this.redis, { keyPrefix: this.cfg.redis.keyPrefix, namespace, userTtlSeconds: 0 });
   }
 
+  /** The profile-event history lists of a namespace (the API's /history). */
+  history(namespace: string): RedisHistory {
+    return new RedisHistory(this.redis, new Keys(this.cfg.redis.keyPrefix, namespace), { max: this.cfg.api.historyLength });
+  }
+
+  /** The processors' stats snapshots (published by each processor's telemetry, read by the API and the dashboard). */
+  processorStats(): RedisProcessorStats {
+    return new RedisProcessorStats(this.redis, this.cfg.redis.keyPrefix);
+  }
+
   /** Close everything built here, last built first. */
   async close(): Promise<void> {
     for (const close of this.closers.splice(0).reverse()) await close().catch(() => {});
     this.redisClient = undefined;
-    this.kafkaClient = undefined;
+    this.kafkaClients.clear();
     this.stores.clear();
   }
 }

@@ -3,7 +3,7 @@
  *
  *   const telemetry = createTelemetry(cfg, log, { groupId });
  *   const p = await startProcessor(cfg, log, { hooks: telemetry.hooks });
- *   await telemetry.attach({ embedder: p.embedder, classifier: p.classifier, redis: p.redis,
+ *   await telemetry.attach({ embedder: p.embedder, classifier: p.classifier, parts: p.parts,
  *                            namespace: () => p.store.namespace, ping: () => p.store.ping() });
  *   ...on SIGTERM: await telemetry.stop(); await p.stop();
  *
@@ -14,10 +14,8 @@
 import { buildApi } from '../api/app.js';
 import { kafkaProbe, modelProbe, redisProbe } from '../metrics/probes.js';
 import type { Config } from '../config/index.js';
-import { createKafkaClient } from '../kafka/client.js';
 import type { KafkaAdmin } from '../kafka/types.js';
-import { RedisProcessorStats } from '../store/processor-stats.js';
-import type { RedisClient } from '../store/redis-client.js';
+import type { Parts } from './parts.js';
 import type { Logger } from '../util/logger.js';
 import { LagPoller } from '../metrics/lag.js';
 import { PortraitMetrics, type BatchInfo, type BatchLike } from '../metrics/portrait-metrics.js';
@@ -27,7 +25,8 @@ import { createRegistry } from '../metrics/registry.js';
 export interface TelemetryTarget {
   embedder: { id: string; dim: number; stats?: { hits: number; misses: number } };
   classifier: () => { kind: string; version: string };
-  redis: RedisClient;
+  /** the processor's parts: its Redis client publishes the stats; the lag poller gets a Kafka client of its own */
+  parts: Parts;
   /** the namespace the processor writes now */
   namespace: () => string;
   ping: () => Promise<unknown>;
@@ -70,8 +69,7 @@ export function createTelemetry(cfg: Readonly<Config>, log: Logger, opts: { grou
       refreshModels();
       metrics.trackEmbedCache(() => target.embedder.stats);
 
-      const kafka = createKafkaClient(cfg, log, '-telemetry');
-      const admin: KafkaAdmin = kafka.admin({ retries: 2 });
+      const admin: KafkaAdmin = target.parts.kafkaAs('-telemetry').admin({ retries: 2 });
       await admin.connect();
       stops.push(() => admin.disconnect());
       const lag = new LagPoller(admin, {
@@ -85,7 +83,7 @@ export function createTelemetry(cfg: Readonly<Config>, log: Logger, opts: { grou
       stops.unshift(() => lag.stop());
 
       const publisher = new StatsPublisher(
-        new RedisProcessorStats(target.redis, cfg.redis.keyPrefix),
+        target.parts.processorStats(),
         () => {
           refreshModels(); // a classifier hot swap shows up within one interval
           return metrics.snapshot({ instanceId, namespace: target.namespace(), groupId, startedAt });

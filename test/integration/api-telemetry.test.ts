@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { createTelemetry } from '../../src/app/telemetry.js';
 import { Keys } from '../../src/store/index.js';
 import { RedisProcessorStats } from '../../src/store/processor-stats.js';
-import { createRedis } from '../../src/store/redis-client.js';
+import { Parts } from '../../src/app/parts.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { brokers, createTestTopics, redisUrl, registerCleanup, testAdmin, testKafka, testRedis, uniqueName } from '../helpers/services.js';
 
@@ -41,8 +41,9 @@ describe('processor telemetry', () => {
         metrics: { port, lagIntervalMs: 200, publishIntervalMs: 200 },
       },
     });
-    const redis = createRedis(cfg);
-    registerCleanup(() => void redis.disconnect());
+    const parts = new Parts(cfg, silentLogger);
+    registerCleanup(() => parts.close());
+    const { redis } = parts;
     const telemetry = createTelemetry(cfg, silentLogger, { groupId, instanceId: 'tele-1' });
     registerCleanup(() => telemetry.stop());
     telemetry.hooks.onBatch(
@@ -59,7 +60,7 @@ describe('processor telemetry', () => {
         stats: { hits: 2, misses: 2 },
       },
       classifier: () => ({ kind: 'zero-shot', version: 'v1' }),
-      redis,
+      parts,
       namespace: () => 'main',
       ping: () => redis.ping(),
     });

@@ -65,7 +65,7 @@ export function registerDemo(program: Command): void {
           },
         },
       });
-      await telemetry.attach({ embedder: proc.embedder, classifier: proc.classifier, redis: proc.parts.redis, namespace: () => proc.store.namespace, ping: () => proc.store.ping() });
+      await telemetry.attach({ embedder: proc.embedder, classifier: proc.classifier, parts: proc.parts, namespace: () => proc.store.namespace, ping: () => proc.store.ping() });
       const api = await startApi(cfg, log).catch(() => startApi(cfg, log, { port: 0 }));
       say(`   dashboard and API: ${api.url}/  (profiles: ${api.url}/v1/users/<userId>/profile)`);
 

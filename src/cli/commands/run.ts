@@ -28,7 +28,7 @@ export async function runProcessor(cfg: Readonly<Config>, opts: { fault?: Runner
   await telemetry.attach({
     embedder: p.embedder,
     classifier: p.classifier,
-    redis: p.parts.redis,
+    parts: p.parts,
     namespace: () => p.store.namespace,
     ping: () => p.store.ping(),
   });
