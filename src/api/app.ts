@@ -18,7 +18,7 @@ import { installErrorHandlers, sendError } from './errors.js';
 import type { HistoryEntry } from './history.js';
 import { installHttpMetrics } from './http-metrics.js';
 import type { Probe } from '../metrics/probes.js';
-import type { SimilarSource } from '../similar/profiles-follower.js';
+import type { SimilarSource } from '../similar/source.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { opsRoutes } from './routes/ops.js';
 import { v1Routes } from './routes/v1.js';

@@ -1,7 +1,7 @@
 /** The API process's own metrics: requests by route and status, request time, similar-users index size and query time. */
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { SimilarSource } from '../similar/profiles-follower.js';
+import type { SimilarSource } from '../similar/source.js';
 
 export interface HttpMetrics {
   similarQuery: Histogram;

@@ -14,7 +14,7 @@ import { PortraitError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { buildApi } from './app.js';
 import { kafkaProbe, redisProbe } from '../metrics/probes.js';
-import { ProfilesFollower } from '../similar/profiles-follower.js';
+import { ProfilesFollower } from '../../consumers/profiles.js';
 import { StatsReader } from './stats.js';
 
 export interface ApiServer {

@@ -1,7 +1,7 @@
 /** GET /healthz, /readyz, /metrics, /openapi.json: open (no token), for probes and scrapers. */
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import type { SimilarSource } from '../../similar/profiles-follower.js';
+import type { SimilarSource } from '../../similar/source.js';
 import { runProbes, type Probe } from '../../metrics/probes.js';
 import { readyResponse } from '../schemas.js';
 

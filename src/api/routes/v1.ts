@@ -7,7 +7,7 @@ import type { Histogram } from 'prom-client';
 import { bearerAuth } from '../auth.js';
 import { ApiError } from '../errors.js';
 import type { HistoryEntry } from '../history.js';
-import type { SimilarSource } from '../../similar/profiles-follower.js';
+import type { SimilarSource } from '../../similar/source.js';
 import { errors, historyResponse, profileSchema, similarResponse, statsResponse, userParams } from '../schemas.js';
 import type { StatsView } from '../stats.js';
 import { checkUserId } from '../user-id.js';

@@ -1,7 +1,7 @@
 /** In-memory sources for route tests (the real Redis and Kafka ones are covered by the integration tests). */
 import { buildApi, type ApiDeps } from '../../../src/api/app.js';
 import type { HistoryEntry } from '../../../src/api/history.js';
-import type { FollowerStatus, SimilarSource } from '../../../src/similar/profiles-follower.js';
+import type { FollowerStatus, SimilarSource } from '../../../src/similar/source.js';
 import { SimilarIndex } from '../../../src/similar/index.js';
 import { combineStats } from '../../../src/api/stats.js';
 import { createRegistry } from '../../../src/metrics/index.js';

@@ -1,5 +1,5 @@
 /**
- * Keeps the similar-users index current from the compacted profiles topic: reads it from the
+ * The profiles consumer: keeps the similar-users index (src/similar/) current from the compacted profiles topic: reads it from the
  * beginning (the latest profile per user survives compaction), upserts each centroid, removes a
  * user on a tombstone, then follows new profile events.
  *
@@ -8,29 +8,12 @@
  * is deleted on stop.
  */
 import { randomBytes } from 'node:crypto';
-import type { Following, KafkaAdmin, KafkaClient, RecordBatch } from '../kafka/types.js';
-import type { Logger } from '../util/logger.js';
-import { SimilarIndex, type SimilarHit } from './index.js';
+import type { Following, KafkaAdmin, KafkaClient, RecordBatch } from '../src/kafka/types.js';
+import { SimilarIndex, type SimilarHit } from '../src/similar/index.js';
+import type { FollowerStatus, SimilarSource } from '../src/similar/source.js';
+import type { Logger } from '../src/util/logger.js';
 
-export interface FollowerStatus {
-  /** true once every partition was read up to its end offset at start-up */
-  ready: boolean;
-  users: number;
-  profiles: number;
-  tombstones: number;
-  /** records that were not usable (bad JSON, centroid of another dimension) */
-  skipped: number;
-  dim: number | null;
-  kernel: string | null;
-  memoryBytes: number;
-}
-
-/** What the API needs from the similar-users index (GET /v1/users/:id/similar). */
-export interface SimilarSource {
-  status(): FollowerStatus;
-  /** undefined when the user is not indexed */
-  similarTo(userId: string, k: number): SimilarHit[] | undefined;
-}
+export type { FollowerStatus, SimilarSource };
 
 export interface FollowerOptions {
   topic: string;
