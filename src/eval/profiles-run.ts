@@ -9,11 +9,10 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/index.js';
 import { projectPath } from '../config/index.js';
 import type { Embedder } from '../embed/types.js';
-import { createKafkaClient } from '../kafka/client.js';
+import { Parts } from '../app/parts.js';
 import type { Following, KafkaAdmin, KafkaClient } from '../kafka/types.js';
 import { labelMap, loadTaxonomy } from '../classify/taxonomy.js';
 import { simulateUsers, SIM_DEFAULTS } from '../sim/users.js';
-import { dropNamespace } from '../store/namespaces.js';
 import { isRejection, preprocess } from '../text/index.js';
 import { PortraitError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
@@ -27,7 +26,7 @@ export interface ProcessorHandle {
   classifier(): { kind: string; version: string; confusion?: unknown; predict(e: readonly Float32Array[]): Record<string, number>[] };
   stop(): Promise<void>;
 }
-export type StartProcessorFn = (cfg: Readonly<Config>, log: Logger, opts: { embedder: Embedder; namespace: string; groupId: string; fromBeginning: boolean }) => Promise<ProcessorHandle>;
+export type StartProcessorFn = (cfg: Readonly<Config>, log: Logger, opts: { parts: Parts; embedder: Embedder; namespace: string; groupId: string; fromBeginning: boolean }) => Promise<ProcessorHandle>;
 
 export interface ProfilesRunOptions {
   data: string;
@@ -124,12 +123,13 @@ export async function runEvaluateProfiles(o: ProfilesRunOptions, cfg: Readonly<C
     kafka: { ...cfg.kafka, topics, partitions: Math.min(cfg.kafka.partitions, 3), groupId: run },
     classifier: { ...cfg.classifier, ...classifier },
   });
-  const kafka = createKafkaClient(runCfg, log, '-eval');
+  const parts = new Parts(runCfg, log, { kafkaClientIdSuffix: '-eval' });
+  const { kafka } = parts;
   const admin = kafka.admin();
   await admin.connect();
   let proc: ProcessorHandle | undefined;
   try {
-    proc = await start(runCfg, log, { embedder, namespace: run, groupId: run, fromBeginning: true });
+    proc = await start(runCfg, log, { parts, embedder, namespace: run, groupId: run, fromBeginning: true });
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     try {
@@ -183,6 +183,10 @@ export async function runEvaluateProfiles(o: ProfilesRunOptions, cfg: Readonly<C
     await admin.deleteTopics(Object.values(topics)).catch((err: unknown) => log.warn({ err }, 'evaluate-profiles: could not delete its topics'));
     await admin.deleteGroups([run]).catch(() => {});
     await admin.disconnect();
-    await dropNamespace(runCfg, run).catch((err: unknown) => log.warn({ err }, 'evaluate-profiles: could not delete its Redis keys'));
+    await parts
+      .namespaces()
+      .drop(run)
+      .catch((err: unknown) => log.warn({ err }, 'evaluate-profiles: could not delete its Redis keys'));
+    await parts.close();
   }
 }

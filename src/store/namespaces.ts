@@ -3,9 +3,8 @@
  * switched to atomically (`portrait namespace activate <ns>`). The active namespace lives in one
  * Redis key; processors and readers follow it within about a second.
  */
-import type { Config } from '../config/index.js';
 import { PortraitError } from '../util/errors.js';
-import { createRedis, type RedisClient } from './redis-client.js';
+import type { RedisClient } from './redis-client.js';
 import { scanKeys } from './scan.js';
 import { Keys } from './keys.js';
 
@@ -92,18 +91,5 @@ export class Namespaces {
     // one key per command: keys of different users live in different Cluster slots
     for await (const { node, keys } of scanKeys(this.redis, pattern)) n += (await Promise.all(keys.map((k) => node.unlink(k)))).reduce((a, b) => a + b, 0);
     return n;
-  }
-}
-
-/**
- * Delete every key of an inactive namespace over a connection of its own, closed afterwards: for a
- * run that made a throwaway namespace and holds no Redis client (`portrait evaluate-profiles`).
- */
-export async function dropNamespace(cfg: Pick<Config, 'redis'>, ns: string): Promise<number> {
-  const redis = createRedis(cfg);
-  try {
-    return await new Namespaces(redis, cfg.redis.keyPrefix, cfg.redis.namespace).drop(ns);
-  } finally {
-    redis.disconnect();
   }
 }
