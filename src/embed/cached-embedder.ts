@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { EmbedderDecorator } from './decorator.js';
 import type { Embedder } from './types.js';
 
 export interface CacheStats {
@@ -11,27 +12,13 @@ export interface CacheStats {
  * An LRU cache in front of an embedder, keyed by (model id, sha256 of the text): repeated texts
  * ("+1", "好评", copy-pasted spam) and replays skip inference. Only hashes are kept as keys.
  */
-export class CachedEmbedder implements Embedder {
+export class CachedEmbedder extends EmbedderDecorator {
   private readonly cache: LRUCache<string, Float32Array>;
   readonly stats: CacheStats = { hits: 0, misses: 0 };
 
-  constructor(
-    readonly inner: Embedder,
-    maxEntries: number,
-  ) {
+  constructor(inner: Embedder, maxEntries: number) {
+    super(inner);
     this.cache = new LRUCache({ max: Math.max(1, maxEntries) });
-  }
-
-  get id(): string {
-    return this.inner.id;
-  }
-
-  get dim(): number {
-    return this.inner.dim;
-  }
-
-  ready(): Promise<void> {
-    return this.inner.ready();
   }
 
   private key(text: string): string {
@@ -64,9 +51,5 @@ export class CachedEmbedder implements Embedder {
       });
     }
     return out as Float32Array[];
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
   }
 }

@@ -1,5 +1,6 @@
 import type { EmbeddingCacheStore } from '../store/types.js';
 import { dequantize, quantize } from './quantize.js';
+import { EmbedderDecorator } from './decorator.js';
 import type { Embedder } from './types.js';
 
 export interface SharedCacheOptions {
@@ -21,29 +22,18 @@ export interface SharedCacheOptions {
  * Cache errors (Redis) on the cache path degrade to the model (counted), never fail the batch: the cache
  * is an optimisation, the profile store is the source of truth. Writes are not awaited.
  */
-export class SharedCachedEmbedder implements Embedder {
+export class SharedCachedEmbedder extends EmbedderDecorator {
   readonly stats = { hits: 0, misses: 0, errors: 0 };
   /** the model id the entries are kept under */
   private readonly model: string;
 
   constructor(
-    readonly inner: Embedder,
+    inner: Embedder,
     private readonly cache: EmbeddingCacheStore,
     private readonly opts: SharedCacheOptions,
   ) {
+    super(inner);
     this.model = inner.id;
-  }
-
-  get id(): string {
-    return this.inner.id;
-  }
-
-  get dim(): number {
-    return this.inner.dim;
-  }
-
-  ready(): Promise<void> {
-    return this.inner.ready();
   }
 
   async embed(texts: readonly string[]): Promise<Float32Array[]> {
@@ -78,9 +68,5 @@ export class SharedCachedEmbedder implements Embedder {
       });
     }
     return out;
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
   }
 }
