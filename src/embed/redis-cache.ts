@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RedisClient } from '../store/redis-client.js';
 import { Keys } from '../store/keys.js';
-import { dequantize, quantize } from './quantize.js';
+import { dequantize, quantize } from '../util/int8.js';
 import type { Embedder } from './types.js';
 
 export interface RedisEmbeddingCacheOptions {
