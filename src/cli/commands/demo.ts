@@ -13,6 +13,7 @@ import { createKafka } from '../../kafka/client.js';
 import { createTelemetry } from '../../app/telemetry.js';
 import { stackUp } from '../../stack/index.js';
 import { createLogger } from '../../util/logger.js';
+import { intOption, numberOption } from '../options.js';
 import { runProduce, type ProduceSummary } from './produce.js';
 
 const say = (s = '') => process.stdout.write(`${s}\n`);
@@ -38,9 +39,14 @@ export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description('bring the stack up, start the processor, stream sample comments of simulated users, show live profiles')
-    .option('--users <n>', 'simulated users (half Chinese, half English)', (v) => Number(v), 24)
-    .option('--comments <n>', 'comments in total', (v) => Number(v), 480)
-    .option('--rate <n>', 'events per second', (v) => Number(v), 120)
+    .option('--users <n>', 'simulated users (half Chinese, half English)', intOption('--users', 1), 24)
+    .option('--comments <n>', 'comments in total', intOption('--comments', 1), 480)
+    .option(
+      '--rate <n>',
+      'events per second',
+      numberOption('--rate', (n) => n >= 0, 'a number >= 0'),
+      120,
+    )
     .option('--serve', 'keep the processor, the API and the dashboard running afterwards (Ctrl-C stops)')
     .action(async (opts: { users: number; comments: number; rate: number; serve?: boolean }) => {
       const cfg = loadConfig();

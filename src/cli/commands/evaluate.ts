@@ -8,8 +8,8 @@ import { withEmbedder } from '../../../consumers/comments.js';
 import { loadConfig, projectPath } from '../../config/index.js';
 import { runEvaluate, type EvaluateSummary } from '../../eval/evaluate-run.js';
 import type { ClassificationReport } from '../../eval/metrics.js';
+import { intOption } from '../options.js';
 import { printJson } from '../output.js';
-import { intArg } from './train.js';
 
 interface EvaluateCliOptions {
   data: string;
@@ -73,12 +73,12 @@ export function registerEvaluate(program: Command): void {
     .option('--taxonomy <file>', 'with --zero-shot: the taxonomy YAML')
     .option('--calibrate <split>', 'with --zero-shot: fit the softmax temperature on this split and report it')
     .option('--split <names>', "split value(s) to score, comma-separated, or 'all' (default: test; all with --folds)")
-    .option('--folds <k>', 'stratified k-fold cross-validation of the training procedure (of --model, else --classifier)', intArg('--folds', 2))
+    .option('--folds <k>', 'stratified k-fold cross-validation of the training procedure (of --model, else --classifier)', intOption('--folds', 2))
     .addOption(new Option('--classifier <kind>', 'with --folds and no --model: the procedure').choices(['rf', 'linear']).default('linear'))
     .option('--text-field <name>', 'field holding the text', 'text')
     .option('--label-field <name>', 'field holding the label', 'label')
     .option('--split-field <name>', 'field holding the split name', 'split')
-    .option('--seed <n>', 'seed of the folds', intArg('--seed', 0), 42)
+    .option('--seed <n>', 'seed of the folds', intOption('--seed', 0), 42)
     .option('--cache-dir <dir>', 'embedding cache directory', 'artifacts/cache')
     .option('--no-cache', 'do not read or write the embedding cache')
     .option('--json', 'print the full result (per-class metrics, confusion matrix) as JSON')

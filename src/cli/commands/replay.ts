@@ -16,6 +16,7 @@ import { createProgress } from '../../sim/progress.js';
 import { createRedis, RedisProfileStore } from '../../store/index.js';
 import { checkNamespace, Namespaces } from '../../store/namespaces.js';
 import { createLogger } from '../../util/logger.js';
+import { intOption, parseTime } from '../options.js';
 import { printJson, usage } from '../output.js';
 import { diffProfiles, type ProfileDiff } from './profile-diff.js';
 
@@ -52,8 +53,8 @@ function devNull(): NodeJS.WriteStream {
   return Object.assign(new Writable({ write: (_c, _e, cb) => cb() }), { isTTY: false }) as unknown as NodeJS.WriteStream;
 }
 
-function parseTime(v: string, flag: string): number {
-  const t = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+function timeOf(v: string, flag: string): number {
+  const t = parseTime(v);
   if (!Number.isFinite(t)) throw usage(`${flag} must be 'earliest', an ISO-8601 time or epoch ms; got ${JSON.stringify(v)}`);
   return t;
 }
@@ -90,13 +91,13 @@ export async function runReplay(cfg: Readonly<Config>, o: ReplayOptions): Promis
   let resumed = false;
   try {
     const committed = await committedOffsets(admin, groupId, topic);
-    stopAt = o.to ? await offsetsAtTime(admin, topic, parseTime(o.to, '--to')) : await endOffsets(admin, topic);
+    stopAt = o.to ? await offsetsAtTime(admin, topic, timeOf(o.to, '--to')) : await endOffsets(admin, topic);
     if ([...committed.values()].some((v) => v !== undefined)) {
       resumed = true;
       const low = await startOffsets(admin, topic);
       start = new Map([...stopAt.keys()].map((p) => [p, committed.get(p) ?? low.get(p) ?? 0]));
     } else {
-      start = o.from === 'earliest' ? await startOffsets(admin, topic) : await offsetsAtTime(admin, topic, parseTime(o.from, '--from'));
+      start = o.from === 'earliest' ? await startOffsets(admin, topic) : await offsetsAtTime(admin, topic, timeOf(o.from, '--from'));
       await setGroupOffsets(admin, groupId, topic, start);
     }
   } finally {
@@ -175,7 +176,7 @@ export function registerReplay(program: Command): void {
     .option('--to <time>', 'stop at this ISO-8601 time (default: the end of the topic when the replay starts)')
     .option('--into <namespace>', 'the namespace to build (then: portrait namespace activate <namespace>)')
     .option('--dry-run', 'build into a temporary namespace, print how sample profiles would change, drop it')
-    .option('--diff <n>', 'with --dry-run: how many sample profiles to compare', (v) => Number(v), 5)
+    .option('--diff <n>', 'with --dry-run: how many sample profiles to compare', intOption('--diff', 0), 5)
     .option('--force', 'allow replaying into the active namespace (idempotent, but not a rebuild)')
     .option('--json', 'print the summary as JSON')
     .action(async (opts: { from: string; to?: string; into?: string; dryRun?: boolean; diff: number; force?: boolean; json?: boolean }) => {
