@@ -25,6 +25,7 @@ import { soak, type SoakResult } from './lib/soak.js';
 import { sleep, Stack } from './lib/stack.js';
 import { printTable, targets, type Target } from './lib/report.js';
 import { loadConfig, projectPath } from '../src/config/index.js';
+import { stepLog } from '../src/util/progress.js';
 
 const PHASES = ['ceiling', 'pipeline', 'latency', 'naive', 'rebuild', 'scale', 'soak'] as const;
 type Phase = (typeof PHASES)[number];
@@ -119,7 +120,7 @@ const setup: ProcessorSetup = {
   ...(flags.concurrency ? { concurrency: Number(flags.concurrency) } : {}),
 };
 
-const log = (s: string) => process.stderr.write(`${s}\n`);
+const log = stepLog('');
 
 async function ceiling(cfg: ReturnType<typeof loadConfig>): Promise<CeilingResult> {
   const child = new BenchChild(

@@ -18,6 +18,7 @@ import type { Config } from '../config/index.js';
 import { projectPath } from '../config/index.js';
 import type { Embedder } from '../embed/types.js';
 import { PortraitError } from '../util/errors.js';
+import { stepLog } from '../util/progress.js';
 import { preprocessRows, readDataset, rowsOfSplit, splitCounts, type DatasetFields, type DataRow } from './dataset.js';
 import { embedTexts } from './embed-cache.js';
 import { evaluateClassifier, predictMicros, summarize, type MetricsSummary } from './evaluate.js';
@@ -121,7 +122,7 @@ export async function runEvaluate(o: EvaluateRunOptions, cfg: Pick<Config, 'text
         seed: o.seed,
         ...(forest ? { forest } : {}),
         ...(linear ? { linear } : {}),
-        ...(o.progress ? { onProgress: (m: string) => process.stderr.write(`evaluate: ${m}\n`) } : {}),
+        ...(o.progress ? { onProgress: stepLog('evaluate: ') } : {}),
       })
     )[kind]!;
     const report = classificationReport(truth, cv.predictions);

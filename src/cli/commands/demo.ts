@@ -13,10 +13,13 @@ import { createKafka } from '../../kafka/client.js';
 import { createTelemetry } from '../../app/telemetry.js';
 import { stackUp } from '../../stack/index.js';
 import { createLogger } from '../../util/logger.js';
+import { stepLog } from '../../util/progress.js';
 import { intOption, numberOption } from '../options.js';
 import { runProduce, type ProduceSummary } from './produce.js';
 
 const say = (s = '') => process.stdout.write(`${s}\n`);
+/** the services' and the model's own steps, indented under the demo's numbered ones */
+const step = stepLog('   ', { stream: process.stdout });
 
 function bar(share: number, width = 20): string {
   const n = Math.round(share * width);
@@ -54,11 +57,11 @@ export function registerDemo(program: Command): void {
       say('Portrait demo\n');
       if (usesLocalStack(cfg)) {
         say('1. services: Kafka (from Maven jars, KRaft) and Redis on 127.0.0.1');
-        const info = await stackUp(cfg, (m) => say(`   ${m}`));
+        const info = await stackUp(cfg, step);
         say(`   kafka ${info.kafka.bootstrap} (${info.kafka.state}), redis ${info.redis.url} (${info.redis.state})`);
       } else say(`1. services: using Kafka ${cfg.kafka.brokers.join(',')} and Redis ${cfg.redis.url} from the configuration`);
 
-      const model = fetchBundledModel(projectPath(cfg.embedder.modelDir), (m) => say(`   ${m}`));
+      const model = fetchBundledModel(projectPath(cfg.embedder.modelDir), step);
       say(`2. model: ${cfg.embedder.model} (${model.state}); starting the processor (${cfg.classifier.kind} classifier)`);
       let applied = 0;
       const telemetry = createTelemetry(cfg, log, { groupId: cfg.kafka.groupId });

@@ -12,15 +12,17 @@ import { ensureTopics, portraitTopics, type TopicSpec } from '../../kafka/topics
 import { readLabelledRows, readTextFile } from '../../sim/jsonl.js';
 import { rawMessages, type OutMessage } from '../../sim/raw.js';
 import { batchSizeFor, waitBeforeNext } from '../../sim/pace.js';
-import { createProgress } from '../../sim/progress.js';
 import { SIM_DEFAULTS, simulateUsers, type SimUser } from '../../sim/users.js';
 import { PortraitError, isPortraitError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
+import { createProgress, stepLog } from '../../util/progress.js';
 import { intOption, numberOption, rangeOption, timeOption } from '../options.js';
 import { printJson } from '../output.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const DAY_MS = 86_400_000;
+
+const say = stepLog('produce: ');
 
 export interface ProduceOptions {
   file: string;
@@ -171,7 +173,7 @@ async function publish(cfg: Pick<Config, 'kafka'>, log: Logger, topic: string, m
   try {
     await admin.connect();
     const created = await ensureTopics(admin, [topicSpec(cfg, topic)]);
-    if (created.length > 0) process.stderr.write(`produce: created topic ${topic}\n`);
+    if (created.length > 0) say(`created topic ${topic}`);
   } catch (err) {
     throw kafkaError(err, `cannot create or inspect topic ${topic}`, cfg);
   } finally {
@@ -217,7 +219,7 @@ export async function runProduce(opts: ProduceOptions, cfg: Readonly<Config> = l
   let stop = false;
   const onSigint = () => {
     stop = true;
-    process.stderr.write('produce: interrupted, stopping after the current batch (Ctrl-C again to abort)\n');
+    say('interrupted, stopping after the current batch (Ctrl-C again to abort)');
   };
   process.once('SIGINT', onSigint);
   let result: { sent: number; seconds: number };

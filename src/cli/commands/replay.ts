@@ -4,7 +4,6 @@
  * becomes visible with `portrait namespace activate`.
  */
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { startProcessor } from '../../../consumers/comments.js';
 import { loadConfig, type Config } from '../../config/index.js';
@@ -12,10 +11,10 @@ import { RedisCachedEmbedder } from '../../embed/redis-cache.js';
 import type { Embedder } from '../../embed/types.js';
 import { createKafka } from '../../kafka/client.js';
 import { committedOffsets, endOffsets, offsetsAtTime, setGroupOffsets, startOffsets, type PartitionOffsets } from '../../kafka/offsets.js';
-import { createProgress } from '../../sim/progress.js';
 import { createRedis, RedisProfileStore } from '../../store/index.js';
 import { checkNamespace, Namespaces } from '../../store/namespaces.js';
 import { createLogger } from '../../util/logger.js';
+import { createProgress } from '../../util/progress.js';
 import { intOption, parseTime } from '../options.js';
 import { printJson, usage } from '../output.js';
 import { diffProfiles, type ProfileDiff } from './profile-diff.js';
@@ -46,11 +45,6 @@ export interface ReplaySummary {
   processingEventsPerSecond: number;
   embedCache?: { hits: number; misses: number };
   diff?: ProfileDiff[];
-}
-
-/** A sink for progress output when the summary goes to stdout as JSON and stderr is not wanted. */
-function devNull(): NodeJS.WriteStream {
-  return Object.assign(new Writable({ write: (_c, _e, cb) => cb() }), { isTTY: false }) as unknown as NodeJS.WriteStream;
 }
 
 function timeOf(v: string, flag: string): number {
@@ -108,7 +102,7 @@ export async function runReplay(cfg: Readonly<Config>, o: ReplayOptions): Promis
   let applied = 0;
   let rejected = 0;
   const users = new Set<string>();
-  const progress = createProgress({ total, label: `replay → ${ns}`, ...(o.quiet ? { stream: devNull() } : {}) });
+  const progress = createProgress({ total, label: `replay → ${ns}`, enabled: !o.quiet });
   const t0 = Date.now();
   let firstBatchAt: number | undefined;
   const proc = await startProcessor(cfg, log, {
