@@ -4,6 +4,7 @@
  * registry and the readiness probes, then listens.
  */
 import type { FastifyInstance } from 'fastify';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin } from 'kafkajs';
 import type { Config } from '../config/index.js';
 import { createKafka } from '../kafka/client.js';
@@ -84,7 +85,7 @@ export async function startApi(cfg: Readonly<Config>, log: Logger, opts: { port?
           return;
         } catch (err) {
           log.warn({ err: (err as Error).message, attempt }, 'similar-users index: cannot follow the profiles topic yet; retrying');
-          await new Promise((r) => setTimeout(r, Math.min(10_000, 1000 * attempt)).unref());
+          await sleep(Math.min(10_000, 1000 * attempt), undefined, { ref: false });
         }
       }
     })();

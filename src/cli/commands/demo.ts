@@ -4,13 +4,14 @@
  * latent interests.
  */
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { startProcessor } from '../../../consumers/comments.js';
 import { loadConfig, projectPath, type Config } from '../../config/index.js';
 import { fetchBundledModel } from '../../embed/model-fetch.js';
 import { startApi } from '../../api/server.js';
 import { createKafka } from '../../kafka/client.js';
-import { createTelemetry } from '../../app/telemetry.js';
+import { createTelemetry, processorTarget } from '../../app/telemetry.js';
 import { stackUp } from '../../stack/index.js';
 import { createLogger } from '../../util/logger.js';
 import { stepLog } from '../../util/progress.js';
@@ -74,7 +75,7 @@ export function registerDemo(program: Command): void {
           },
         },
       });
-      await telemetry.attach({ embedder: proc.embedder, classifier: proc.classifier, redis: proc.redis, namespace: () => proc.store.namespace, ping: () => proc.store.ping() });
+      await telemetry.attach(processorTarget(proc));
       const api = await startApi(cfg, log).catch(() => startApi(cfg, log, { port: 0 }));
       say(`   dashboard and API: ${api.url}/  (profiles: ${api.url}/v1/users/<userId>/profile)`);
 
@@ -106,7 +107,7 @@ export function registerDemo(program: Command): void {
         },
       });
       // let the watcher join before producing, so it sees the updates from the start
-      await new Promise((r) => setTimeout(r, 1500));
+      await sleep(1500);
 
       say(`3. streaming ${opts.comments} real comments (SIB-200, Chinese and English) from ${opts.users} simulated users at ${opts.rate}/s`);
       const half = Math.max(1, Math.floor(opts.users / 2));
@@ -117,8 +118,8 @@ export function registerDemo(program: Command): void {
       ]);
       const produced = runs.reduce((n, r) => n + r.events, 0);
       const deadline = Date.now() + 120_000;
-      while (applied < produced && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-      await new Promise((r) => setTimeout(r, 1000));
+      while (applied < produced && Date.now() < deadline) await sleep(200);
+      await sleep(1000);
       say(`   processed ${applied}/${produced} comments into ${latest.size} profiles\n`);
 
       say('4. final profiles (latent interests of the simulated user → the profile Portrait built)');

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import type { RecordMetadata } from 'kafkajs';
 import { loadConfig, type Config } from '../../config/index.js';
@@ -43,7 +44,7 @@ export async function runForget(userId: string, opts: { waitSeconds: number; rea
     while (Date.now() < deadline) {
       const r = await store.receipt(eventId);
       if (r) return { ...result, status: 'done', receipt: r };
-      await new Promise((res) => setTimeout(res, 250));
+      await sleep(250);
     }
     return result;
   } finally {

@@ -3,7 +3,6 @@
  * evaluation. By default it simulates users from a labelled JSONL file (src/sim/users.ts, described
  * in docs/data.md); with --raw every line of the file is published as it is.
  */
-import { connect } from 'node:net';
 import { Option, type Command } from 'commander';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../../config/index.js';
@@ -13,6 +12,7 @@ import { readLabelledRows, readTextFile } from '../../sim/jsonl.js';
 import { rawMessages, type OutMessage } from '../../sim/raw.js';
 import { batchSizeFor, waitBeforeNext } from '../../sim/pace.js';
 import { SIM_DEFAULTS, simulateUsers, type SimUser } from '../../sim/users.js';
+import { portAccepts } from '../../stack/proc.js';
 import { PortraitError, isPortraitError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { createProgress, stepLog } from '../../util/progress.js';
@@ -148,18 +148,10 @@ function produceLogger(level: string): Logger {
  * first. A broker that accepts connections but is not ready yet is left to kafkajs's retries.
  */
 async function probeBrokers(cfg: Pick<Config, 'kafka'>, timeoutMs = 3000): Promise<void> {
-  const tryOne = (hostPort: string) =>
-    new Promise<boolean>((resolve) => {
-      const i = hostPort.lastIndexOf(':');
-      const socket = connect({ host: hostPort.slice(0, i), port: Number(hostPort.slice(i + 1)) });
-      const done = (ok: boolean) => {
-        socket.destroy();
-        resolve(ok);
-      };
-      socket.setTimeout(timeoutMs, () => done(false));
-      socket.once('connect', () => done(true));
-      socket.once('error', () => done(false));
-    });
+  const tryOne = (hostPort: string) => {
+    const i = hostPort.lastIndexOf(':');
+    return portAccepts(hostPort.slice(0, i), Number(hostPort.slice(i + 1)), timeoutMs);
+  };
   const answers = await Promise.all(cfg.kafka.brokers.map(tryOne));
   if (!answers.some(Boolean)) {
     throw new PortraitError('KAFKA_UNAVAILABLE', `no Kafka broker answers at ${cfg.kafka.brokers.join(',')} (start one with \`portrait stack up\`, or set PORTRAIT_KAFKA_BROKERS)`);
