@@ -11,6 +11,7 @@ import type { Config } from '../config/index.js';
 import { projectPath } from '../config/index.js';
 import type { Embedder } from '../embed/types.js';
 import { createKafka } from '../kafka/client.js';
+import { groupLag } from '../metrics/lag.js';
 import { labelMap, loadTaxonomy } from '../classify/taxonomy.js';
 import { simulateUsers, SIM_DEFAULTS } from '../sim/users.js';
 import { Namespaces } from '../store/namespaces.js';
@@ -62,12 +63,7 @@ export interface ProfilesSummary extends ProfileScores {
 async function waitCaughtUp(admin: Admin, groupId: string, topic: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const ends = await admin.fetchTopicOffsets(topic);
-    const committed = (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions ?? [];
-    const lag = ends.reduce((s, e) => {
-      const c = Number(committed.find((p) => p.partition === e.partition)?.offset ?? -1);
-      return s + Number(e.high) - (c >= 0 ? c : Number(e.low));
-    }, 0);
+    const { lag } = await groupLag(admin, groupId, topic);
     if (lag === 0) return;
     if (Date.now() > deadline) throw new PortraitError('KAFKA_UNAVAILABLE', `the processor still had ${lag} comments to go after ${timeoutMs / 1000} s`);
     await sleep(250);

@@ -1,5 +1,6 @@
 import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { groupLag } from '../../src/metrics/lag.js';
 import { uniqueName } from './services.js';
 
 /** Wait until the group's committed offsets reach the end of every partition of the topic. */
@@ -7,14 +8,7 @@ export async function waitForCaughtUp(admin: Admin, groupId: string, topic: stri
   const deadline = Date.now() + timeoutMs;
   let lag = Infinity;
   while (Date.now() < deadline) {
-    const ends = await admin.fetchTopicOffsets(topic);
-    const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
-    const parts = committed[0]?.partitions ?? [];
-    lag = ends.reduce((sum, e) => {
-      const c = parts.find((p) => p.partition === e.partition);
-      const at = c && Number(c.offset) >= 0 ? Number(c.offset) : Number(e.low);
-      return sum + (Number(e.high) - at);
-    }, 0);
+    ({ lag } = await groupLag(admin, groupId, topic));
     if (lag === 0) return;
     await sleep(250);
   }
