@@ -10,11 +10,9 @@
  * different batch boundaries comparable bit for bit.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka as KafkaClient, logLevel, type Admin, type Kafka, type SASLOptions } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { expect } from 'vitest';
@@ -27,6 +25,8 @@ import { startKafka, stopKafka, type KafkaStackOptions } from '../../src/stack/k
 import { waitForPort } from '../../src/stack/proc.js';
 import { expectedRejection as oracle } from '../unit/fuzz/poison.js';
 import { readAll, type ReadMessage } from './kafka.js';
+import { tempDir } from './tmp.js';
+import { waitFor } from './wait.js';
 import { brokers, createTestTopics, deleteByPrefix, redisUrl, registerCleanup, testAdmin, testKafka, uniqueName } from './services.js';
 
 export const BIN = resolve(import.meta.dirname, '../../bin/portrait.js');
@@ -274,20 +274,21 @@ export async function committedOffsets(admin: Admin, groupId: string, topic: str
 
 /** Poll until the group has committed at least `n` records of the topic (or `alive()` says the process is gone). */
 export async function waitForCommitted(admin: Admin, groupId: string, topic: string, n: number, alive: () => boolean = () => true, timeoutMs = 120_000): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    let total = -1;
-    try {
-      total = await committedTotal(admin, groupId, topic);
-    } catch (err) {
-      // a broker that is (re)starting answers "coordinator loading" or refuses the connection for a while
-      if (!(err as { retriable?: boolean }).retriable && !/ECONNREFUSED|Connection|disconnected/i.test(String(err))) throw err;
-    }
-    if (total >= n) return total;
-    if (!alive()) throw new Error(`the processor exited after committing ${total} of ${n} records`);
-    if (Date.now() > deadline) throw new Error(`group ${groupId} committed ${total} of ${n} records after ${timeoutMs} ms`);
-    await sleep(100);
-  }
+  let total = -1;
+  return waitFor(
+    () => `group ${groupId} to commit ${n} records of ${topic} (committed: ${total})`,
+    async () => {
+      total = -1;
+      try {
+        total = await committedTotal(admin, groupId, topic);
+      } catch (err) {
+        // a broker that is (re)starting answers "coordinator loading" or refuses the connection for a while
+        if (!(err as { retriable?: boolean }).retriable && !/ECONNREFUSED|Connection|disconnected/i.test(String(err))) throw err;
+      }
+      return total >= n ? total : undefined;
+    },
+    { timeoutMs, alive },
+  );
 }
 
 /** A TCP port nobody listens on right now (for a child's HTTP endpoint). */
@@ -510,7 +511,7 @@ export interface OwnRedis {
 }
 
 export function ownRedis(port: number, extraArgs: string[] = []): OwnRedis {
-  const dir = mkdtempSync(join(tmpdir(), 'portrait-redis-'));
+  const dir = tempDir('redis');
   let proc: ChildProcess | undefined;
   const r: OwnRedis = {
     port,
@@ -530,10 +531,7 @@ export function ownRedis(port: number, extraArgs: string[] = []): OwnRedis {
       await gone;
     },
   };
-  registerCleanup(async () => {
-    await r.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  registerCleanup(() => r.stop()); // before the folder goes (clean-ups run last first)
   return r;
 }
 
@@ -619,7 +617,7 @@ export interface OwnKafka {
 /** A single-node KRaft broker from the stack's Maven jars, in a temp folder, on its own ports. */
 export function ownKafka(o: { port: number; controllerPort: number; extraProperties?: Record<string, string> }): OwnKafka {
   const cfg = loadConfig({ env: {} });
-  const dir = mkdtempSync(join(tmpdir(), 'portrait-kafka-'));
+  const dir = tempDir('kafka');
   // reuse the jars the suite's stack resolved, when there are any (else mvn resolves them here)
   const shared = join(projectPath(cfg.stack.dir), `kafka-${cfg.stack.kafkaVersion}`);
   if (existsSync(join(shared, 'libs', '.complete'))) symlinkSync(shared, join(dir, `kafka-${cfg.stack.kafkaVersion}`));
@@ -649,10 +647,7 @@ export function ownKafka(o: { port: number; controllerPort: number; extraPropert
     },
     client: (sasl) => new KafkaClient({ clientId: uniqueName('own'), brokers: [bootstrap], logLevel: logLevel.NOTHING, ...(sasl ? { sasl } : {}), retry: { retries: 5 } }),
   };
-  registerCleanup(async () => {
-    await k.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  registerCleanup(() => k.stop()); // before the folder goes (clean-ups run last first)
   return k;
 }
 

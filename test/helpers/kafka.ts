@@ -1,18 +1,19 @@
 import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { groupLag } from '../../src/metrics/lag.js';
 import { uniqueName } from './services.js';
+import { waitFor } from './wait.js';
 
 /** Wait until the group's committed offsets reach the end of every partition of the topic. */
 export async function waitForCaughtUp(admin: Admin, groupId: string, topic: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
   let lag = Infinity;
-  while (Date.now() < deadline) {
-    ({ lag } = await groupLag(admin, groupId, topic));
-    if (lag === 0) return;
-    await sleep(250);
-  }
-  throw new Error(`group ${groupId} still has lag ${lag} on ${topic} after ${timeoutMs} ms`);
+  await waitFor(
+    () => `group ${groupId} to catch up on ${topic} (lag: ${lag})`,
+    async () => {
+      ({ lag } = await groupLag(admin, groupId, topic));
+      return lag === 0;
+    },
+    { timeoutMs, intervalMs: 250 },
+  );
 }
 
 export type ReadMessage = KafkaMessage & { partition: number };

@@ -1,13 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { chooseSplit, defaultTrainSplits, preprocessRows, readDataset, rowsOfSplit, splitCounts } from '../../../src/eval/dataset.js';
 import { cacheFile, embedTexts, readCache } from '../../../src/eval/embed-cache.js';
 import { FakeEmbedder } from '../classify/fixtures.js';
+import { tempDir } from '../../helpers/tmp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'portrait-dataset-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('dataset');
 
 function file(name: string, rows: unknown[]): string {
   const f = join(dir, name);
