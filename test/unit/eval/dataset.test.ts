@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { chooseSplit, defaultTrainSplits, preprocessRows, readDataset, rowsOfSplit, splitCounts } from '../../../src/eval/dataset.js';
+import { chooseSplit, defaultTrainSplits, describeSplits, preprocessRows, readDataset, rowsOfSplit, splitCounts } from '../../../src/eval/dataset.js';
 import { cacheFile, embedTexts, readCache } from '../../../src/eval/embed-cache.js';
 import { FakeEmbedder } from '../classify/fixtures.js';
 import { tempDir } from '../../helpers/tmp.js';
@@ -23,6 +23,7 @@ describe('labelled data sets', () => {
     expect(d).toHaveLength(40);
     expect(d[1]).toEqual({ line: 2, text: 'Text number 1 ABOUT Sports', label: 'sports', split: 'train', fine: 'fine1' });
     expect(splitCounts(d)).toEqual({ train: 30, dev: 5, test: 5 });
+    expect(describeSplits(d)).toBe('train 30, dev 5, test 5');
     expect(rowsOfSplit(d, 'train,dev')).toHaveLength(35);
     const bad = file('bad.jsonl', [rows[0], { t: '', y: 'x' }]);
     expect(() => readDataset(bad, { textField: 't', labelField: 'y' })).toThrow(/bad\.jsonl:2: "t" must be a non-empty string/);
