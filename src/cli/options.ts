@@ -1,12 +1,14 @@
 /**
- * Parsers of the commands' option values, given to commander as argParsers. A bad value is a usage
- * error: commander prints it with the flag and the value, e.g.
+ * The commands' options: parsers of their values, given to commander as argParsers, and the option
+ * groups several commands share. A bad value is a usage error: commander prints it with the flag
+ * and the value, e.g.
  *
  *   error: option '--users <n>' argument 'x' is invalid. --users must be an integer >= 1.
  *
  * then the command's help, and the command exits with the usage code (2).
  */
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
+import { projectPath } from '../config/index.js';
 
 /** An integer of at least `min` (and at most `max`). */
 export function intOption(flag: string, min: number, max?: number): (v: string) => number {
@@ -50,4 +52,38 @@ export function timeOption(flag: string): (v: string) => number {
     if (!Number.isFinite(t)) throw new InvalidArgumentError(`${flag} must be epoch milliseconds or an ISO date such as 2025-01-31T08:00:00Z.`);
     return t;
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// option groups of the commands that embed a labelled data set (train, evaluate, calibrate)
+
+/** Which fields of a labelled JSONL row hold the text, the label and the split. */
+export interface FieldCliOptions {
+  textField: string;
+  labelField: string;
+  splitField: string;
+}
+
+/** --text-field, --label-field, --split-field. */
+export function addFieldOptions(cmd: Command): Command {
+  return cmd.option('--text-field <name>', 'field holding the text', 'text').option('--label-field <name>', 'field holding the label', 'label').option('--split-field <name>', 'field holding the split name', 'split');
+}
+
+export function fieldsOf(o: FieldCliOptions): FieldCliOptions {
+  return { textField: o.textField, labelField: o.labelField, splitField: o.splitField };
+}
+
+export interface EmbedCacheCliOptions {
+  cache: boolean;
+  cacheDir: string;
+}
+
+/** --cache-dir, --no-cache: the on-disk embedding cache of the data-set commands. */
+export function addEmbedCacheOptions(cmd: Command): Command {
+  return cmd.option('--cache-dir <dir>', 'embedding cache directory', 'artifacts/cache').option('--no-cache', 'do not read or write the embedding cache');
+}
+
+/** The cache directory to use (resolved in the project), or undefined with --no-cache. */
+export function cacheDirOf(o: EmbedCacheCliOptions): string | undefined {
+  return o.cache ? projectPath(o.cacheDir) : undefined;
 }

@@ -6,17 +6,14 @@
 import { Option, type Command } from 'commander';
 import { withEmbedder } from '../../../consumers/comments.js';
 import { TRAIN_KINDS, type TrainKind } from '../../classify/train.js';
-import { loadConfig, projectPath, type Config } from '../../config/index.js';
+import { loadConfig, type Config } from '../../config/index.js';
 import { runTrain, type TrainSummary } from '../../eval/train-run.js';
-import { intOption, numberOption } from '../options.js';
+import { addEmbedCacheOptions, addFieldOptions, cacheDirOf, fieldsOf, intOption, numberOption, type EmbedCacheCliOptions, type FieldCliOptions } from '../options.js';
 import { printJson, usage } from '../output.js';
 import { withRegistry } from './model.js';
 
-interface TrainCliOptions {
+interface TrainCliOptions extends FieldCliOptions, EmbedCacheCliOptions {
   data: string;
-  textField: string;
-  labelField: string;
-  splitField: string;
   fineLabelField?: string;
   trainSplit?: string;
   testSplit: string;
@@ -33,8 +30,6 @@ interface TrainCliOptions {
   folds: number;
   seed: number;
   out: string;
-  cache: boolean;
-  cacheDir: string;
   register?: boolean;
   activate?: boolean;
   json?: boolean;
@@ -54,14 +49,12 @@ function printText(s: TrainSummary, registered?: string): void {
 }
 
 export function registerTrain(program: Command): void {
-  program
+  const cmd = program
     .command('train')
     .description('train a classifier (random forest, softmax head, or the better of both) on a labelled JSONL file and write a model artifact')
     .requiredOption('--data <jsonl>', 'labelled rows, e.g. data/sib200_zh.jsonl')
-    .requiredOption('--out <dir>', 'directory for classifier.json (e.g. artifacts/models/sib200_zh)')
-    .option('--text-field <name>', 'field holding the text', 'text')
-    .option('--label-field <name>', 'field holding the label', 'label')
-    .option('--split-field <name>', 'field holding the split name', 'split')
+    .requiredOption('--out <dir>', 'directory for classifier.json (e.g. artifacts/models/sib200_zh)');
+  addFieldOptions(cmd)
     .option('--train-split <names>', 'split value(s) to train on, comma-separated (default: every split in the data but --test-split)')
     .option('--test-split <names>', 'split value(s) held out for the metrics', 'test')
     .option(
@@ -84,9 +77,8 @@ export function registerTrain(program: Command): void {
     .option('--l2 <x>', "linear: L2 penalty, or 'auto' (chosen on a validation slice)", (v: string) => (v === 'auto' ? 'auto' : numberOption('--l2', (n) => n >= 0, "a number >= 0 or 'auto'")(v)))
     .addOption(new Option('--class-weight <w>', "linear: 'balanced' (n / (k · n_c)), 'none', or 'auto' (the better on the validation slice)").choices(['balanced', 'none', 'auto']))
     .option('--folds <k>', 'auto: folds of the cross-validation', intOption('--folds', 2), 3)
-    .option('--seed <n>', 'seed of splits, subsamples and the forest', intOption('--seed', 0), 42)
-    .option('--cache-dir <dir>', 'embedding cache directory', 'artifacts/cache')
-    .option('--no-cache', 'do not read or write the embedding cache')
+    .option('--seed <n>', 'seed of splits, subsamples and the forest', intOption('--seed', 0), 42);
+  addEmbedCacheOptions(cmd)
     .option('--register', 'also store the artifact in the Redis model registry')
     .option('--activate', 'with --register: make it the active model (running processors switch within seconds)')
     .option('--json', 'print the summary as JSON')
@@ -107,7 +99,7 @@ Methods, defaults and reference results: docs/models.md.`,
         runTrain(
           {
             data: opts.data,
-            fields: { textField: opts.textField, labelField: opts.labelField, splitField: opts.splitField, fineField: opts.fineLabelField ?? '' },
+            fields: { ...fieldsOf(opts), fineField: opts.fineLabelField ?? '' },
             ...(opts.trainSplit !== undefined ? { trainSplit: opts.trainSplit } : {}),
             testSplit: opts.testSplit,
             ...(opts.testRatio !== undefined ? { testRatio: opts.testRatio } : {}),
@@ -124,7 +116,7 @@ Methods, defaults and reference results: docs/models.md.`,
             },
             linear: { ...(opts.l2 !== undefined ? { l2: opts.l2 } : {}), ...(opts.classWeight !== undefined ? { classWeight: opts.classWeight } : {}) },
             out: opts.out,
-            cacheDir: opts.cache ? projectPath(opts.cacheDir) : undefined,
+            cacheDir: cacheDirOf(opts),
             progress: !opts.json || process.stderr.isTTY === true,
           },
           cfg,
