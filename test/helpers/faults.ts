@@ -491,11 +491,16 @@ export async function compareRuns(s: Scenario, o: { redisUrl?: string; versions:
   }
 }
 
+/** `portrait run` on one side of a scenario until it has committed the whole topic, then stopped with SIGTERM (exit code 0 expected). */
+export async function runToEnd(s: Scenario, side: RunSide, env: Record<string, string>, timeoutMs = 150_000): Promise<void> {
+  const run = startRun(env);
+  await waitForCommitted(s.admin, side.groupId, s.comments, s.data.messages.length, () => isRunning(run), timeoutMs);
+  await stopRun(run);
+}
+
 /** Run A: a clean `portrait run` over the whole topic, stopped with SIGTERM once caught up. */
 export async function cleanRun(s: Scenario, o: { brokers?: string[]; redisUrl?: string } = {}): Promise<void> {
-  const run = startRun(runEnv(s, s.a, o));
-  await waitForCommitted(s.admin, s.a.groupId, s.comments, s.data.messages.length, () => isRunning(run), 170_000);
-  await stopRun(run);
+  await runToEnd(s, s.a, runEnv(s, s.a, o), 170_000);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -544,6 +549,13 @@ export interface InjectedFault {
   partition: number;
   firstOffset: number;
   lastOffset: number;
+}
+
+/** Start the fault run, expect it to kill itself (SIGKILL: nobody else sends a signal) and return where it crashed. */
+export async function crashAt(env: Record<string, string>, fault: string): Promise<InjectedFault> {
+  const crashing = startFaultRun(env, fault);
+  expect(await crashing.exited).toEqual({ code: null, signal: 'SIGKILL' });
+  return injectedFault(crashing);
 }
 
 /** The chunk an injected crash (startFaultRun) happened in, from the line fault-run.ts writes just before it. */
