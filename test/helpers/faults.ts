@@ -151,21 +151,68 @@ export async function setupScenario(opts: { comments: number; users: number; par
   return { admin, kafka, comments: comments!, partitions: opts.partitions, a, b, data };
 }
 
+/** Where a child's pipeline reads and writes: its topics, consumer group and key prefix. */
+export interface PipelinePlaces {
+  comments: string;
+  profiles: string;
+  deadLetter: string;
+  /** none for a child that consumes nothing (portrait api) */
+  groupId?: string;
+  keyPrefix: string;
+  /** default: the suite's broker(s) */
+  brokers?: readonly string[];
+  /** default: the suite's Redis */
+  redisUrl?: string;
+}
+
+/** The PORTRAIT_* variables that put a child on its own places. */
+export function pipelineEnv(p: PipelinePlaces): Record<string, string> {
+  return {
+    PORTRAIT_KAFKA_BROKERS: (p.brokers ?? brokers()).join(','),
+    PORTRAIT_KAFKA_TOPICS_COMMENTS: p.comments,
+    PORTRAIT_KAFKA_TOPICS_PROFILES: p.profiles,
+    PORTRAIT_KAFKA_TOPICS_DEAD_LETTER: p.deadLetter,
+    ...(p.groupId !== undefined ? { PORTRAIT_KAFKA_GROUP_ID: p.groupId } : {}),
+    PORTRAIT_REDIS_URL: p.redisUrl ?? redisUrl(),
+    PORTRAIT_REDIS_KEY_PREFIX: p.keyPrefix,
+  };
+}
+
+export interface OwnPipeline extends Required<Omit<PipelinePlaces, 'brokers' | 'redisUrl'>> {
+  admin: Admin;
+  kafka: Kafka;
+  /** a connection to the suite's Redis */
+  redis: Redis;
+}
+
+/**
+ * Three topics (comments, profiles, dead letters), a consumer group and a key prefix on the suite's
+ * broker and Redis; the keys and the group are deleted after the test (the topics by createTestTopics).
+ */
+export async function ownPipeline(name: string, partitions: number): Promise<OwnPipeline> {
+  const admin = await testAdmin();
+  const kafka = testKafka();
+  const [comments, profiles, deadLetter] = await createTestTopics(admin, name, partitions, 3);
+  const keyPrefix = uniqueName(name);
+  const groupId = uniqueName(`${name}-group`);
+  const redis = new Redis(redisUrl());
+  registerCleanup(async () => {
+    await deleteByPrefix(redis, keyPrefix);
+    redis.disconnect();
+    await admin.deleteGroups([groupId]).catch(() => {});
+  });
+  return { admin, kafka, comments: comments!, profiles: profiles!, deadLetter: deadLetter!, groupId, keyPrefix, redis };
+}
+
 /** PORTRAIT_* variables for `portrait run` on one side of a scenario. */
 export function runEnv(s: Pick<Scenario, 'comments' | 'partitions'>, side: RunSide, o: { brokers?: string[]; redisUrl?: string; extra?: Record<string, string> } = {}): Record<string, string> {
   return {
-    PORTRAIT_KAFKA_BROKERS: (o.brokers ?? brokers()).join(','),
-    PORTRAIT_KAFKA_TOPICS_COMMENTS: s.comments,
-    PORTRAIT_KAFKA_TOPICS_PROFILES: side.profiles,
-    PORTRAIT_KAFKA_TOPICS_DEAD_LETTER: side.deadLetter,
-    PORTRAIT_KAFKA_GROUP_ID: side.groupId,
+    ...pipelineEnv({ comments: s.comments, ...side, ...(o.brokers ? { brokers: o.brokers } : {}), ...(o.redisUrl ? { redisUrl: o.redisUrl } : {}) }),
     PORTRAIT_KAFKA_PARTITIONS: String(s.partitions),
     PORTRAIT_KAFKA_MAX_BATCH_SIZE: '64',
     // a killed member is noticed sooner (the broker's minimum is 6 s)
     PORTRAIT_KAFKA_SESSION_TIMEOUT_MS: '10000',
     PORTRAIT_KAFKA_HEARTBEAT_INTERVAL_MS: '1000',
-    PORTRAIT_REDIS_URL: o.redisUrl ?? redisUrl(),
-    PORTRAIT_REDIS_KEY_PREFIX: side.keyPrefix,
     PORTRAIT_REDIS_NAMESPACE: NAMESPACE,
     PORTRAIT_EMBEDDER_BATCH_SIZE: '1',
     // no metrics endpoint unless a test asks for one (several processors run side by side)

@@ -2,8 +2,8 @@
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { spawnPortrait, stopRun } from '../helpers/faults.js';
-import { brokers, createTestTopics, redisUrl, testAdmin, testRedis } from '../helpers/services.js';
+import { pipelineEnv, spawnPortrait, stopRun } from '../helpers/faults.js';
+import { createTestTopics, testAdmin, testRedis } from '../helpers/services.js';
 
 describe('portrait api', () => {
   it('serves on an ephemeral port with the token from the environment and stops cleanly on SIGTERM', async () => {
@@ -11,12 +11,7 @@ describe('portrait api', () => {
     const [comments, profiles, dlq] = await createTestTopics(admin, 'apicmd', 1, 3);
     const { prefix } = testRedis();
     const api = spawnPortrait(['api', '--port', '0', '--host', '127.0.0.1'], {
-      PORTRAIT_KAFKA_BROKERS: brokers().join(','),
-      PORTRAIT_KAFKA_TOPICS_COMMENTS: comments!,
-      PORTRAIT_KAFKA_TOPICS_PROFILES: profiles!,
-      PORTRAIT_KAFKA_TOPICS_DEAD_LETTER: dlq!,
-      PORTRAIT_REDIS_URL: redisUrl(),
-      PORTRAIT_REDIS_KEY_PREFIX: prefix,
+      ...pipelineEnv({ comments: comments!, profiles: profiles!, deadLetter: dlq!, keyPrefix: prefix }),
       PORTRAIT_API_TOKEN: 'cmd-token',
       PORTRAIT_LOG_LEVEL: 'info',
     });

@@ -1,8 +1,8 @@
 /** `portrait run` as a real process: consumes, publishes, and on SIGTERM finishes, commits and exits 0. */
 import { describe, expect, it } from 'vitest';
-import { spawnPortrait, stopRun } from '../helpers/faults.js';
+import { pipelineEnv, spawnPortrait, stopRun } from '../helpers/faults.js';
 import { readAll, waitForCaughtUp } from '../helpers/kafka.js';
-import { brokers, createTestTopics, redisUrl, testAdmin, testKafka, testRedis, uniqueName } from '../helpers/services.js';
+import { createTestTopics, testAdmin, testKafka, testRedis, uniqueName } from '../helpers/services.js';
 
 describe('portrait run', () => {
   it('processes comments and stops cleanly on SIGTERM with exit code 0', async () => {
@@ -26,16 +26,7 @@ describe('portrait run', () => {
     });
     await producer.disconnect();
 
-    const run = spawnPortrait(['run'], {
-      PORTRAIT_KAFKA_BROKERS: brokers().join(','),
-      PORTRAIT_KAFKA_TOPICS_COMMENTS: comments!,
-      PORTRAIT_KAFKA_TOPICS_PROFILES: profiles!,
-      PORTRAIT_KAFKA_TOPICS_DEAD_LETTER: dlq!,
-      PORTRAIT_KAFKA_GROUP_ID: groupId,
-      PORTRAIT_REDIS_URL: redisUrl(),
-      PORTRAIT_REDIS_KEY_PREFIX: prefix,
-      PORTRAIT_LOG_LEVEL: 'info',
-    });
+    const run = spawnPortrait(['run'], { ...pipelineEnv({ comments: comments!, profiles: profiles!, deadLetter: dlq!, groupId, keyPrefix: prefix }), PORTRAIT_LOG_LEVEL: 'info' });
 
     await waitForCaughtUp(admin, groupId, comments!, 90_000);
     const published = await readAll(kafka, admin, profiles!);
