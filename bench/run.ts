@@ -16,15 +16,16 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { CeilingResult } from './child/ceiling.js';
 import { BenchChild } from './lib/child.js';
-import { baseline, type BaselineResult } from './lib/baseline.js';
+import { baseline } from './lib/baseline.js';
 import { load1, machine } from './lib/machine.js';
-import { drain, latency, type DrainResult, type LatencyResult, type ProcessorSetup } from './lib/pipeline.js';
-import { warmRebuild, type ReplayResult } from './lib/replay.js';
-import { scaleOut, type ScaleOutResult } from './lib/scaleout.js';
-import { soak, type SoakResult } from './lib/soak.js';
+import { drain, latency, type DrainResult, type ProcessorSetup } from './lib/pipeline.js';
+import { warmRebuild } from './lib/replay.js';
+import { scaleOut } from './lib/scaleout.js';
+import { soak } from './lib/soak.js';
 import { sleep, Stack } from './lib/stack.js';
-import { printTable, targets, type Target } from './lib/report.js';
+import { printTable, targets, type Results, type Target } from './lib/report.js';
 import { loadConfig, projectPath } from '../src/config/index.js';
+import { stepLog } from '../src/util/progress.js';
 
 const PHASES = ['ceiling', 'pipeline', 'latency', 'naive', 'rebuild', 'scale', 'soak'] as const;
 type Phase = (typeof PHASES)[number];
@@ -119,7 +120,7 @@ const setup: ProcessorSetup = {
   ...(flags.concurrency ? { concurrency: Number(flags.concurrency) } : {}),
 };
 
-const log = (s: string) => process.stderr.write(`${s}\n`);
+const log = stepLog('');
 
 async function ceiling(cfg: ReturnType<typeof loadConfig>): Promise<CeilingResult> {
   const child = new BenchChild(
@@ -165,15 +166,7 @@ async function main(): Promise<void> {
   });
   const started = Date.now();
   const loads: Record<string, number> = {};
-  const results: {
-    ceiling?: CeilingResult;
-    pipeline?: DrainResult;
-    latency?: { at50?: LatencyResult; at80?: LatencyResult };
-    naive?: BaselineResult;
-    rebuild?: ReplayResult;
-    scale?: ScaleOutResult;
-    soak?: SoakResult;
-  } = {};
+  const results: Results = {};
   const errors: Record<string, string> = {};
   const phase = async <T>(name: Phase, label: string, fn: () => Promise<T>): Promise<T | undefined> => {
     if (!want(name)) return undefined;

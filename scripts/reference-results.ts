@@ -22,6 +22,7 @@ import { runEvaluate } from '../src/eval/evaluate-run.js';
 import { runEvaluateProfiles } from '../src/eval/profiles-run.js';
 import { runTrain, type TrainRunOptions, type TrainSummary } from '../src/eval/train-run.js';
 import { silentLogger } from '../src/util/logger.js';
+import { stepLog } from '../src/util/progress.js';
 import { readArtifact } from '../src/classify/artifact.js';
 import { defaultTrainSplits, readDataset, splitCounts } from '../src/eval/dataset.js';
 import { renderMarkdown, renderProfiles, type ProfilesReference, type Reference, type Row } from '../src/eval/reference-md.js';
@@ -39,7 +40,7 @@ const DATASETS = ['clinc150_en', 'sib200_en', 'sib200_zh', 'csl_titles_zh'].filt
 
 const cfg = loadConfig();
 const embedder = createEmbedder(cfg);
-const say = (m: string) => process.stderr.write(`[reference] ${m}\n`);
+const say = stepLog('[reference] ');
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
 async function train(ds: string, label: string, o: Partial<TrainRunOptions>): Promise<Row> {

@@ -9,6 +9,7 @@
  */
 import { Redis } from 'ioredis';
 import { Probe, type ProbeSnapshot } from '../lib/probe.js';
+import { quantile } from '../../src/util/stats.js';
 
 const overrides = JSON.parse(process.env.BENCH_OVERRIDES ?? '{}') as Record<string, unknown>;
 const redisPort = Number(new URL((overrides.redis as { url?: string } | undefined)?.url ?? process.env.PORTRAIT_REDIS_URL ?? 'redis://127.0.0.1:6379').port || 6379);
@@ -20,7 +21,7 @@ const { startProcessor } = await import('../../consumers/comments.js');
 const { loadConfig } = await import('../../src/config/index.js');
 const { createLogger } = await import('../../src/util/logger.js');
 const { CommentsRunner } = await import('../../src/kafka/runner.js');
-const { createTelemetry } = await import('../../src/app/telemetry.js');
+const { createTelemetry, processorTarget } = await import('../../src/app/telemetry.js');
 
 if (process.env.BENCH_CONCURRENCY) {
   const n = Number(process.env.BENCH_CONCURRENCY);
@@ -101,18 +102,11 @@ const proc = await startProcessor(cfg, log, {
   },
 });
 
-await telemetry.attach({
-  embedder: proc.embedder,
-  classifier: proc.classifier,
-  parts: proc.parts,
-  namespace: () => proc.store.namespace,
-  ping: () => proc.store.ping(),
-});
+await telemetry.attach(processorTarget(proc));
 
+/** Nearest-rank percentile `p` (0-100), to 0.1 ms; 0 when there are none. */
 function pct(xs: number[], p: number): number {
-  if (xs.length === 0) return 0;
-  const s = [...xs].sort((a, b) => a - b);
-  return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! * 10) / 10;
+  return xs.length === 0 ? 0 : Math.round(quantile(xs, p / 100) * 10) / 10;
 }
 
 function report(): ChildReport {

@@ -1,6 +1,7 @@
 /** Start bench children (TypeScript through tsx) and talk to them over IPC. */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChildReport } from '../child/processor.js';
 import { memoryMiB } from './probe.js';
 
@@ -102,13 +103,13 @@ export class BenchChild {
     if (this.exited) return;
     try {
       await this.request('stop', 30_000);
-      await Promise.race([this.exit, new Promise((r) => setTimeout(r, 10_000))]);
+      await Promise.race([this.exit, sleep(10_000)]);
     } catch {
       /* fall through */
     }
     if (!this.exited) {
       this.proc.kill('SIGTERM');
-      await Promise.race([this.exit, new Promise((r) => setTimeout(r, 5000))]);
+      await Promise.race([this.exit, sleep(5000)]);
       if (!this.exited) this.proc.kill('SIGKILL');
     }
   }

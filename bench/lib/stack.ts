@@ -10,6 +10,8 @@ import type { BenchText } from './corpus.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mulberry32 } from '../../src/util/random.js';
 import { quantile } from '../../src/util/stats.js';
+import { KafkaJsAdmin } from '../../src/kafka/kafkajs-client.js';
+import { groupLag } from '../../src/metrics/lag.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
@@ -74,19 +76,8 @@ export class Stack {
   }
 
   /** Committed lag of a group on a topic (events not yet committed). */
-  async lag(groupId: string, topic: string): Promise<{ lag: number; end: number }> {
-    const ends = await this.admin.fetchTopicOffsets(topic);
-    const committed = await this.admin.fetchOffsets({ groupId, topics: [topic] });
-    const parts = committed[0]?.partitions ?? [];
-    let lag = 0;
-    let end = 0;
-    for (const e of ends) {
-      const c = parts.find((p) => p.partition === e.partition);
-      const at = c && Number(c.offset) >= 0 ? Number(c.offset) : Number(e.low);
-      lag += Number(e.high) - at;
-      end += Number(e.high);
-    }
-    return { lag, end };
+  lag(groupId: string, topic: string): Promise<{ lag: number; end: number }> {
+    return groupLag(new KafkaJsAdmin(this.admin), groupId, topic);
   }
 
   async waitForLag(groupId: string, topic: string, atMost: number, timeoutMs: number): Promise<void> {

@@ -4,6 +4,7 @@
  * (Kafka), the metrics registry and the readiness probes, then listens.
  */
 import type { FastifyInstance } from 'fastify';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config/index.js';
 import { Parts } from '../app/parts.js';
 import type { KafkaAdmin } from '../kafka/types.js';
@@ -77,7 +78,7 @@ export async function startApi(cfg: Readonly<Config>, log: Logger, opts: { port?
           return;
         } catch (err) {
           log.warn({ err: (err as Error).message, attempt }, 'similar-users index: cannot follow the profiles topic yet; retrying');
-          await new Promise((r) => setTimeout(r, Math.min(10_000, 1000 * attempt)).unref());
+          await sleep(Math.min(10_000, 1000 * attempt), undefined, { ref: false });
         }
       }
     })();

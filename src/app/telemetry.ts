@@ -3,8 +3,7 @@
  *
  *   const telemetry = createTelemetry(cfg, log, { groupId });
  *   const p = await startProcessor(cfg, log, { hooks: telemetry.hooks });
- *   await telemetry.attach({ embedder: p.embedder, classifier: p.classifier, parts: p.parts,
- *                            namespace: () => p.store.namespace, ping: () => p.store.ping() });
+ *   await telemetry.attach(processorTarget(p));
  *   ...on SIGTERM: await telemetry.stop(); await p.stop();
  *
  * It owns a prom-client registry with Portrait's metrics, the runner hooks that feed them, the
@@ -30,6 +29,19 @@ export interface TelemetryTarget {
   /** the namespace the processor writes now */
   namespace: () => string;
   ping: () => Promise<unknown>;
+}
+
+/** What a started processor (consumers/comments.ts startProcessor) exposes to the telemetry. */
+export interface StartedProcessor {
+  embedder: TelemetryTarget['embedder'];
+  classifier: TelemetryTarget['classifier'];
+  parts: Parts;
+  store: { readonly namespace: string; ping(): Promise<unknown> };
+}
+
+/** A started processor as a telemetry target: the namespace it writes now, its store's ping. */
+export function processorTarget(p: StartedProcessor): TelemetryTarget {
+  return { embedder: p.embedder, classifier: p.classifier, parts: p.parts, namespace: () => p.store.namespace, ping: () => p.store.ping() };
 }
 
 export interface Telemetry {

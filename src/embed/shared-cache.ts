@@ -1,5 +1,5 @@
 import type { EmbeddingCacheStore } from '../store/types.js';
-import { dequantize, quantize } from './quantize.js';
+import { dequantize, quantize } from '../util/int8.js';
 import { EmbedderDecorator } from './decorator.js';
 import type { Embedder } from './types.js';
 

@@ -12,7 +12,7 @@ import { applyCalibration, CALIBRATION_FORMAT, calibrationPath, writeCalibration
 import { measureConfusion } from '../train/zero-shot-calibration.js';
 import { buildZeroShot } from '../classify/zero-shot.js';
 import { PortraitError } from '../util/errors.js';
-import { preprocessRows, readDataset, rowsOfSplit, splitCounts, type DatasetFields, type PreparedRow } from './dataset.js';
+import { describeSplits, preprocessRows, readDataset, rowsOfSplit, type DatasetFields, type PreparedRow } from './dataset.js';
 import { embedTexts } from './embed-cache.js';
 import { evaluateClassifier, summarize } from './evaluate.js';
 import { taxonomyFor } from './evaluate-run.js';
@@ -75,10 +75,7 @@ export async function runCalibrate(o: CalibrateRunOptions, cfg: Pick<Config, 'te
     const all = readDataset(file, o.fields);
     const picked = split === 'all' ? all : rowsOfSplit(all, split);
     if (picked.length === 0) {
-      const have = Object.entries(splitCounts(all))
-        .map(([k, v]) => `${k} ${v}`)
-        .join(', ');
-      throw new PortraitError('USAGE', `${file}: no rows of split "${split}" (the file has: ${have}); choose one with --split`);
+      throw new PortraitError('USAGE', `${file}: no rows of split "${split}" (the file has: ${describeSplits(all)}); choose one with --split`);
     }
     const prepared = preprocessRows(picked, text);
     droppedRows += prepared.dropped;

@@ -63,6 +63,13 @@ export function splitCounts(rows: readonly DataRow[]): Record<string, number> {
   return out;
 }
 
+/** The splits present with their row counts, for messages: "train 701, dev 99, test 204". */
+export function describeSplits(rows: readonly DataRow[]): string {
+  return Object.entries(splitCounts(rows))
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+}
+
 /** Rows whose split is one of `names` (comma-separated accepted). */
 export function rowsOfSplit(rows: readonly DataRow[], names: string | readonly string[]): DataRow[] {
   const want = new Set((typeof names === 'string' ? names.split(',') : names).map((s) => s.trim()).filter(Boolean));

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Embedder } from '../embed/types.js';
-import { createProgress } from '../sim/progress.js';
+import { createProgress } from '../util/progress.js';
 
 export interface EmbedOptions {
   /** Directory of the disk cache; undefined = no disk cache. */

@@ -18,7 +18,8 @@ import type { Config } from '../config/index.js';
 import { projectPath } from '../config/index.js';
 import type { Embedder } from '../embed/types.js';
 import { PortraitError } from '../util/errors.js';
-import { preprocessRows, readDataset, rowsOfSplit, splitCounts, type DatasetFields, type DataRow } from './dataset.js';
+import { stepLog } from '../util/progress.js';
+import { describeSplits, preprocessRows, readDataset, rowsOfSplit, type DatasetFields, type DataRow } from './dataset.js';
 import { embedTexts } from './embed-cache.js';
 import { evaluateClassifier, predictMicros, summarize, type MetricsSummary } from './evaluate.js';
 import { classificationReport, logLoss, type ClassificationReport } from './metrics.js';
@@ -75,10 +76,7 @@ function pickRows(rows: readonly DataRow[], split: string): DataRow[] {
   if (split === 'all') return [...rows];
   const picked = rowsOfSplit(rows, split);
   if (picked.length === 0) {
-    const have = Object.entries(splitCounts(rows))
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', ');
-    throw new PortraitError('USAGE', `no rows of split "${split}" (the file has: ${have}); use --split all for every row`);
+    throw new PortraitError('USAGE', `no rows of split "${split}" (the file has: ${describeSplits(rows)}); use --split all for every row`);
   }
   return picked;
 }
@@ -121,7 +119,7 @@ export async function runEvaluate(o: EvaluateRunOptions, cfg: Pick<Config, 'text
         seed: o.seed,
         ...(forest ? { forest } : {}),
         ...(linear ? { linear } : {}),
-        ...(o.progress ? { onProgress: (m: string) => process.stderr.write(`evaluate: ${m}\n`) } : {}),
+        ...(o.progress ? { onProgress: stepLog('evaluate: ') } : {}),
       })
     )[kind]!;
     const report = classificationReport(truth, cv.predictions);

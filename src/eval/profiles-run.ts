@@ -11,6 +11,7 @@ import { projectPath } from '../config/index.js';
 import type { Embedder } from '../embed/types.js';
 import { Parts } from '../app/parts.js';
 import type { Following, KafkaAdmin, KafkaClient } from '../kafka/types.js';
+import { groupLag } from '../metrics/lag.js';
 import { labelMap, loadTaxonomy } from '../classify/taxonomy.js';
 import { simulateUsers, SIM_DEFAULTS } from '../sim/users.js';
 import { isRejection, preprocess } from '../text/index.js';
@@ -60,9 +61,7 @@ export interface ProfilesSummary extends ProfileScores {
 async function waitCaughtUp(admin: KafkaAdmin, groupId: string, topic: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const ends = await admin.topicOffsets(topic);
-    const committed = await admin.committedOffsets(groupId, topic);
-    const lag = ends.reduce((s, e) => s + e.end - (committed.get(e.partition) ?? e.start), 0);
+    const { lag } = await groupLag(admin, groupId, topic);
     if (lag === 0) return;
     if (Date.now() > deadline) throw new PortraitError('KAFKA_UNAVAILABLE', `the processor still had ${lag} comments to go after ${timeoutMs / 1000} s`);
     await sleep(250);

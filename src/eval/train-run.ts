@@ -12,6 +12,7 @@ import { trainClassifier, type TrainKind } from '../train/train.js';
 import type { Config } from '../config/index.js';
 import type { Embedder } from '../embed/types.js';
 import { PortraitError } from '../util/errors.js';
+import { stepLog } from '../util/progress.js';
 import { chooseSplit, preprocessRows, readDataset, type DatasetFields } from './dataset.js';
 import { embedTexts } from './embed-cache.js';
 import { evaluateClassifier, predictMicros, summarize, type MetricsSummary } from './evaluate.js';
@@ -53,10 +54,6 @@ export interface TrainSummary {
   artifact: ClassifierArtifact;
 }
 
-const log = (on: boolean | undefined, m: string) => {
-  if (on) process.stderr.write(`train: ${m}\n`);
-};
-
 export async function runTrain(o: TrainRunOptions, cfg: Pick<Config, 'text'>, embedder: Embedder): Promise<TrainSummary> {
   const rows = readDataset(o.data, o.fields);
   const split = chooseSplit(rows, {
@@ -76,7 +73,8 @@ export async function runTrain(o: TrainRunOptions, cfg: Pick<Config, 'text'>, em
     if (missing >= 0) throw new PortraitError('USAGE', `${o.data}:${train.rows[missing]!.line}: no "${fineField}" on a training row (--fine-label-field needs it on every one)`);
     if (o.kind === 'rf') throw new PortraitError('USAGE', '--fine-label-field applies to the linear head (use --classifier linear or auto)');
   }
-  log(o.progress, `${split.description}; embedding ${train.rows.length + test.rows.length} texts with ${embedder.id}`);
+  const say = stepLog('train: ', { enabled: o.progress === true });
+  say(`${split.description}; embedding ${train.rows.length + test.rows.length} texts with ${embedder.id}`);
   const embedded = await embedTexts(
     embedder,
     [...train.rows, ...test.rows].map((r) => r.input),
@@ -97,7 +95,7 @@ export async function runTrain(o: TrainRunOptions, cfg: Pick<Config, 'text'>, em
     ...(o.forest ? { forest: o.forest } : {}),
     ...(o.linear ? { linear: o.linear } : {}),
     fine: fineField ? train.rows.map((r) => r.fine!) : undefined,
-    ...(o.progress ? { onProgress: (m: string) => log(true, m) } : {}),
+    ...(o.progress ? { onProgress: say } : {}),
   });
   const clf = classifierFromArtifact(result.artifact);
   const heldOut =

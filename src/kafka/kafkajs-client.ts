@@ -50,7 +50,7 @@ export function batchOf(batch: Batch): RecordBatch {
   };
 }
 
-class KafkaJsAdmin implements KafkaAdmin {
+export class KafkaJsAdmin implements KafkaAdmin {
   constructor(private readonly admin: Admin) {}
 
   connect(): Promise<void> {

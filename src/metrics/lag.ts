@@ -45,6 +45,12 @@ export async function fetchLag(admin: LagAdmin, groupId: string, topics: readonl
   return out;
 }
 
+/** A group's lag on one topic summed over the partitions, and the sum of the end offsets (the records ever written). */
+export async function groupLag(admin: LagAdmin, groupId: string, topic: string): Promise<{ lag: number; end: number }> {
+  const rows = await fetchLag(admin, groupId, [topic]);
+  return { lag: rows.reduce((n, r) => n + r.lag, 0), end: rows.reduce((n, r) => n + r.end, 0) };
+}
+
 export interface LagPollerOptions {
   groupId: string;
   topics: readonly string[];

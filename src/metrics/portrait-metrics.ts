@@ -11,7 +11,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { classifyError, isPortraitError } from '../util/errors.js';
 import type { ModelVersions, PartitionLag, ProcSnapshot } from './snapshot.js';
-import { STAGES, type Stage, type StageDurations } from './stage-timer.js';
+import { STAGES, type Stage, type StageDurations } from './stages.js';
 import { LatencyWindow, RateWindow } from './window.js';
 
 /** What observeBatch reads from a BatchOutput (src/pipeline/stage.ts); the optional fields are extensions. */
@@ -30,7 +30,7 @@ export interface BatchLike {
     conflicts?: number;
     rejected: Readonly<Record<string, number>>;
   };
-  /** ms per stage (BatchOutput.timings, or StageTimer.ms) */
+  /** ms per stage (BatchOutput.timings) */
   timings?: StageDurations;
   /**
    * For every comment folded into a published profile: its event time (`ts`) and its Kafka record

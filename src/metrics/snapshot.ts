@@ -3,7 +3,7 @@
  * the API reads for GET /v1/stats (src/api/stats.ts). Small (< 2 KB): rates, lag, latency
  * percentiles over the last minute, model versions, cache counters.
  */
-import type { Stage } from './stage-timer.js';
+import type { Stage } from './stages.js';
 import type { Percentiles } from './window.js';
 
 export interface PartitionLag {

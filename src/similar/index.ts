@@ -7,10 +7,10 @@
  *   cos(a, b) ≈ (q_a · q_b) / (‖q_a‖ ‖q_b‖)
  * is the exact cosine of the quantised vectors (scale-free), within ~0.01 of the float cosine.
  *
- * Rows live densely in a WebAssembly memory and are scanned by a SIMD kernel (src/similar/int8-dot.ts),
+ * Rows live densely in a WebAssembly memory and are scanned by a SIMD kernel (src/util/int8.ts, with the quantisation),
  * ~3 ms per query at 100k users; a removal moves the last row into the hole. Pure: no I/O.
  */
-import { createMemory, instantiateScan, scanJs, type ScanFn, type WasmMemory } from './int8-dot.js';
+import { createMemory, instantiateScan, quantizeInto, scanJs, type ScanFn, type WasmMemory } from '../util/int8.js';
 
 export interface SimilarHit {
   userId: string;
@@ -28,25 +28,6 @@ export interface SimilarIndexOptions {
 
 const PAGE = 65536;
 const align = (n: number, a: number) => Math.ceil(n / a) * a;
-
-/** Quantise a vector into `out` (length ≥ v.length); returns 1/‖q‖, or 0 for an all-zero or non-finite vector. */
-export function quantize(v: ArrayLike<number>, out: Int8Array | Int16Array): number {
-  let max = 0;
-  for (let i = 0; i < v.length; i++) {
-    const a = Math.abs(v[i]!);
-    if (!Number.isFinite(a)) return 0;
-    if (a > max) max = a;
-  }
-  if (max === 0) return 0;
-  const s = 127 / max;
-  let norm2 = 0;
-  for (let i = 0; i < v.length; i++) {
-    const q = Math.round(v[i]! * s);
-    out[i] = q;
-    norm2 += q * q;
-  }
-  return 1 / Math.sqrt(norm2);
-}
 
 export class SimilarIndex {
   readonly dim: number;
@@ -141,7 +122,7 @@ export class SimilarIndex {
     }
     const row = this.rows.subarray(slot * this.stride, (slot + 1) * this.stride);
     row.fill(0);
-    const inv = quantize(centroid, row);
+    const inv = quantizeInto(centroid, row);
     if (inv === 0) {
       if (slot < this.count) this.remove(userId);
       return false;
@@ -188,7 +169,7 @@ export class SimilarIndex {
   nearest(vector: ArrayLike<number>, k: number): SimilarHit[] {
     if (vector.length !== this.dim) throw new RangeError(`vector has ${vector.length} dimensions, the index ${this.dim}`);
     this.q.fill(0);
-    const inv = quantize(vector, this.q);
+    const inv = quantizeInto(vector, this.q);
     return inv === 0 ? [] : this.topK(inv, k, -1);
   }
 

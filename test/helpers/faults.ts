@@ -10,11 +10,9 @@
  * different batch boundaries comparable bit for bit.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka as KafkaClient, logLevel, type Admin, type Kafka, type SASLOptions } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { expect } from 'vitest';
@@ -27,6 +25,8 @@ import { startKafka, stopKafka, type KafkaStackOptions } from '../../src/stack/k
 import { waitForPort } from '../../src/stack/proc.js';
 import { expectedRejection as oracle } from '../unit/fuzz/poison.js';
 import { readAll, type ReadMessage } from './kafka.js';
+import { tempDir } from './tmp.js';
+import { waitFor } from './wait.js';
 import { brokers, createTestTopics, deleteByPrefix, redisUrl, registerCleanup, testAdmin, testKafka, uniqueName } from './services.js';
 
 export const BIN = resolve(import.meta.dirname, '../../bin/portrait.js');
@@ -151,21 +151,68 @@ export async function setupScenario(opts: { comments: number; users: number; par
   return { admin, kafka, comments: comments!, partitions: opts.partitions, a, b, data };
 }
 
+/** Where a child's pipeline reads and writes: its topics, consumer group and key prefix. */
+export interface PipelinePlaces {
+  comments: string;
+  profiles: string;
+  deadLetter: string;
+  /** none for a child that consumes nothing (portrait api) */
+  groupId?: string;
+  keyPrefix: string;
+  /** default: the suite's broker(s) */
+  brokers?: readonly string[];
+  /** default: the suite's Redis */
+  redisUrl?: string;
+}
+
+/** The PORTRAIT_* variables that put a child on its own places. */
+export function pipelineEnv(p: PipelinePlaces): Record<string, string> {
+  return {
+    PORTRAIT_KAFKA_BROKERS: (p.brokers ?? brokers()).join(','),
+    PORTRAIT_KAFKA_TOPICS_COMMENTS: p.comments,
+    PORTRAIT_KAFKA_TOPICS_PROFILES: p.profiles,
+    PORTRAIT_KAFKA_TOPICS_DEAD_LETTER: p.deadLetter,
+    ...(p.groupId !== undefined ? { PORTRAIT_KAFKA_GROUP_ID: p.groupId } : {}),
+    PORTRAIT_REDIS_URL: p.redisUrl ?? redisUrl(),
+    PORTRAIT_REDIS_KEY_PREFIX: p.keyPrefix,
+  };
+}
+
+export interface OwnPipeline extends Required<Omit<PipelinePlaces, 'brokers' | 'redisUrl'>> {
+  admin: Admin;
+  kafka: Kafka;
+  /** a connection to the suite's Redis */
+  redis: Redis;
+}
+
+/**
+ * Three topics (comments, profiles, dead letters), a consumer group and a key prefix on the suite's
+ * broker and Redis; the keys and the group are deleted after the test (the topics by createTestTopics).
+ */
+export async function ownPipeline(name: string, partitions: number): Promise<OwnPipeline> {
+  const admin = await testAdmin();
+  const kafka = testKafka();
+  const [comments, profiles, deadLetter] = await createTestTopics(admin, name, partitions, 3);
+  const keyPrefix = uniqueName(name);
+  const groupId = uniqueName(`${name}-group`);
+  const redis = new Redis(redisUrl());
+  registerCleanup(async () => {
+    await deleteByPrefix(redis, keyPrefix);
+    redis.disconnect();
+    await admin.deleteGroups([groupId]).catch(() => {});
+  });
+  return { admin, kafka, comments: comments!, profiles: profiles!, deadLetter: deadLetter!, groupId, keyPrefix, redis };
+}
+
 /** PORTRAIT_* variables for `portrait run` on one side of a scenario. */
 export function runEnv(s: Pick<Scenario, 'comments' | 'partitions'>, side: RunSide, o: { brokers?: string[]; redisUrl?: string; extra?: Record<string, string> } = {}): Record<string, string> {
   return {
-    PORTRAIT_KAFKA_BROKERS: (o.brokers ?? brokers()).join(','),
-    PORTRAIT_KAFKA_TOPICS_COMMENTS: s.comments,
-    PORTRAIT_KAFKA_TOPICS_PROFILES: side.profiles,
-    PORTRAIT_KAFKA_TOPICS_DEAD_LETTER: side.deadLetter,
-    PORTRAIT_KAFKA_GROUP_ID: side.groupId,
+    ...pipelineEnv({ comments: s.comments, ...side, ...(o.brokers ? { brokers: o.brokers } : {}), ...(o.redisUrl ? { redisUrl: o.redisUrl } : {}) }),
     PORTRAIT_KAFKA_PARTITIONS: String(s.partitions),
     PORTRAIT_KAFKA_MAX_BATCH_SIZE: '64',
     // a killed member is noticed sooner (the broker's minimum is 6 s)
     PORTRAIT_KAFKA_SESSION_TIMEOUT_MS: '10000',
     PORTRAIT_KAFKA_HEARTBEAT_INTERVAL_MS: '1000',
-    PORTRAIT_REDIS_URL: o.redisUrl ?? redisUrl(),
-    PORTRAIT_REDIS_KEY_PREFIX: side.keyPrefix,
     PORTRAIT_REDIS_NAMESPACE: NAMESPACE,
     PORTRAIT_EMBEDDER_BATCH_SIZE: '1',
     // no metrics endpoint unless a test asks for one (several processors run side by side)
@@ -274,20 +321,21 @@ export async function committedOffsets(admin: Admin, groupId: string, topic: str
 
 /** Poll until the group has committed at least `n` records of the topic (or `alive()` says the process is gone). */
 export async function waitForCommitted(admin: Admin, groupId: string, topic: string, n: number, alive: () => boolean = () => true, timeoutMs = 120_000): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    let total = -1;
-    try {
-      total = await committedTotal(admin, groupId, topic);
-    } catch (err) {
-      // a broker that is (re)starting answers "coordinator loading" or refuses the connection for a while
-      if (!(err as { retriable?: boolean }).retriable && !/ECONNREFUSED|Connection|disconnected/i.test(String(err))) throw err;
-    }
-    if (total >= n) return total;
-    if (!alive()) throw new Error(`the processor exited after committing ${total} of ${n} records`);
-    if (Date.now() > deadline) throw new Error(`group ${groupId} committed ${total} of ${n} records after ${timeoutMs} ms`);
-    await sleep(100);
-  }
+  let total = -1;
+  return waitFor(
+    () => `group ${groupId} to commit ${n} records of ${topic} (committed: ${total})`,
+    async () => {
+      total = -1;
+      try {
+        total = await committedTotal(admin, groupId, topic);
+      } catch (err) {
+        // a broker that is (re)starting answers "coordinator loading" or refuses the connection for a while
+        if (!(err as { retriable?: boolean }).retriable && !/ECONNREFUSED|Connection|disconnected/i.test(String(err))) throw err;
+      }
+      return total >= n ? total : undefined;
+    },
+    { timeoutMs, alive },
+  );
 }
 
 /** A TCP port nobody listens on right now (for a child's HTTP endpoint). */
@@ -490,11 +538,16 @@ export async function compareRuns(s: Scenario, o: { redisUrl?: string; versions:
   }
 }
 
+/** `portrait run` on one side of a scenario until it has committed the whole topic, then stopped with SIGTERM (exit code 0 expected). */
+export async function runToEnd(s: Scenario, side: RunSide, env: Record<string, string>, timeoutMs = 150_000): Promise<void> {
+  const run = startRun(env);
+  await waitForCommitted(s.admin, side.groupId, s.comments, s.data.messages.length, () => isRunning(run), timeoutMs);
+  await stopRun(run);
+}
+
 /** Run A: a clean `portrait run` over the whole topic, stopped with SIGTERM once caught up. */
 export async function cleanRun(s: Scenario, o: { brokers?: string[]; redisUrl?: string } = {}): Promise<void> {
-  const run = startRun(runEnv(s, s.a, o));
-  await waitForCommitted(s.admin, s.a.groupId, s.comments, s.data.messages.length, () => isRunning(run), 170_000);
-  await stopRun(run);
+  await runToEnd(s, s.a, runEnv(s, s.a, o), 170_000);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -510,7 +563,7 @@ export interface OwnRedis {
 }
 
 export function ownRedis(port: number, extraArgs: string[] = []): OwnRedis {
-  const dir = mkdtempSync(join(tmpdir(), 'portrait-redis-'));
+  const dir = tempDir('redis');
   let proc: ChildProcess | undefined;
   const r: OwnRedis = {
     port,
@@ -530,10 +583,7 @@ export function ownRedis(port: number, extraArgs: string[] = []): OwnRedis {
       await gone;
     },
   };
-  registerCleanup(async () => {
-    await r.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  registerCleanup(() => r.stop()); // before the folder goes (clean-ups run last first)
   return r;
 }
 
@@ -546,6 +596,13 @@ export interface InjectedFault {
   partition: number;
   firstOffset: number;
   lastOffset: number;
+}
+
+/** Start the fault run, expect it to kill itself (SIGKILL: nobody else sends a signal) and return where it crashed. */
+export async function crashAt(env: Record<string, string>, fault: string): Promise<InjectedFault> {
+  const crashing = startFaultRun(env, fault);
+  expect(await crashing.exited).toEqual({ code: null, signal: 'SIGKILL' });
+  return injectedFault(crashing);
 }
 
 /** The chunk an injected crash (startFaultRun) happened in, from the line fault-run.ts writes just before it. */
@@ -619,7 +676,7 @@ export interface OwnKafka {
 /** A single-node KRaft broker from the stack's Maven jars, in a temp folder, on its own ports. */
 export function ownKafka(o: { port: number; controllerPort: number; extraProperties?: Record<string, string> }): OwnKafka {
   const cfg = loadConfig({ env: {} });
-  const dir = mkdtempSync(join(tmpdir(), 'portrait-kafka-'));
+  const dir = tempDir('kafka');
   // reuse the jars the suite's stack resolved, when there are any (else mvn resolves them here)
   const shared = join(projectPath(cfg.stack.dir), `kafka-${cfg.stack.kafkaVersion}`);
   if (existsSync(join(shared, 'libs', '.complete'))) symlinkSync(shared, join(dir, `kafka-${cfg.stack.kafkaVersion}`));
@@ -649,10 +706,7 @@ export function ownKafka(o: { port: number; controllerPort: number; extraPropert
     },
     client: (sasl) => new KafkaClient({ clientId: uniqueName('own'), brokers: [bootstrap], logLevel: logLevel.NOTHING, ...(sasl ? { sasl } : {}), retry: { retries: 5 } }),
   };
-  registerCleanup(async () => {
-    await k.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  registerCleanup(() => k.stop()); // before the folder goes (clean-ups run last first)
   return k;
 }
 

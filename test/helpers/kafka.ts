@@ -1,24 +1,20 @@
 import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { KafkaJsAdmin } from '../../src/kafka/kafkajs-client.js';
+import { groupLag } from '../../src/metrics/lag.js';
 import { uniqueName } from './services.js';
+import { waitFor } from './wait.js';
 
 /** Wait until the group's committed offsets reach the end of every partition of the topic. */
 export async function waitForCaughtUp(admin: Admin, groupId: string, topic: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
   let lag = Infinity;
-  while (Date.now() < deadline) {
-    const ends = await admin.fetchTopicOffsets(topic);
-    const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
-    const parts = committed[0]?.partitions ?? [];
-    lag = ends.reduce((sum, e) => {
-      const c = parts.find((p) => p.partition === e.partition);
-      const at = c && Number(c.offset) >= 0 ? Number(c.offset) : Number(e.low);
-      return sum + (Number(e.high) - at);
-    }, 0);
-    if (lag === 0) return;
-    await sleep(250);
-  }
-  throw new Error(`group ${groupId} still has lag ${lag} on ${topic} after ${timeoutMs} ms`);
+  await waitFor(
+    () => `group ${groupId} to catch up on ${topic} (lag: ${lag})`,
+    async () => {
+      ({ lag } = await groupLag(new KafkaJsAdmin(admin), groupId, topic));
+      return lag === 0;
+    },
+    { timeoutMs, intervalMs: 250 },
+  );
 }
 
 export type ReadMessage = KafkaMessage & { partition: number };

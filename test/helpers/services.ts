@@ -5,27 +5,12 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { Redis } from 'ioredis';
-import { afterAll, inject, onTestFinished } from 'vitest';
+import { inject } from 'vitest';
+import { registerCleanup } from './cleanup.js';
+
+export { registerCleanup };
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
-
-// Cleanups registered outside a test (in beforeAll or at file level) run after the file's tests.
-// This module is evaluated once per test file, at collection time, so this afterAll is file-level.
-const fileCleanups: (() => Promise<void> | void)[] = [];
-afterAll(async () => {
-  for (const fn of fileCleanups.splice(0).reverse()) await fn();
-});
-
-/** Run `fn` when the current test ends, or after the file's tests when called outside a test. */
-export function registerCleanup(fn: () => Promise<void> | void): void {
-  try {
-    onTestFinished(async () => {
-      await fn();
-    });
-  } catch {
-    fileCleanups.push(fn);
-  }
-}
 
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;

@@ -2,7 +2,6 @@
  * A processor's telemetry on the real stack: lag polled from Kafka, the stats snapshot published to
  * Redis and read back through the API's reader, the processor's own /metrics and /readyz.
  */
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { StatsReader } from '../../src/api/stats.js';
 import { loadConfig } from '../../src/config/index.js';
@@ -11,15 +10,8 @@ import { Keys } from '../../src/store/index.js';
 import { RedisProcessorStats } from '../../src/store/processor-stats.js';
 import { Parts } from '../../src/app/parts.js';
 import { silentLogger } from '../../src/util/logger.js';
+import { freePort } from '../helpers/faults.js';
 import { brokers, createTestTopics, redisUrl, registerCleanup, testAdmin, testKafka, testRedis, uniqueName } from '../helpers/services.js';
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as { port: number };
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 describe('processor telemetry', () => {
   it('polls lag, publishes stats to Redis and serves /metrics and /readyz with the model probe', async () => {

@@ -3,10 +3,8 @@
  * taxonomy and by cross-validation; `evaluate-profiles` streaming simulated users through the real
  * pipeline, scoring the profiles, and cleaning up everything it created.
  */
-import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { copyFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProcessor } from '../../consumers/comments.js';
 import { createEmbedder } from '../../src/app/parts.js';
@@ -21,11 +19,12 @@ import { runEvaluateProfiles } from '../../src/eval/profiles-run.js';
 import type { Embedder } from '../../src/embed/types.js';
 import { simulateUsers } from '../../src/sim/users.js';
 import { silentLogger } from '../../src/util/logger.js';
+import { runCli } from '../helpers/cli.js';
 import { brokers, redisUrl, testAdmin, testRedis } from '../helpers/services.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const DATA = projectPath('data/sib200_zh.jsonl');
 const DATA_EN = projectPath('data/sib200_en.jsonl');
-const bin = resolve(import.meta.dirname, '../../bin/portrait.js');
 let embedder: Embedder;
 let artifact: ClassifierArtifact;
 let dir: string;
@@ -40,13 +39,12 @@ beforeAll(async () => {
     train.map((r) => r.label),
     { embedder: { id: embedder.id, dim: embedder.dim }, l2: 1 },
   );
-  dir = mkdtempSync(join(tmpdir(), 'portrait-eval-'));
+  dir = tempDir('eval');
   saveArtifact(dir, artifact);
 }, 180_000);
 
 afterAll(async () => {
   await embedder?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('evaluate (real model)', () => {
@@ -85,12 +83,7 @@ describe('evaluate (real model)', () => {
   });
 
   it('the command prints the same result as JSON', async () => {
-    const out = await new Promise<{ code: number | null; stdout: string }>((done) => {
-      const child = spawn(process.execPath, [bin, 'evaluate', '--model', dir, '--data', DATA, '--json', '--no-cache'], { env: { ...process.env, PORTRAIT_LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.once('exit', (code) => done({ code, stdout }));
-    });
+    const out = await cli(['evaluate', '--model', dir, '--data', DATA, '--json', '--no-cache']);
     expect(out.code).toBe(0);
     const s = JSON.parse(out.stdout) as { rows: number; classifier: { version: string }; metrics: { accuracy: number } };
     expect(s.rows).toBe(204);
@@ -99,17 +92,8 @@ describe('evaluate (real model)', () => {
   });
 });
 
-/** Run the CLI; its exit code, stdout and stderr. */
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, PORTRAIT_LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('exit', (code) => done({ code, stdout, stderr }));
-  });
-}
+/** Run the CLI, logging silenced; its exit code, stdout and stderr. */
+const cli = (args: string[]) => runCli(args, { PORTRAIT_LOG_LEVEL: 'silent' });
 
 describe('evaluate-profiles (real pipeline)', () => {
   it('streams simulated users through Kafka → processor → Redis, scores their profiles, and removes its topics and keys', async () => {
@@ -167,34 +151,30 @@ describe('evaluate-profiles (real pipeline)', () => {
 
   it('zero-shot: portrait calibrate writes a confusion beside the taxonomy, and processors unmix zero-shot profiles with it', async () => {
     // a copy of the taxonomy, so the repository's own calibration is not touched
-    const tdir = mkdtempSync(join(tmpdir(), 'portrait-cal-'));
-    try {
-      const yaml = join(tdir, 'sib200.yaml');
-      copyFileSync(projectPath('config/taxonomies/sib200.yaml'), yaml);
-      const bad = await cli(['calibrate', '--data', DATA, '--taxonomy', yaml, '--split', 'nope']);
-      expect(bad.code).toBe(2);
-      expect(bad.stderr).toMatch(/no rows of split "nope" \(the file has: train 701, dev 99, test 204\)/);
-      expect(existsSync(calibrationPath(yaml))).toBe(false);
+    const tdir = tempDir('cal');
+    const yaml = join(tdir, 'sib200.yaml');
+    copyFileSync(projectPath('config/taxonomies/sib200.yaml'), yaml);
+    const bad = await cli(['calibrate', '--data', DATA, '--taxonomy', yaml, '--split', 'nope']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/no rows of split "nope" \(the file has: train 701, dev 99, test 204\)/);
+    expect(existsSync(calibrationPath(yaml))).toBe(false);
 
-      const out = await cli(['calibrate', '--data', DATA, DATA_EN, '--taxonomy', yaml, '--json', '--no-cache']);
-      expect(out.code).toBe(0);
-      const c = JSON.parse(out.stdout) as { rows: number; out: string; written: boolean; calibratedVersion: string; classifierVersion: string; rowsPerLabel: Record<string, number> };
-      expect([c.rows, c.out, c.written]).toEqual([198, calibrationPath(yaml), true]); // both dev splits
-      expect(Object.values(c.rowsPerLabel).reduce((a, b) => a + b, 0)).toBe(198);
-      expect(existsSync(calibrationPath(yaml))).toBe(true);
+    const out = await cli(['calibrate', '--data', DATA, DATA_EN, '--taxonomy', yaml, '--json', '--no-cache']);
+    expect(out.code).toBe(0);
+    const c = JSON.parse(out.stdout) as { rows: number; out: string; written: boolean; calibratedVersion: string; classifierVersion: string; rowsPerLabel: Record<string, number> };
+    expect([c.rows, c.out, c.written]).toEqual([198, calibrationPath(yaml), true]); // both dev splits
+    expect(Object.values(c.rowsPerLabel).reduce((a, b) => a + b, 0)).toBe(198);
+    expect(existsSync(calibrationPath(yaml))).toBe(true);
 
-      const { prefix } = testRedis();
-      const cfgOf = (unmix: boolean) => loadConfig({ env: {}, overrides: { kafka: { brokers: brokers() }, redis: { url: redisUrl(), keyPrefix: prefix }, log: { level: 'silent' }, profile: { unmix } } });
-      const run = { data: DATA, users: 40, seed: 5, zeroShot: true, taxonomy: yaml };
-      const cal = await runEvaluateProfiles(run, cfgOf(true), embedder, startProcessor, silentLogger);
-      expect(cal.unmixed).toBe(true);
-      expect(cal.classifier).toEqual({ kind: 'zero-shot', version: c.calibratedVersion });
-      const plain = await runEvaluateProfiles(run, cfgOf(false), embedder, startProcessor, silentLogger);
-      expect(plain.unmixed).toBe(false);
-      // the shares of calibrated profiles are much nearer each user's true mix (0.6 -> 0.25 measured)
-      expect(cal.shareError!).toBeLessThan(plain.shareError! * 0.85);
-    } finally {
-      rmSync(tdir, { recursive: true, force: true });
-    }
+    const { prefix } = testRedis();
+    const cfgOf = (unmix: boolean) => loadConfig({ env: {}, overrides: { kafka: { brokers: brokers() }, redis: { url: redisUrl(), keyPrefix: prefix }, log: { level: 'silent' }, profile: { unmix } } });
+    const run = { data: DATA, users: 40, seed: 5, zeroShot: true, taxonomy: yaml };
+    const cal = await runEvaluateProfiles(run, cfgOf(true), embedder, startProcessor, silentLogger);
+    expect(cal.unmixed).toBe(true);
+    expect(cal.classifier).toEqual({ kind: 'zero-shot', version: c.calibratedVersion });
+    const plain = await runEvaluateProfiles(run, cfgOf(false), embedder, startProcessor, silentLogger);
+    expect(plain.unmixed).toBe(false);
+    // the shares of calibrated profiles are much nearer each user's true mix (0.6 -> 0.25 measured)
+    expect(cal.shareError!).toBeLessThan(plain.shareError! * 0.85);
   }, 180_000);
 });

@@ -19,6 +19,7 @@ import { RedisModelRegistry } from '../../src/store/model-registry.js';
 import { isPortraitError } from '../../src/util/errors.js';
 import { readAll, waitForCaughtUp } from '../helpers/kafka.js';
 import { brokers, createTestTopics, redisUrl, testAdmin, testKafka, testRedis, uniqueName } from '../helpers/services.js';
+import { waitFor } from '../helpers/wait.js';
 
 let embedder: Embedder;
 let modelA: ClassifierArtifact;
@@ -80,14 +81,6 @@ describe('model registry and hot swap on a running processor', () => {
   const publishedVersions = async (since?: Map<number, number>) =>
     (await readAll(kafka, admin, topics[1]!)).filter((m) => Number(m.offset) >= (since?.get(m.partition) ?? 0)).map((m) => (JSON.parse(m.value!.toString()) as { classifier: { kind: string; version: string } }).classifier);
 
-  const waitFor = async (what: string, ok: () => boolean) => {
-    const deadline = Date.now() + 30_000;
-    while (!ok()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
-
   beforeAll(async () => {
     admin = await testAdmin();
     kafka = testKafka();
@@ -130,7 +123,7 @@ describe('model registry and hot swap on a running processor', () => {
     await registry.register(modelB);
     const r = await registry.activate(modelB.version, { embedderId: embedder.id, dim: embedder.dim });
     expect(r).toEqual({ changed: true, previous: modelA.version });
-    await waitFor('the processor to pick up model B', () => proc.classifier().version === modelB.version);
+    await waitFor('the processor to pick up model B', () => proc.classifier().version === modelB.version, { timeoutMs: 30_000 });
     const before = await mark();
     await publish(10);
     const after = await publishedVersions(before);
@@ -143,7 +136,7 @@ describe('model registry and hot swap on a running processor', () => {
 
   it('rolls back to the previous model', async () => {
     expect(await registry.rollback()).toEqual({ from: modelB.version, to: modelA.version });
-    await waitFor('the processor to return to model A', () => proc.classifier().version === modelA.version);
+    await waitFor('the processor to return to model A', () => proc.classifier().version === modelA.version, { timeoutMs: 30_000 });
     const before = await mark();
     await publish(5);
     const after = await publishedVersions(before);
@@ -165,7 +158,7 @@ describe('model registry and hot swap on a running processor', () => {
 
     // another tool (or an operator with another embedder configured) makes it active anyway
     await raw.set(registryStore.keys.active, foreign.version);
-    await waitFor('the processor to refuse the foreign model', () => logs.some((l) => l.refused === foreign.version));
+    await waitFor('the processor to refuse the foreign model', () => logs.some((l) => l.refused === foreign.version), { timeoutMs: 30_000 });
     const refusal = logs.find((l) => l.refused === foreign.version)!;
     expect(refusal.msg).toMatch(/refused to activate model .*: .*768-dim embeddings.*keeping the current classifier/);
     expect(proc.classifier().version).toBe(modelA.version);
@@ -180,7 +173,7 @@ describe('model registry and hot swap on a running processor', () => {
   it('deactivating the registry model returns to the configured classifier', async () => {
     await raw.set(registryStore.keys.active, modelA.version);
     expect(await registry.deactivate()).toBe(modelA.version);
-    await waitFor('the processor to fall back to the configured classifier', () => proc.classifier().kind === cfg.classifier.kind);
+    await waitFor('the processor to fall back to the configured classifier', () => proc.classifier().kind === cfg.classifier.kind, { timeoutMs: 30_000 });
     expect(proc.classifier().version).not.toBe(modelA.version);
   });
 });

@@ -2,38 +2,20 @@
  * `portrait train` and `portrait model ...` as real processes on the real model and Redis, and the
  * registry's activation stack (activate / rollback / deactivate) against Redis.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { amendArtifact, finalizeArtifact, readArtifact, saveArtifact, type ClassifierArtifact } from '../../src/classify/artifact.js';
 import { ModelRegistry } from '../../src/classify/registry.js';
 import { projectPath } from '../../src/config/index.js';
 import { RedisModelRegistry } from '../../src/store/model-registry.js';
 import { isPortraitError } from '../../src/util/errors.js';
-import { redisUrl, registerCleanup, testRedis } from '../helpers/services.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
+import { redisUrl, testRedis } from '../helpers/services.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const bin = resolve(import.meta.dirname, '../../bin/portrait.js');
-
-function run(args: string[], prefix: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      env: { ...process.env, PORTRAIT_REDIS_URL: redisUrl(), PORTRAIT_REDIS_KEY_PREFIX: prefix, PORTRAIT_LOG_LEVEL: 'silent' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('exit', (code) => done({ code, stdout, stderr }));
-  });
-}
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'portrait-models-'));
-  registerCleanup(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
+function run(args: string[], prefix: string): Promise<CliResult> {
+  return runCli(args, { PORTRAIT_REDIS_URL: redisUrl(), PORTRAIT_REDIS_KEY_PREFIX: prefix, PORTRAIT_LOG_LEVEL: 'silent' });
 }
 
 /** 63 training rows (9 per label) and 21 test rows (3 per label) of sib200_zh. */
@@ -58,7 +40,7 @@ function smallDataset(dir: string): string {
 describe('portrait train and portrait model (processes)', () => {
   it('trains (auto), writes and registers the artifact, and the model commands manage it', async () => {
     const { prefix } = testRedis();
-    const dir = tempDir();
+    const dir = tempDir('models');
     const data = smallDataset(dir);
     const out = join(dir, 'model');
     const t = await run(['train', '--data', data, '--out', out, '--folds', '2', '--trees', '10', '--cache-dir', join(dir, 'cache'), '--register', '--activate', '--json'], prefix);

@@ -2,18 +2,15 @@
  * `portrait produce` end to end: the real command (bin/portrait.js) publishes simulated users'
  * comments to a random topic on the real broker; a kafkajs consumer reads them back.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
 import { brokers, testKafka, uniqueName } from '../helpers/services.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-const tmp = mkdtempSync(join(tmpdir(), 'portrait-produce-'));
+const tmp = tempDir('produce');
 
 // Cleanup is registered at file level: vitest does not run an afterAll() registered inside a test.
 let admin: Admin;
@@ -24,7 +21,6 @@ beforeAll(async () => {
   await admin.connect();
 });
 afterAll(async () => {
-  rmSync(tmp, { recursive: true, force: true });
   if (groups.length > 0) await admin.deleteGroups(groups).catch(() => {});
   if (topics.length > 0) await admin.deleteTopics({ topics }).catch(() => {});
   await admin.disconnect();
@@ -43,20 +39,7 @@ function tmpFile(name: string, content: string): string {
   return file;
 }
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function portrait(args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile('node', ['bin/portrait.js', ...args], { cwd: root, env: { ...process.env, ...env }, timeout: 90_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const portrait = (args: string[], env: Record<string, string>) => runCli(args, env, { timeoutMs: 90_000 });
 
 interface Consumed {
   key: string | null;

@@ -3,6 +3,7 @@
  * equals the live profiles; activation switches with no read failing; forget + replay leaves
  * nothing of the user, in Redis or as a live value on the compacted profiles topic.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Kafka } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -137,9 +138,9 @@ describe('replay into a new namespace, then activate', () => {
         reads++;
       }
     })();
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
     expect(await ns.activate('rebuild')).toBe('main');
-    await new Promise((r) => setTimeout(r, 1500)); // the live processor polls the active key every second
+    await sleep(1500); // the live processor polls the active key every second
     stop = true;
     await reader;
     expect(reads).toBeGreaterThan(10);

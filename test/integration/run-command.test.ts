@@ -1,11 +1,8 @@
 /** `portrait run` as a real process: consumes, publishes, and on SIGTERM finishes, commits and exits 0. */
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { pipelineEnv, spawnPortrait, stopRun } from '../helpers/faults.js';
 import { readAll, waitForCaughtUp } from '../helpers/kafka.js';
-import { brokers, createTestTopics, redisUrl, registerCleanup, testAdmin, testKafka, testRedis, uniqueName } from '../helpers/services.js';
-
-const bin = resolve(import.meta.dirname, '../../bin/portrait.js');
+import { createTestTopics, testAdmin, testKafka, testRedis, uniqueName } from '../helpers/services.js';
 
 describe('portrait run', () => {
   it('processes comments and stops cleanly on SIGTERM with exit code 0', async () => {
@@ -29,34 +26,14 @@ describe('portrait run', () => {
     });
     await producer.disconnect();
 
-    const child = spawn(process.execPath, [bin, 'run'], {
-      env: {
-        ...process.env,
-        PORTRAIT_KAFKA_BROKERS: brokers().join(','),
-        PORTRAIT_KAFKA_TOPICS_COMMENTS: comments,
-        PORTRAIT_KAFKA_TOPICS_PROFILES: profiles,
-        PORTRAIT_KAFKA_TOPICS_DEAD_LETTER: dlq,
-        PORTRAIT_KAFKA_GROUP_ID: groupId,
-        PORTRAIT_REDIS_URL: redisUrl(),
-        PORTRAIT_REDIS_KEY_PREFIX: prefix,
-        PORTRAIT_LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-    registerCleanup(() => {
-      if (child.exitCode === null) child.kill('SIGKILL');
-    });
+    const run = spawnPortrait(['run'], { ...pipelineEnv({ comments: comments!, profiles: profiles!, deadLetter: dlq!, groupId, keyPrefix: prefix }), PORTRAIT_LOG_LEVEL: 'info' });
 
     await waitForCaughtUp(admin, groupId, comments!, 90_000);
     const published = await readAll(kafka, admin, profiles!);
     expect(new Set(published.map((m) => m.key!.toString()))).toEqual(new Set(users));
 
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(stderr).toContain('stopped cleanly');
+    await stopRun(run); // SIGTERM, then exit code 0
+    expect(run.stderr()).toContain('stopped cleanly');
     await admin.deleteGroups([groupId]).catch(() => {});
   });
 });

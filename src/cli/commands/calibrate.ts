@@ -4,21 +4,17 @@
  */
 import type { Command } from 'commander';
 import { withEmbedder } from '../../app/parts.js';
-import { loadConfig, projectPath } from '../../config/index.js';
+import { loadConfig } from '../../config/index.js';
 import { DEFAULT_CALIBRATION_SPLIT, runCalibrate, type CalibrateSummary } from '../../eval/calibrate-run.js';
+import { addEmbedCacheOptions, addFieldOptions, cacheDirOf, fieldsOf, type EmbedCacheCliOptions, type FieldCliOptions } from '../options.js';
 import { printJson } from '../output.js';
 
-interface CalibrateCliOptions {
+interface CalibrateCliOptions extends FieldCliOptions, EmbedCacheCliOptions {
   data: string[];
   taxonomy?: string;
   split: string;
   out?: string;
   dryRun?: boolean;
-  textField: string;
-  labelField: string;
-  splitField: string;
-  cache: boolean;
-  cacheDir: string;
   json?: boolean;
 }
 
@@ -41,19 +37,16 @@ function printText(s: CalibrateSummary): void {
 }
 
 export function registerCalibrate(program: Command): void {
-  program
+  const cmd = program
     .command('calibrate')
     .description("measure the zero-shot taxonomy's confusion on labelled rows (a dev split) and write it beside the taxonomy, so profiles are unmixed with it")
     .requiredOption('--data <jsonl...>', 'labelled rows, one or more files (e.g. the Chinese and English rows of one taxonomy)')
     .option('--taxonomy <file>', 'the taxonomy YAML (default: config/taxonomies/<first data file>.yaml, else classifier.taxonomy)')
     .option('--split <names>', "split value(s) to calibrate on, comma-separated, or 'all'", DEFAULT_CALIBRATION_SPLIT)
     .option('--out <file>', 'where to write (default: <taxonomy>.calibration.json beside it)')
-    .option('--dry-run', 'measure and report, write nothing')
-    .option('--text-field <name>', 'field holding the text', 'text')
-    .option('--label-field <name>', 'field holding the label', 'label')
-    .option('--split-field <name>', 'field holding the split name', 'split')
-    .option('--cache-dir <dir>', 'embedding cache directory', 'artifacts/cache')
-    .option('--no-cache', 'do not read or write the embedding cache')
+    .option('--dry-run', 'measure and report, write nothing');
+  addFieldOptions(cmd);
+  addEmbedCacheOptions(cmd)
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
@@ -70,12 +63,12 @@ The rows must not be the ones you evaluate on (use a dev split). docs/models.md.
         runCalibrate(
           {
             data: opts.data,
-            fields: { textField: opts.textField, labelField: opts.labelField, splitField: opts.splitField },
+            fields: fieldsOf(opts),
             split: opts.split,
             ...(opts.taxonomy !== undefined ? { taxonomy: opts.taxonomy } : {}),
             ...(opts.out !== undefined ? { out: opts.out } : {}),
             ...(opts.dryRun ? { dryRun: true } : {}),
-            cacheDir: opts.cache ? projectPath(opts.cacheDir) : undefined,
+            cacheDir: cacheDirOf(opts),
             progress: process.stderr.isTTY === true,
           },
           cfg,

@@ -4,18 +4,23 @@
  * latent interests.
  */
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { startProcessor } from '../../../consumers/comments.js';
 import { loadConfig, projectPath, type Config } from '../../config/index.js';
 import { fetchBundledModel } from '../../embed/model-fetch.js';
 import { startApi } from '../../api/server.js';
 import { createKafkaClient } from '../../kafka/client.js';
-import { createTelemetry } from '../../app/telemetry.js';
+import { createTelemetry, processorTarget } from '../../app/telemetry.js';
 import { stackUp } from '../../stack/index.js';
 import { createLogger } from '../../util/logger.js';
+import { stepLog } from '../../util/progress.js';
+import { intOption, numberOption } from '../options.js';
 import { runProduce, type ProduceSummary } from './produce.js';
 
 const say = (s = '') => process.stdout.write(`${s}\n`);
+/** the services' and the model's own steps, indented under the demo's numbered ones */
+const step = stepLog('   ', { stream: process.stdout });
 
 function bar(share: number, width = 20): string {
   const n = Math.round(share * width);
@@ -38,9 +43,14 @@ export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description('bring the stack up, start the processor, stream sample comments of simulated users, show live profiles')
-    .option('--users <n>', 'simulated users (half Chinese, half English)', (v) => Number(v), 24)
-    .option('--comments <n>', 'comments in total', (v) => Number(v), 480)
-    .option('--rate <n>', 'events per second', (v) => Number(v), 120)
+    .option('--users <n>', 'simulated users (half Chinese, half English)', intOption('--users', 1), 24)
+    .option('--comments <n>', 'comments in total', intOption('--comments', 1), 480)
+    .option(
+      '--rate <n>',
+      'events per second',
+      numberOption('--rate', (n) => n >= 0, 'a number >= 0'),
+      120,
+    )
     .option('--serve', 'keep the processor, the API and the dashboard running afterwards (Ctrl-C stops)')
     .action(async (opts: { users: number; comments: number; rate: number; serve?: boolean }) => {
       const cfg = loadConfig();
@@ -48,11 +58,11 @@ export function registerDemo(program: Command): void {
       say('Portrait demo\n');
       if (usesLocalStack(cfg)) {
         say('1. services: Kafka (from Maven jars, KRaft) and Redis on 127.0.0.1');
-        const info = await stackUp(cfg, (m) => say(`   ${m}`));
+        const info = await stackUp(cfg, step);
         say(`   kafka ${info.kafka.bootstrap} (${info.kafka.state}), redis ${info.redis.url} (${info.redis.state})`);
       } else say(`1. services: using Kafka ${cfg.kafka.brokers.join(',')} and Redis ${cfg.redis.url} from the configuration`);
 
-      const model = fetchBundledModel(projectPath(cfg.embedder.modelDir), (m) => say(`   ${m}`));
+      const model = fetchBundledModel(projectPath(cfg.embedder.modelDir), step);
       say(`2. model: ${cfg.embedder.model} (${model.state}); starting the processor (${cfg.classifier.kind} classifier)`);
       let applied = 0;
       const telemetry = createTelemetry(cfg, log, { groupId: cfg.kafka.groupId });
@@ -65,7 +75,7 @@ export function registerDemo(program: Command): void {
           },
         },
       });
-      await telemetry.attach({ embedder: proc.embedder, classifier: proc.classifier, parts: proc.parts, namespace: () => proc.store.namespace, ping: () => proc.store.ping() });
+      await telemetry.attach(processorTarget(proc));
       const api = await startApi(cfg, log).catch(() => startApi(cfg, log, { port: 0 }));
       say(`   dashboard and API: ${api.url}/  (profiles: ${api.url}/v1/users/<userId>/profile)`);
 
@@ -93,7 +103,7 @@ export function registerDemo(program: Command): void {
         }
       });
       // let the watcher join before producing, so it sees the updates from the start
-      await new Promise((r) => setTimeout(r, 1500));
+      await sleep(1500);
 
       say(`3. streaming ${opts.comments} real comments (SIB-200, Chinese and English) from ${opts.users} simulated users at ${opts.rate}/s`);
       const half = Math.max(1, Math.floor(opts.users / 2));
@@ -104,8 +114,8 @@ export function registerDemo(program: Command): void {
       ]);
       const produced = runs.reduce((n, r) => n + r.events, 0);
       const deadline = Date.now() + 120_000;
-      while (applied < produced && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-      await new Promise((r) => setTimeout(r, 1000));
+      while (applied < produced && Date.now() < deadline) await sleep(200);
+      await sleep(1000);
       say(`   processed ${applied}/${produced} comments into ${latest.size} profiles\n`);
 
       say('4. final profiles (latent interests of the simulated user → the profile Portrait built)');

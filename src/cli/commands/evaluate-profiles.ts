@@ -9,8 +9,8 @@ import { withEmbedder } from '../../app/parts.js';
 import { loadConfig } from '../../config/index.js';
 import { runEvaluateProfiles, type ProfilesSummary } from '../../eval/profiles-run.js';
 import { createLogger } from '../../util/logger.js';
+import { intOption } from '../options.js';
 import { printJson } from '../output.js';
-import { intArg } from './train.js';
 
 interface Options {
   data: string;
@@ -46,9 +46,9 @@ export function registerEvaluateProfiles(program: Command): void {
     .command('evaluate-profiles')
     .description('simulate users (1-3 latent interests), stream their comments through the real pipeline and score the profiles')
     .requiredOption('--data <jsonl>', 'labelled rows the comments are drawn from, e.g. data/sib200_zh.jsonl')
-    .option('--users <n>', 'simulated users', intArg('--users', 1), 50)
+    .option('--users <n>', 'simulated users', intOption('--users', 1), 50)
     .option('--split <names>', "split value(s) the comments are drawn from, or 'all'", 'test')
-    .option('--seed <n>', 'seed of the simulation', intArg('--seed', 0), 42)
+    .option('--seed <n>', 'seed of the simulation', intOption('--seed', 0), 42)
     .option('--model <dir>', 'classify with this artifact (default: the configured classifier / active registry model)')
     .option('--zero-shot', 'classify with the zero-shot taxonomy of the data (config/taxonomies/<data>.yaml)')
     .option('--taxonomy <file>', 'with --zero-shot: the taxonomy YAML')

@@ -5,13 +5,13 @@
  */
 import { Option, type Command } from 'commander';
 import { withEmbedder } from '../../app/parts.js';
-import { loadConfig, projectPath } from '../../config/index.js';
+import { loadConfig } from '../../config/index.js';
 import { runEvaluate, type EvaluateSummary } from '../../eval/evaluate-run.js';
 import type { ClassificationReport } from '../../eval/metrics.js';
+import { addEmbedCacheOptions, addFieldOptions, cacheDirOf, fieldsOf, intOption, type EmbedCacheCliOptions, type FieldCliOptions } from '../options.js';
 import { printJson } from '../output.js';
-import { intArg } from './train.js';
 
-interface EvaluateCliOptions {
+interface EvaluateCliOptions extends FieldCliOptions, EmbedCacheCliOptions {
   data: string;
   model?: string;
   zeroShot?: boolean;
@@ -20,12 +20,7 @@ interface EvaluateCliOptions {
   split?: string;
   folds?: number;
   classifier?: 'rf' | 'linear';
-  textField: string;
-  labelField: string;
-  splitField: string;
   seed: number;
-  cache: boolean;
-  cacheDir: string;
   json?: boolean;
 }
 
@@ -64,7 +59,7 @@ function printText(s: EvaluateSummary): void {
 }
 
 export function registerEvaluate(program: Command): void {
-  program
+  const cmd = program
     .command('evaluate')
     .description('score a model artifact, the zero-shot taxonomy, or a training procedure (cross-validation) on labelled JSONL rows')
     .requiredOption('--data <jsonl>', 'labelled rows, e.g. data/sib200_zh.jsonl')
@@ -73,14 +68,10 @@ export function registerEvaluate(program: Command): void {
     .option('--taxonomy <file>', 'with --zero-shot: the taxonomy YAML')
     .option('--calibrate <split>', 'with --zero-shot: fit the softmax temperature on this split and report it')
     .option('--split <names>', "split value(s) to score, comma-separated, or 'all' (default: test; all with --folds)")
-    .option('--folds <k>', 'stratified k-fold cross-validation of the training procedure (of --model, else --classifier)', intArg('--folds', 2))
-    .addOption(new Option('--classifier <kind>', 'with --folds and no --model: the procedure').choices(['rf', 'linear']).default('linear'))
-    .option('--text-field <name>', 'field holding the text', 'text')
-    .option('--label-field <name>', 'field holding the label', 'label')
-    .option('--split-field <name>', 'field holding the split name', 'split')
-    .option('--seed <n>', 'seed of the folds', intArg('--seed', 0), 42)
-    .option('--cache-dir <dir>', 'embedding cache directory', 'artifacts/cache')
-    .option('--no-cache', 'do not read or write the embedding cache')
+    .option('--folds <k>', 'stratified k-fold cross-validation of the training procedure (of --model, else --classifier)', intOption('--folds', 2))
+    .addOption(new Option('--classifier <kind>', 'with --folds and no --model: the procedure').choices(['rf', 'linear']).default('linear'));
+  addFieldOptions(cmd).option('--seed <n>', 'seed of the folds', intOption('--seed', 0), 42);
+  addEmbedCacheOptions(cmd)
     .option('--json', 'print the full result (per-class metrics, confusion matrix) as JSON')
     .addHelpText(
       'after',
@@ -96,7 +87,7 @@ Examples:
         runEvaluate(
           {
             data: opts.data,
-            fields: { textField: opts.textField, labelField: opts.labelField, splitField: opts.splitField },
+            fields: fieldsOf(opts),
             ...(opts.split !== undefined ? { split: opts.split } : {}),
             ...(opts.model !== undefined ? { model: opts.model } : {}),
             ...(opts.zeroShot ? { zeroShot: true } : {}),
@@ -105,7 +96,7 @@ Examples:
             ...(opts.folds !== undefined ? { folds: opts.folds } : {}),
             ...(opts.classifier ? { classifier: opts.classifier } : {}),
             seed: opts.seed,
-            cacheDir: opts.cache ? projectPath(opts.cacheDir) : undefined,
+            cacheDir: cacheDirOf(opts),
             progress: process.stderr.isTTY === true,
           },
           cfg,

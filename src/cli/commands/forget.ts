@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../../config/index.js';
 import { createKafkaClient } from '../../kafka/client.js';
@@ -6,6 +7,7 @@ import type { Delivery } from '../../kafka/types.js';
 import { RedisProfileStore, type ForgetReceipt } from '../../store/index.js';
 import { createRedis } from '../../store/redis-client.js';
 import { createLogger } from '../../util/logger.js';
+import { numberOption } from '../options.js';
 import { usage } from '../output.js';
 
 export interface ForgetResult {
@@ -43,7 +45,7 @@ export async function runForget(userId: string, opts: { waitSeconds: number; rea
     while (Date.now() < deadline) {
       const r = await store.receipt(eventId);
       if (r) return { ...result, status: 'done', receipt: r };
-      await new Promise((res) => setTimeout(res, 250));
+      await sleep(250);
     }
     return result;
   } finally {
@@ -55,11 +57,15 @@ export function registerForget(program: Command): void {
   program
     .command('forget <userId>')
     .description("erase a user: publish a forget event ordered with the user's comments; the processor deletes every key of the user, publishes a tombstone and suppresses older events")
-    .option('--wait <seconds>', 'how long to wait for the receipt (0 = do not wait)', (v) => Number(v), 30)
+    .option(
+      '--wait <seconds>',
+      'how long to wait for the receipt (0 = do not wait)',
+      numberOption('--wait', (n) => n >= 0, 'a number of seconds >= 0'),
+      30,
+    )
     .option('--reason <text>', 'why (kept in the event for audit)')
     .option('--json', 'print the receipt as JSON')
     .action(async (userId: string, opts: { wait: number; reason?: string; json?: boolean }) => {
-      if (!Number.isFinite(opts.wait) || opts.wait < 0) throw usage('--wait must be a number of seconds ≥ 0');
       const r = await runForget(userId, { waitSeconds: opts.wait, ...(opts.reason ? { reason: opts.reason } : {}) });
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);

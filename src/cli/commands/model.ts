@@ -12,6 +12,7 @@ import { loadConfig, type Config } from '../../config/index.js';
 import { RedisModelRegistry } from '../../store/model-registry.js';
 import { createRedis } from '../../store/redis-client.js';
 import { PortraitError, isPortraitError } from '../../util/errors.js';
+import { intOption } from '../options.js';
 import { printJson } from '../output.js';
 
 /** Run `fn` with a registry on the configured Redis; Redis failures become REDIS_UNAVAILABLE. */
@@ -141,7 +142,7 @@ export function registerModel(program: Command): void {
   model
     .command('history')
     .description('activations and rollbacks, newest first')
-    .option('--limit <n>', 'entries', (v: string) => Math.max(1, Number.parseInt(v, 10) || 20), 20)
+    .option('--limit <n>', 'entries', intOption('--limit', 1), 20)
     .option('--json', 'print JSON')
     .action(async (opts: { limit: number; json?: boolean }) => {
       const cfg = loadConfig();

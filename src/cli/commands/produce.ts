@@ -3,8 +3,7 @@
  * evaluation. By default it simulates users from a labelled JSONL file (src/sim/users.ts, described
  * in docs/data.md); with --raw every line of the file is published as it is.
  */
-import { connect } from 'node:net';
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../../config/index.js';
 import { createKafkaClient } from '../../kafka/client.js';
@@ -12,14 +11,18 @@ import { portraitTopics, type TopicSpec } from '../../kafka/topics.js';
 import { readLabelledRows, readTextFile } from '../../sim/jsonl.js';
 import { rawMessages, type OutMessage } from '../../sim/raw.js';
 import { batchSizeFor, waitBeforeNext } from '../../sim/pace.js';
-import { createProgress } from '../../sim/progress.js';
 import { SIM_DEFAULTS, simulateUsers, type SimUser } from '../../sim/users.js';
+import { portAccepts } from '../../stack/proc.js';
 import { PortraitError, isPortraitError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
+import { createProgress, stepLog } from '../../util/progress.js';
+import { intOption, numberOption, rangeOption, timeOption } from '../options.js';
 import { printJson } from '../output.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const DAY_MS = 86_400_000;
+
+const say = stepLog('produce: ');
 
 export interface ProduceOptions {
   file: string;
@@ -67,43 +70,6 @@ export interface ProduceSummary {
   nullKeys?: number;
   /** Simulate mode: each user's latent interests (main first), comment count and comments per label. */
   userInterests?: SimUser[];
-}
-
-// ---------------------------------------------------------------------------------------------
-// argument parsers (commander turns InvalidArgumentError into a usage error, exit code 2)
-
-function intParser(name: string, min: number): (v: string) => number {
-  return (v) => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}.`);
-    return n;
-  };
-}
-
-function numberParser(name: string, ok: (n: number) => boolean, rule: string): (v: string) => number {
-  return (v) => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new InvalidArgumentError(`${name} must be ${rule}.`);
-    return n;
-  };
-}
-
-/** "8" or "5-30" → [min, max]. */
-function rangeParser(name: string): (v: string) => [number, number] {
-  return (v) => {
-    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(v);
-    const lo = m ? Number(m[1]) : NaN;
-    const hi = m ? Number(m[2] ?? m[1]) : NaN;
-    if (!m || lo < 1 || hi < lo) throw new InvalidArgumentError(`${name} must be N or MIN-MAX with 1 <= MIN <= MAX.`);
-    return [lo, hi];
-  };
-}
-
-/** Epoch milliseconds or an ISO date/time. */
-function parseStart(v: string): number {
-  const n = /^\d+$/.test(v.trim()) ? Number(v) : Date.parse(v);
-  if (!Number.isFinite(n)) throw new InvalidArgumentError('--start must be epoch milliseconds or an ISO date such as 2025-01-31T08:00:00Z.');
-  return n;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -182,18 +148,10 @@ function produceLogger(level: string): Logger {
  * first. A broker that accepts connections but is not ready yet is left to kafkajs's retries.
  */
 async function probeBrokers(cfg: Pick<Config, 'kafka'>, timeoutMs = 3000): Promise<void> {
-  const tryOne = (hostPort: string) =>
-    new Promise<boolean>((resolve) => {
-      const i = hostPort.lastIndexOf(':');
-      const socket = connect({ host: hostPort.slice(0, i), port: Number(hostPort.slice(i + 1)) });
-      const done = (ok: boolean) => {
-        socket.destroy();
-        resolve(ok);
-      };
-      socket.setTimeout(timeoutMs, () => done(false));
-      socket.once('connect', () => done(true));
-      socket.once('error', () => done(false));
-    });
+  const tryOne = (hostPort: string) => {
+    const i = hostPort.lastIndexOf(':');
+    return portAccepts(hostPort.slice(0, i), Number(hostPort.slice(i + 1)), timeoutMs);
+  };
   const answers = await Promise.all(cfg.kafka.brokers.map(tryOne));
   if (!answers.some(Boolean)) {
     throw new PortraitError('KAFKA_UNAVAILABLE', `no Kafka broker answers at ${cfg.kafka.brokers.join(',')} (start one with \`portrait stack up\`, or set PORTRAIT_KAFKA_BROKERS)`);
@@ -207,7 +165,7 @@ async function publish(cfg: Pick<Config, 'kafka'>, log: Logger, topic: string, m
   try {
     await admin.connect();
     const created = await admin.ensureTopics([topicSpec(cfg, topic)]);
-    if (created.length > 0) process.stderr.write(`produce: created topic ${topic}\n`);
+    if (created.length > 0) say(`created topic ${topic}`);
   } catch (err) {
     throw kafkaError(err, `cannot create or inspect topic ${topic}`, cfg);
   } finally {
@@ -256,7 +214,7 @@ export async function runProduce(opts: ProduceOptions, cfg: Readonly<Config> = l
   let stop = false;
   const onSigint = () => {
     stop = true;
-    process.stderr.write('produce: interrupted, stopping after the current batch (Ctrl-C again to abort)\n');
+    say('interrupted, stopping after the current batch (Ctrl-C again to abort)');
   };
   process.once('SIGINT', onSigint);
   let result: { sent: number; seconds: number };
@@ -302,33 +260,33 @@ export function registerProduce(program: Command): void {
     .command('produce')
     .description('publish comment events to the comments topic: simulated users from a labelled JSONL file, or the lines of a file as they are (--raw)')
     .requiredOption('--file <jsonl>', 'labelled rows {"id","text","label"} (e.g. data/sib200_zh.jsonl), or events with --raw')
-    .option('--users <n>', 'how many users to simulate', intParser('--users', 1), 50)
-    .option('--limit <n>', 'publish exactly this many events (simulate: dealt round-robin over the users; raw: the first N lines)', intParser('--limit', 1))
+    .option('--users <n>', 'how many users to simulate', intOption('--users', 1), 50)
+    .option('--limit <n>', 'publish exactly this many events (simulate: dealt round-robin over the users; raw: the first N lines)', intOption('--limit', 1))
     .option(
       '--rate <n>',
       'events per second; 0 = as fast as possible',
-      numberParser('--rate', (n) => n >= 0, 'a number >= 0'),
+      numberOption('--rate', (n) => n >= 0, 'a number >= 0'),
       0,
     )
-    .option('--seed <n>', 'seed of the simulation (same seed, same users and comments)', intParser('--seed', 0), 42)
+    .option('--seed <n>', 'seed of the simulation (same seed, same users and comments)', intOption('--seed', 0), 42)
     .option('--topic <topic>', 'topic to publish to (default: kafka.topics.comments from the config)')
     .option('--raw', 'publish every non-blank line as it is (key = its userId, or null): for testing bad input')
     .option('--json', "print the summary as JSON on stdout, with every user's latent interests")
-    .addOption(new Option('--comments <n|min-max>', 'comments per user when there is no --limit').argParser(rangeParser('--comments')).default([...SIM_DEFAULTS.commentsPerUser], SIM_DEFAULTS.commentsPerUser.join('-')))
-    .addOption(new Option('--interests <n|min-max>', 'latent interests per user').argParser(rangeParser('--interests')).default([...SIM_DEFAULTS.interestsPerUser], SIM_DEFAULTS.interestsPerUser.join('-')))
+    .addOption(new Option('--comments <n|min-max>', 'comments per user when there is no --limit').argParser(rangeOption('--comments')).default([...SIM_DEFAULTS.commentsPerUser], SIM_DEFAULTS.commentsPerUser.join('-')))
+    .addOption(new Option('--interests <n|min-max>', 'latent interests per user').argParser(rangeOption('--interests')).default([...SIM_DEFAULTS.interestsPerUser], SIM_DEFAULTS.interestsPerUser.join('-')))
     .option(
       '--dominant <share>',
       "least share of a user's comments on the main interest",
-      numberParser('--dominant', (n) => n > 0 && n <= 1, 'in (0, 1]'),
+      numberOption('--dominant', (n) => n > 0 && n <= 1, 'in (0, 1]'),
       SIM_DEFAULTS.dominantShare,
     )
     .option(
       '--span-days <days>',
       'comment times spread over this many days',
-      numberParser('--span-days', (n) => n > 0, 'a number > 0'),
+      numberOption('--span-days', (n) => n > 0, 'a number > 0'),
       7,
     )
-    .option('--start <time>', 'time of the earliest comment, epoch ms or ISO (default: now minus --span-days)', parseStart)
+    .option('--start <time>', 'time of the earliest comment, epoch ms or ISO (default: now minus --span-days)', timeOption('--start'))
     .option('--lang <code>', 'lang field for every event (rows with their own lang keep it); omitted by default')
     .option('--user-prefix <prefix>', 'user ids are <prefix>0001, <prefix>0002, …', SIM_DEFAULTS.userPrefix)
     .addHelpText(

@@ -4,16 +4,16 @@
  * becomes visible with `portrait namespace activate`.
  */
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { dropReplayGroup, startReplay } from '../../../consumers/replay.js';
 import { Parts } from '../../app/parts.js';
 import { loadConfig, type Config } from '../../config/index.js';
 import { SharedCachedEmbedder } from '../../embed/shared-cache.js';
 import type { Embedder } from '../../embed/types.js';
-import { createProgress } from '../../sim/progress.js';
 import { checkNamespace } from '../../store/namespaces.js';
 import { createLogger } from '../../util/logger.js';
+import { createProgress } from '../../util/progress.js';
+import { intOption, parseTime } from '../options.js';
 import { printJson, usage } from '../output.js';
 import { diffProfiles, type ProfileDiff } from './profile-diff.js';
 
@@ -45,13 +45,8 @@ export interface ReplaySummary {
   diff?: ProfileDiff[];
 }
 
-/** A sink for progress output when the summary goes to stdout as JSON and stderr is not wanted. */
-function devNull(): NodeJS.WriteStream {
-  return Object.assign(new Writable({ write: (_c, _e, cb) => cb() }), { isTTY: false }) as unknown as NodeJS.WriteStream;
-}
-
-function parseTime(v: string, flag: string): number {
-  const t = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+function timeOf(v: string, flag: string): number {
+  const t = parseTime(v);
   if (!Number.isFinite(t)) throw usage(`${flag} must be 'earliest', an ISO-8601 time or epoch ms; got ${JSON.stringify(v)}`);
   return t;
 }
@@ -87,7 +82,7 @@ export async function runReplay(cfg: Readonly<Config>, o: ReplayOptions): Promis
     const t0 = Date.now();
     const replay = await startReplay(
       parts,
-      { namespace: ns, groupId, from: o.from === 'earliest' ? 'earliest' : parseTime(o.from, '--from'), to: o.to ? parseTime(o.to, '--to') : undefined },
+      { namespace: ns, groupId, from: o.from === 'earliest' ? 'earliest' : timeOf(o.from, '--from'), to: o.to ? timeOf(o.to, '--to') : undefined },
       {
         onBatch: (out, info) => {
           firstBatchAt ??= Date.now() - info.ms;
@@ -99,7 +94,7 @@ export async function runReplay(cfg: Readonly<Config>, o: ReplayOptions): Promis
       },
     );
     const { processor: proc, total, resumed } = replay;
-    progress = createProgress({ total, label: `replay → ${ns}`, ...(o.quiet ? { stream: devNull() } : {}) });
+    progress = createProgress({ total, label: `replay → ${ns}`, enabled: !o.quiet });
     try {
       await replay.finished;
     } finally {
@@ -147,7 +142,7 @@ export function registerReplay(program: Command): void {
     .option('--to <time>', 'stop at this ISO-8601 time (default: the end of the topic when the replay starts)')
     .option('--into <namespace>', 'the namespace to build (then: portrait namespace activate <namespace>)')
     .option('--dry-run', 'build into a temporary namespace, print how sample profiles would change, drop it')
-    .option('--diff <n>', 'with --dry-run: how many sample profiles to compare', (v) => Number(v), 5)
+    .option('--diff <n>', 'with --dry-run: how many sample profiles to compare', intOption('--diff', 0), 5)
     .option('--force', 'allow replaying into the active namespace (idempotent, but not a rebuild)')
     .option('--json', 'print the summary as JSON')
     .action(async (opts: { from: string; to?: string; into?: string; dryRun?: boolean; diff: number; force?: boolean; json?: boolean }) => {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { startProcessor } from '../../../consumers/comments.js';
 import { loadConfig, type Config } from '../../config/index.js';
 import type { RunnerHooks } from '../../kafka/types.js';
-import { createTelemetry } from '../../app/telemetry.js';
+import { createTelemetry, processorTarget } from '../../app/telemetry.js';
 import { createLogger } from '../../util/logger.js';
 import { exitOnSignal } from '../output.js';
 
@@ -25,13 +25,7 @@ export async function runProcessor(cfg: Readonly<Config>, opts: { fault?: Runner
     },
     continuity: telemetry.metrics.continuity,
   });
-  await telemetry.attach({
-    embedder: p.embedder,
-    classifier: p.classifier,
-    parts: p.parts,
-    namespace: () => p.store.namespace,
-    ping: () => p.store.ping(),
-  });
+  await telemetry.attach(processorTarget(p));
   const stopping = exitOnSignal(log, { stopping: 'stopping: finishing the batch in flight', stopped: 'stopped cleanly', failed: 'error while stopping' }, async () => {
     await telemetry.stop();
     await p.stop();

@@ -5,6 +5,7 @@ import { createRedis } from '../../store/redis-client.js';
 import { Namespaces } from '../../store/namespaces.js';
 import { printJson } from '../output.js';
 import { PortraitError } from '../../util/errors.js';
+import { stepLog } from '../../util/progress.js';
 import type { Config } from '../../config/index.js';
 
 /**
@@ -55,7 +56,7 @@ export function registerStack(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (opts: { json?: boolean; fresh?: boolean; dropState?: boolean }) => {
       const cfg = loadConfig();
-      const say = (m: string) => process.stderr.write(`stack: ${m}\n`);
+      const say = stepLog('stack: ');
       if (opts.dropState && !opts.fresh) throw new PortraitError('USAGE', '--drop-state only goes with --fresh (it drops the profiles folded from the topics --fresh deletes)');
       const pid = opts.fresh ? stackKafkaPid(cfg) : undefined;
       if (pid !== undefined) throw new PortraitError('USAGE', `the local Kafka broker runs (pid ${pid}); stop it with \`portrait stack down\` before starting it on fresh storage`);

@@ -3,35 +3,17 @@
  * write `<out>/classifier.json` (docs/models.md). With --register the artifact is also stored in
  * the Redis model registry (and activated with --activate).
  */
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { withEmbedder } from '../../app/parts.js';
 import { TRAIN_KINDS, type TrainKind } from '../../train/train.js';
-import { loadConfig, projectPath, type Config } from '../../config/index.js';
+import { loadConfig, type Config } from '../../config/index.js';
 import { runTrain, type TrainSummary } from '../../eval/train-run.js';
+import { addEmbedCacheOptions, addFieldOptions, cacheDirOf, fieldsOf, intOption, numberOption, type EmbedCacheCliOptions, type FieldCliOptions } from '../options.js';
 import { printJson, usage } from '../output.js';
 import { withRegistry } from './model.js';
 
-export function intArg(name: string, min: number): (v: string) => number {
-  return (v) => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}.`);
-    return n;
-  };
-}
-
-export function numArg(name: string, ok: (n: number) => boolean, rule: string): (v: string) => number {
-  return (v) => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new InvalidArgumentError(`${name} must be ${rule}.`);
-    return n;
-  };
-}
-
-interface TrainCliOptions {
+interface TrainCliOptions extends FieldCliOptions, EmbedCacheCliOptions {
   data: string;
-  textField: string;
-  labelField: string;
-  splitField: string;
   fineLabelField?: string;
   trainSplit?: string;
   testSplit: string;
@@ -48,8 +30,6 @@ interface TrainCliOptions {
   folds: number;
   seed: number;
   out: string;
-  cache: boolean;
-  cacheDir: string;
   register?: boolean;
   activate?: boolean;
   json?: boolean;
@@ -69,39 +49,36 @@ function printText(s: TrainSummary, registered?: string): void {
 }
 
 export function registerTrain(program: Command): void {
-  program
+  const cmd = program
     .command('train')
     .description('train a classifier (random forest, softmax head, or the better of both) on a labelled JSONL file and write a model artifact')
     .requiredOption('--data <jsonl>', 'labelled rows, e.g. data/sib200_zh.jsonl')
-    .requiredOption('--out <dir>', 'directory for classifier.json (e.g. artifacts/models/sib200_zh)')
-    .option('--text-field <name>', 'field holding the text', 'text')
-    .option('--label-field <name>', 'field holding the label', 'label')
-    .option('--split-field <name>', 'field holding the split name', 'split')
+    .requiredOption('--out <dir>', 'directory for classifier.json (e.g. artifacts/models/sib200_zh)');
+  addFieldOptions(cmd)
     .option('--train-split <names>', 'split value(s) to train on, comma-separated (default: every split in the data but --test-split)')
     .option('--test-split <names>', 'split value(s) held out for the metrics', 'test')
     .option(
       '--test-ratio <r>',
       'ignore the split field: hold out this stratified share instead',
-      numArg('--test-ratio', (n) => n > 0 && n < 1, 'in (0, 1)'),
+      numberOption('--test-ratio', (n) => n > 0 && n < 1, 'in (0, 1)'),
     )
     .option('--fine-label-field <name>', 'train the linear head on this finer label (e.g. label_fine) and sum its probabilities into the labels')
-    .option('--max-rows <n>', 'cap the training rows (stratified subsample)', intArg('--max-rows', 2))
+    .option('--max-rows <n>', 'cap the training rows (stratified subsample)', intOption('--max-rows', 2))
     .addOption(new Option('--classifier <kind>', 'rf | linear | auto (cross-validate both, keep the better)').choices([...TRAIN_KINDS]).default('auto'))
-    .option('--trees <n>', 'rf: number of trees', intArg('--trees', 1))
+    .option('--trees <n>', 'rf: number of trees', intOption('--trees', 1))
     .option(
       '--max-features <x>',
       'rf: features per tree, a fraction in (0,1] or a count',
-      numArg('--max-features', (n) => n > 0, '> 0'),
+      numberOption('--max-features', (n) => n > 0, '> 0'),
     )
-    .option('--max-depth <n>', 'rf: maximum tree depth', intArg('--max-depth', 1))
-    .option('--bins <n>', 'rf: quantile bins per feature for training (0 = exact, slow)', intArg('--bins', 0))
-    .option('--rf-rows <n>', 'rf: train on at most this many rows (stratified)', intArg('--rf-rows', 2))
-    .option('--l2 <x>', "linear: L2 penalty, or 'auto' (chosen on a validation slice)", (v: string) => (v === 'auto' ? 'auto' : numArg('--l2', (n) => n >= 0, "a number >= 0 or 'auto'")(v)))
+    .option('--max-depth <n>', 'rf: maximum tree depth', intOption('--max-depth', 1))
+    .option('--bins <n>', 'rf: quantile bins per feature for training (0 = exact, slow)', intOption('--bins', 0))
+    .option('--rf-rows <n>', 'rf: train on at most this many rows (stratified)', intOption('--rf-rows', 2))
+    .option('--l2 <x>', "linear: L2 penalty, or 'auto' (chosen on a validation slice)", (v: string) => (v === 'auto' ? 'auto' : numberOption('--l2', (n) => n >= 0, "a number >= 0 or 'auto'")(v)))
     .addOption(new Option('--class-weight <w>', "linear: 'balanced' (n / (k · n_c)), 'none', or 'auto' (the better on the validation slice)").choices(['balanced', 'none', 'auto']))
-    .option('--folds <k>', 'auto: folds of the cross-validation', intArg('--folds', 2), 3)
-    .option('--seed <n>', 'seed of splits, subsamples and the forest', intArg('--seed', 0), 42)
-    .option('--cache-dir <dir>', 'embedding cache directory', 'artifacts/cache')
-    .option('--no-cache', 'do not read or write the embedding cache')
+    .option('--folds <k>', 'auto: folds of the cross-validation', intOption('--folds', 2), 3)
+    .option('--seed <n>', 'seed of splits, subsamples and the forest', intOption('--seed', 0), 42);
+  addEmbedCacheOptions(cmd)
     .option('--register', 'also store the artifact in the Redis model registry')
     .option('--activate', 'with --register: make it the active model (running processors switch within seconds)')
     .option('--json', 'print the summary as JSON')
@@ -122,7 +99,7 @@ Methods, defaults and reference results: docs/models.md.`,
         runTrain(
           {
             data: opts.data,
-            fields: { textField: opts.textField, labelField: opts.labelField, splitField: opts.splitField, fineField: opts.fineLabelField ?? '' },
+            fields: { ...fieldsOf(opts), fineField: opts.fineLabelField ?? '' },
             ...(opts.trainSplit !== undefined ? { trainSplit: opts.trainSplit } : {}),
             testSplit: opts.testSplit,
             ...(opts.testRatio !== undefined ? { testRatio: opts.testRatio } : {}),
@@ -139,7 +116,7 @@ Methods, defaults and reference results: docs/models.md.`,
             },
             linear: { ...(opts.l2 !== undefined ? { l2: opts.l2 } : {}), ...(opts.classWeight !== undefined ? { classWeight: opts.classWeight } : {}) },
             out: opts.out,
-            cacheDir: opts.cache ? projectPath(opts.cacheDir) : undefined,
+            cacheDir: cacheDirOf(opts),
             progress: !opts.json || process.stderr.isTTY === true,
           },
           cfg,

@@ -6,26 +6,21 @@
  * which a consumer deduplicating by version drops.
  */
 import { describe, expect, it } from 'vitest';
-import { startFaultRun, cleanRun, compareRuns, crashState, injectedFault, isRunning, runEnv, setupScenario, startRun, stopRun, waitForCommitted } from '../../helpers/faults.js';
+import { cleanRun, compareRuns, crashAt, crashState, runEnv, runToEnd, setupScenario } from '../../helpers/faults.js';
 
 describe('crash injected after the produce, before the commit', () => {
   it('ends with the aggregates and versions of a clean run; re-sent profile events repeat identical versions', async () => {
     const s = await setupScenario({ comments: 2000, users: 80, partitions: 3, seed: 13 });
-    const total = s.data.messages.length;
     await cleanRun(s);
 
     const env = runEnv(s, s.b);
-    const crashing = startFaultRun(env, 'crash-after-produce@12');
-    expect(await crashing.exited).toEqual({ code: null, signal: 'SIGKILL' }); // killed itself: nobody else sent a signal
-    const fault = injectedFault(crashing);
+    const fault = await crashAt(env, 'crash-after-produce@12'); // killed itself: nobody else sent a signal
     const at = await crashState(s, fault);
     expect(at.committed).toBeLessThanOrEqual(fault.firstOffset); // the chunk was not committed
     expect(at.applied).toBeGreaterThan(0); // it reached Redis ...
     expect(at.published).toBeGreaterThan(0); // ... and the profiles topic, but not the commit
 
-    const restarted = startRun(env);
-    await waitForCommitted(s.admin, s.b.groupId, s.comments, total, () => isRunning(restarted), 150_000);
-    await stopRun(restarted);
+    await runToEnd(s, s.b, env); // the restart
 
     const report = await compareRuns(s, { versions: 'equal', gapFree: true });
     expect(report.users).toBe(80);

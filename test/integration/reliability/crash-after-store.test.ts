@@ -6,26 +6,21 @@
  * with the crash, are published again with their version.
  */
 import { describe, expect, it } from 'vitest';
-import { startFaultRun, cleanRun, compareRuns, crashState, injectedFault, isRunning, runEnv, setupScenario, startRun, stopRun, waitForCommitted } from '../../helpers/faults.js';
+import { cleanRun, compareRuns, crashAt, crashState, runEnv, runToEnd, setupScenario } from '../../helpers/faults.js';
 
 describe('crash injected after the Redis apply, before produce and commit', () => {
   it('ends with the aggregates and versions of a clean run; the lost profile events are re-sent', async () => {
     const s = await setupScenario({ comments: 2000, users: 80, partitions: 3, seed: 12 });
-    const total = s.data.messages.length;
     await cleanRun(s);
 
     const env = runEnv(s, s.b);
-    const crashing = startFaultRun(env, 'crash-after-store@12');
-    expect(await crashing.exited).toEqual({ code: null, signal: 'SIGKILL' }); // killed itself: nobody else sent a signal
-    const fault = injectedFault(crashing);
+    const fault = await crashAt(env, 'crash-after-store@12'); // killed itself: nobody else sent a signal
     const at = await crashState(s, fault);
     expect(at.committed).toBeLessThanOrEqual(fault.firstOffset); // the chunk was not committed
     expect(at.applied).toBeGreaterThan(0); // it reached Redis ...
     expect(at.published).toBe(0); // ... and neither the profiles topic nor the commit
 
-    const restarted = startRun(env);
-    await waitForCommitted(s.admin, s.b.groupId, s.comments, total, () => isRunning(restarted), 150_000);
-    await stopRun(restarted);
+    await runToEnd(s, s.b, env); // the restart
 
     const report = await compareRuns(s, { versions: 'equal', gapFree: true });
     expect(report.users).toBe(80);
@@ -33,19 +28,14 @@ describe('crash injected after the Redis apply, before produce and commit', () =
 
   it('also with other batch boundaries after the restart: same aggregates, the final profile published (versions may differ)', async () => {
     const s = await setupScenario({ comments: 1500, users: 60, partitions: 2, seed: 14 });
-    const total = s.data.messages.length;
     await cleanRun(s);
 
     const env = runEnv(s, s.b);
-    const crashing = startFaultRun(env, 'crash-after-store@9');
-    expect(await crashing.exited).toEqual({ code: null, signal: 'SIGKILL' });
-    expect((await crashState(s, injectedFault(crashing))).applied).toBeGreaterThan(0);
+    expect((await crashState(s, await crashAt(env, 'crash-after-store@9'))).applied).toBeGreaterThan(0);
 
     // the restart cuts the stream into chunks of 50 instead of 64: the crashed chunk comes back
     // split differently, so some users get the rest of their events folded into one new version
-    const restarted = startRun({ ...env, PORTRAIT_KAFKA_MAX_BATCH_SIZE: '50' });
-    await waitForCommitted(s.admin, s.b.groupId, s.comments, total, () => isRunning(restarted), 150_000);
-    await stopRun(restarted);
+    await runToEnd(s, s.b, { ...env, PORTRAIT_KAFKA_MAX_BATCH_SIZE: '50' });
 
     const report = await compareRuns(s, { versions: 'any', gapFree: false });
     console.info(`[crash-after-store, other boundaries] ${JSON.stringify(report)}`);

@@ -4,7 +4,7 @@
  * consumer of the profiles topic sees every version once (repeats are identical), in order.
  */
 import { describe, expect, it } from 'vitest';
-import { cleanRun, compareRuns, committedTotal, isRunning, runEnv, setupScenario, startRun, stopRun, waitForCommitted } from '../../helpers/faults.js';
+import { cleanRun, compareRuns, committedTotal, isRunning, runEnv, runToEnd, setupScenario, startRun, waitForCommitted } from '../../helpers/faults.js';
 
 describe('crash: kill -9 mid-stream and restart', () => {
   it('ends with the aggregates and versions of a clean run, nothing lost or counted twice', async () => {
@@ -20,9 +20,7 @@ describe('crash: kill -9 mid-stream and restart', () => {
     const atKill = await committedTotal(s.admin, s.b.groupId, s.comments);
     expect(atKill).toBeLessThan(total); // really mid-stream
 
-    const second = startRun(env);
-    await waitForCommitted(s.admin, s.b.groupId, s.comments, total, () => isRunning(second), 150_000);
-    await stopRun(second);
+    await runToEnd(s, s.b, env); // the restart
 
     const report = await compareRuns(s, { versions: 'equal', gapFree: true });
     expect(report.users).toBe(150);

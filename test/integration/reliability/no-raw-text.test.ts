@@ -6,14 +6,14 @@
  * profiles topic, in the processor's logs or in its /metrics. The dead-letter topic is the one
  * place that keeps original records, by design: a rejected comment's PII is there (docs/security.md).
  */
-import { Redis } from 'ioredis';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { projectPath } from '../../../src/config/index.js';
 import { readLabelledRows } from '../../../src/sim/jsonl.js';
 import { simulateUsers } from '../../../src/sim/users.js';
 import { readAll } from '../../helpers/kafka.js';
-import { freePort, isRunning, spawnPortrait, stopRun, waitForCommitted } from '../../helpers/faults.js';
-import { brokers, createTestTopics, deleteByPrefix, redisUrl, registerCleanup, testAdmin, testKafka, uniqueName } from '../../helpers/services.js';
+import { freePort, isRunning, ownPipeline, pipelineEnv, spawnPortrait, stopRun, waitForCommitted } from '../../helpers/faults.js';
 
 const PII = ['zhang.wei.1987@example.com', '13800138000', '11010519491231002X', '4111 1111 1111 1111', 'jane.doe@example.org', '+1 (415) 555-0100'];
 const WINDOW = 33;
@@ -59,17 +59,7 @@ function leaks(haystack: string, texts: readonly string[]): string[] {
 
 describe('no raw text persisted', () => {
   it('nothing of a comment in Redis, the profiles topic, the logs or /metrics; the DLQ keeps originals by design', async () => {
-    const admin = await testAdmin();
-    const kafka = testKafka();
-    const [comments, profiles, dlq] = await createTestTopics(admin, 'noraw', 2, 3);
-    const prefix = uniqueName('noraw');
-    const groupId = uniqueName('noraw-group');
-    const redis = new Redis(redisUrl());
-    registerCleanup(async () => {
-      await deleteByPrefix(redis, prefix);
-      redis.disconnect();
-      await admin.deleteGroups([groupId]).catch(() => {});
-    });
+    const { admin, kafka, comments, profiles, deadLetter: dlq, keyPrefix: prefix, groupId, redis } = await ownPipeline('noraw', 2);
 
     const rows = [...readLabelledRows(projectPath('data/sib200_zh.jsonl')), ...readLabelledRows(projectPath('data/sib200_en.jsonl'))];
     const { events } = simulateUsers(rows, { users: 30, limit: 400, seed: 5, startTs: Date.parse('2026-07-01T00:00:00Z'), spanMs: 60 * 86_400_000 });
@@ -85,13 +75,7 @@ describe('no raw text persisted', () => {
 
     const port = await freePort();
     const run = spawnPortrait(['run'], {
-      PORTRAIT_KAFKA_BROKERS: brokers().join(','),
-      PORTRAIT_KAFKA_TOPICS_COMMENTS: comments!,
-      PORTRAIT_KAFKA_TOPICS_PROFILES: profiles!,
-      PORTRAIT_KAFKA_TOPICS_DEAD_LETTER: dlq!,
-      PORTRAIT_KAFKA_GROUP_ID: groupId,
-      PORTRAIT_REDIS_URL: redisUrl(),
-      PORTRAIT_REDIS_KEY_PREFIX: prefix,
+      ...pipelineEnv({ comments, profiles, deadLetter: dlq, groupId, keyPrefix: prefix }),
       PORTRAIT_METRICS_PORT: String(port),
       PORTRAIT_METRICS_PUBLISH_INTERVAL_MS: '500',
       PORTRAIT_LOG_LEVEL: 'debug',
@@ -99,7 +83,7 @@ describe('no raw text persisted', () => {
     await waitForCommitted(admin, groupId, comments!, messages.length, () => isRunning(run), 150_000);
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     // the live stats are published while the processor runs: dump Redis before stopping it
-    await new Promise((r) => setTimeout(r, 1500));
+    await sleep(1500);
     const stored = await dumpPrefix(redis, prefix);
     await stopRun(run);
 

@@ -16,6 +16,7 @@ import { ContinuityStore } from '../../../src/store/continuity.js';
 import { adminOf, expectSameAggregates, freePort, isRunning, runEnv, snapshot, startRun, stopRun, waitForCommitted, type ChildRun, type RunSide } from '../../helpers/faults.js';
 import { readAll } from '../../helpers/kafka.js';
 import { createTestTopics, deleteByPrefix, redisUrl, registerCleanup, testKafka, uniqueName } from '../../helpers/services.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const PARTITIONS = 3;
 const TEXTS = [
@@ -87,15 +88,15 @@ async function profileOf(redis: Redis, prefix: string, userId: string): Promise<
 }
 
 async function waitForCount(redis: Redis, prefix: string, userId: string, n: number, run: ChildRun, timeoutMs = 120_000): Promise<{ commentCount: number; version: number }> {
-  const deadline = Date.now() + timeoutMs;
   let p: Awaited<ReturnType<typeof profileOf>> = null;
-  while (Date.now() < deadline) {
-    p = await profileOf(redis, prefix, userId);
-    if (p && p.commentCount >= n) return p;
-    if (!isRunning(run)) throw new Error(`portrait run exited; stderr tail:\n${run.stderr().slice(-3000)}`);
-    await sleep(200);
-  }
-  throw new Error(`${userId} counts ${p?.commentCount ?? 0} of ${n} after ${timeoutMs} ms; stderr tail:\n${run.stderr().slice(-3000)}`);
+  return waitFor(
+    () => `${userId} to count ${n} (counts ${p?.commentCount ?? 0}); portrait run's stderr tail:\n${run.stderr().slice(-3000)}`,
+    async () => {
+      p = await profileOf(redis, prefix, userId);
+      return p && p.commentCount >= n ? p : undefined;
+    },
+    { timeoutMs, intervalMs: 200, alive: () => isRunning(run) },
+  );
 }
 
 async function recreateTopic(admin: Admin, topic: string): Promise<void> {

@@ -8,12 +8,11 @@
  */
 import fc from 'fast-check';
 import { request as httpRequest } from 'node:http';
-import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { Keys } from '../../../src/store/index.js';
 import { readAll, waitForCaughtUp } from '../../helpers/kafka.js';
-import { expectedRejection, spawnPortrait, stopRun } from '../../helpers/faults.js';
-import { brokers, createTestTopics, deleteByPrefix, redisUrl, registerCleanup, testAdmin, testKafka, uniqueName } from '../../helpers/services.js';
+import { expectedRejection, ownPipeline, pipelineEnv, spawnPortrait, stopRun } from '../../helpers/faults.js';
+import { brokers, redisUrl, registerCleanup } from '../../helpers/services.js';
 import { eventJson, fixedPoison, poisonArb, type PoisonRecord } from '../../unit/fuzz/poison.js';
 import { decodeRecord, DLQ_HEADERS, DLQ_MAX_HEADER_BYTES, DLQ_MAX_KEY_BYTES, DLQ_MAX_VALUE_BYTES } from '../../../src/events/index.js';
 import { loadConfig } from '../../../src/config/index.js';
@@ -25,17 +24,7 @@ const RANDOM = 1000;
 
 describe('poison input, end to end', () => {
   it('dead-letters each bad record with its reason, folds each good one into its own user, never stops', async () => {
-    const admin = await testAdmin();
-    const kafka = testKafka();
-    const [comments, profiles, dlq] = await createTestTopics(admin, 'poison', 2, 3);
-    const keyPrefix = uniqueName('poison');
-    const groupId = uniqueName('poison-group');
-    const redis = new Redis(redisUrl());
-    registerCleanup(async () => {
-      await deleteByPrefix(redis, keyPrefix);
-      redis.disconnect();
-      await admin.deleteGroups([groupId]).catch(() => {});
-    });
+    const { admin, kafka, comments, profiles, deadLetter: dlq, keyPrefix, groupId, redis } = await ownPipeline('poison', 2);
 
     // the records: fixed cases, a random sample, and ordinary comments between them
     const cfg = loadConfig({ env: {} });
@@ -79,14 +68,8 @@ describe('poison input, end to end', () => {
     await producer.disconnect();
 
     const run = spawnPortrait(['run'], {
-      PORTRAIT_KAFKA_BROKERS: brokers().join(','),
-      PORTRAIT_KAFKA_TOPICS_COMMENTS: comments!,
-      PORTRAIT_KAFKA_TOPICS_PROFILES: profiles!,
-      PORTRAIT_KAFKA_TOPICS_DEAD_LETTER: dlq!,
-      PORTRAIT_KAFKA_GROUP_ID: groupId,
+      ...pipelineEnv({ comments, profiles, deadLetter: dlq, groupId, keyPrefix }),
       PORTRAIT_KAFKA_PARTITIONS: '2',
-      PORTRAIT_REDIS_URL: redisUrl(),
-      PORTRAIT_REDIS_KEY_PREFIX: keyPrefix,
       PORTRAIT_METRICS_PORT: '0',
       PORTRAIT_LOG_LEVEL: 'info',
     });

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { cleanRun, committedTotal, compareRuns, isRunning, runEnv, setupScenario, startRun, stopRun, waitForCommitted } from '../../helpers/faults.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const batchDone = /"msg":"batch done"/g;
 
@@ -22,10 +23,7 @@ describe('rebalance: a second consumer joins mid-stream and later leaves', () =>
     const second = startRun(env);
     // the newcomer got partitions and processed chunks of them
     await second.waitForLog(/"msg":"batch done"/, 150_000);
-    while ((second.stderr().match(batchDone) ?? []).length < 3) {
-      expect(isRunning(second)).toBe(true);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitFor('3 chunks done by the second processor', () => (second.stderr().match(batchDone) ?? []).length >= 3, { alive: () => isRunning(second) });
     const members = (await s.admin.describeGroups([s.b.groupId])).groups[0]!.members.length;
     expect(members).toBe(2);
     expect(await committedTotal(s.admin, s.b.groupId, s.comments)).toBeLessThan(total); // still mid-stream

@@ -7,8 +7,8 @@
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { readAll, waitForCaughtUp } from '../../helpers/kafka.js';
-import { freePort, ownRedis, spawnPortrait, stopRun } from '../../helpers/faults.js';
-import { brokers, createTestTopics, testAdmin, testKafka, uniqueName } from '../../helpers/services.js';
+import { freePort, ownRedis, pipelineEnv, spawnPortrait, stopRun } from '../../helpers/faults.js';
+import { createTestTopics, testAdmin, testKafka, uniqueName } from '../../helpers/services.js';
 
 const PASSWORD = 'redis-pw-5e8b0c';
 
@@ -31,13 +31,7 @@ describe('Redis password (requirepass)', () => {
     });
     await producer.disconnect();
     const env = (url: string) => ({
-      PORTRAIT_KAFKA_BROKERS: brokers().join(','),
-      PORTRAIT_KAFKA_TOPICS_COMMENTS: comments!,
-      PORTRAIT_KAFKA_TOPICS_PROFILES: profiles!,
-      PORTRAIT_KAFKA_TOPICS_DEAD_LETTER: dlq!,
-      PORTRAIT_KAFKA_GROUP_ID: groupId,
-      PORTRAIT_REDIS_URL: url,
-      PORTRAIT_REDIS_KEY_PREFIX: 'rauth',
+      ...pipelineEnv({ comments: comments!, profiles: profiles!, deadLetter: dlq!, groupId, keyPrefix: 'rauth', redisUrl: url }),
       PORTRAIT_METRICS_PORT: '0',
       PORTRAIT_LOG_LEVEL: 'info',
     });

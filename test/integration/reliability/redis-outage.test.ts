@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { readAll } from '../../helpers/kafka.js';
 import { cleanRun, committedOffsets, compareRuns, deadLetterSet, freePort, isRunning, ownRedis, runEnv, setupScenario, startRun, stopRun, waitForCommitted } from '../../helpers/faults.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const OUTAGE_MS = 10_000;
 
@@ -45,10 +46,7 @@ describe('Redis outage of 10 s mid-stream', () => {
     expect(busy.length).toBeGreaterThan(0);
     await run.waitForLog(/batch failed; retrying the same records/);
     const retrying = () => new Set([...run.stderr().matchAll(/"partition":(\d+),"msg":"batch failed; retrying the same records"/g)].map((m) => Number(m[1])));
-    while (!busy.every((p) => retrying().has(p))) {
-      expect(isRunning(run)).toBe(true);
-      await sleep(100);
-    }
+    await waitFor(`partitions ${busy.join(', ')} all retrying`, () => busy.every((p) => retrying().has(p)), { alive: () => isRunning(run) });
     const frozen = await committedOffsets(s.admin, s.b.groupId, s.comments);
     const frozenAt = Date.now();
     const dlqFrozen = deadLetterSet(await readAll(s.kafka, s.admin, s.b.deadLetter));

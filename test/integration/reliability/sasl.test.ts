@@ -6,8 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readAll } from '../../helpers/kafka.js';
-import { adminOf, freePort, isRunning, ownKafka, spawnPortrait, stopRun, waitForCommitted } from '../../helpers/faults.js';
-import { createTestTopics, redisUrl, testRedis, uniqueName } from '../../helpers/services.js';
+import { adminOf, freePort, isRunning, ownKafka, pipelineEnv, spawnPortrait, stopRun, waitForCommitted } from '../../helpers/faults.js';
+import { createTestTopics, testRedis, uniqueName } from '../../helpers/services.js';
 
 const USERS = { admin: 'admin-secret-7f3a', portrait: 'portrait-secret-91c2' };
 
@@ -43,14 +43,8 @@ describe('Kafka SASL/PLAIN', () => {
     await producer.disconnect();
 
     const env = (password: string) => ({
-      PORTRAIT_KAFKA_BROKERS: broker.bootstrap,
+      ...pipelineEnv({ comments: comments!, profiles: profiles!, deadLetter: dlq!, groupId, keyPrefix: prefix, brokers: [broker.bootstrap] }),
       PORTRAIT_KAFKA_SASL: JSON.stringify({ mechanism: 'plain', username: 'portrait', password }),
-      PORTRAIT_KAFKA_TOPICS_COMMENTS: comments!,
-      PORTRAIT_KAFKA_TOPICS_PROFILES: profiles!,
-      PORTRAIT_KAFKA_TOPICS_DEAD_LETTER: dlq!,
-      PORTRAIT_KAFKA_GROUP_ID: groupId,
-      PORTRAIT_REDIS_URL: redisUrl(),
-      PORTRAIT_REDIS_KEY_PREFIX: prefix,
       PORTRAIT_METRICS_PORT: '0',
       PORTRAIT_LOG_LEVEL: 'info',
     });

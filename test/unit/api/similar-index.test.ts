@@ -3,8 +3,8 @@
  * vectors. Both kernels (WebAssembly SIMD and plain JS) give identical int8 dot products.
  */
 import { describe, expect, it } from 'vitest';
-import { instantiateScan, scanJs, wasmSimdAvailable, createMemory } from '../../../src/similar/int8-dot.js';
-import { quantize, SimilarIndex } from '../../../src/similar/index.js';
+import { SimilarIndex } from '../../../src/similar/index.js';
+import { createMemory, instantiateScan, quantizeInto, scanJs, wasmSimdAvailable } from '../../../src/util/int8.js';
 
 import { mulberry32 as rng } from '../../../src/util/random.js';
 
@@ -70,17 +70,17 @@ describe('int8 kernel', () => {
   });
 });
 
-describe('quantize', () => {
+describe('quantizeInto', () => {
   it('scales the largest component to ±127 and returns 1/‖q‖', () => {
     const out = new Int8Array(4);
-    const inv = quantize([0.5, -0.3, 0, 0.1], out);
+    const inv = quantizeInto([0.5, -0.3, 0, 0.1], out);
     expect([...out]).toEqual([127, -76, 0, 25]);
     expect(inv).toBeCloseTo(1 / Math.hypot(127, 76, 0, 25), 12);
   });
 
   it('returns 0 for a zero or non-finite vector', () => {
-    expect(quantize([0, 0, 0], new Int8Array(3))).toBe(0);
-    expect(quantize([0.1, Number.NaN], new Int8Array(2))).toBe(0);
+    expect(quantizeInto([0, 0, 0], new Int8Array(3))).toBe(0);
+    expect(quantizeInto([0.1, Number.NaN], new Int8Array(2))).toBe(0);
   });
 });
 

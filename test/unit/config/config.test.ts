@@ -1,25 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { envName, loadConfig } from '../../../src/config/index.js';
-import { PortraitError } from '../../../src/util/errors.js';
+import { portraitErrorOf as errorOf } from '../../helpers/errors.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 function tmpYaml(text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'portrait-config-'));
-  const file = join(dir, 'c.yaml');
+  const file = join(tempDir('config'), 'c.yaml');
   writeFileSync(file, text);
   return file;
-}
-
-function errorOf(fn: () => unknown): PortraitError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof PortraitError) return e;
-    throw e;
-  }
-  throw new Error('expected an error');
 }
 
 describe('config loader', () => {

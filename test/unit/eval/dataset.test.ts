@@ -1,13 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { chooseSplit, defaultTrainSplits, preprocessRows, readDataset, rowsOfSplit, splitCounts } from '../../../src/eval/dataset.js';
+import { describe, expect, it } from 'vitest';
+import { chooseSplit, defaultTrainSplits, describeSplits, preprocessRows, readDataset, rowsOfSplit, splitCounts } from '../../../src/eval/dataset.js';
 import { cacheFile, embedTexts, readCache } from '../../../src/eval/embed-cache.js';
 import { FakeEmbedder } from '../classify/fixtures.js';
+import { tempDir } from '../../helpers/tmp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'portrait-dataset-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('dataset');
 
 function file(name: string, rows: unknown[]): string {
   const f = join(dir, name);
@@ -24,6 +23,7 @@ describe('labelled data sets', () => {
     expect(d).toHaveLength(40);
     expect(d[1]).toEqual({ line: 2, text: 'Text number 1 ABOUT Sports', label: 'sports', split: 'train', fine: 'fine1' });
     expect(splitCounts(d)).toEqual({ train: 30, dev: 5, test: 5 });
+    expect(describeSplits(d)).toBe('train 30, dev 5, test 5');
     expect(rowsOfSplit(d, 'train,dev')).toHaveLength(35);
     const bad = file('bad.jsonl', [rows[0], { t: '', y: 'x' }]);
     expect(() => readDataset(bad, { textField: 't', labelField: 'y' })).toThrow(/bad\.jsonl:2: "t" must be a non-empty string/);

@@ -1,10 +1,10 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { encodeProfileEvent, renderSchemas, writeSchemas, type SchemaFileName } from '../../../src/events/index.js';
+import { tempDir } from '../../helpers/tmp.js';
 import { comment, profileEvent } from './helpers.js';
 
 const DOCS = fileURLToPath(new URL('../../../docs/schemas/', import.meta.url));
@@ -24,14 +24,10 @@ describe('docs/schemas', () => {
   });
 
   it('writeSchemas writes the rendered files', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'portrait-schemas-'));
-    try {
-      const paths = writeSchemas(dir);
-      expect(paths).toHaveLength(3);
-      for (const [name, text] of Object.entries(renderSchemas())) expect(readFileSync(join(dir, name), 'utf8')).toBe(text);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const dir = tempDir('schemas');
+    const paths = writeSchemas(dir);
+    expect(paths).toHaveLength(3);
+    for (const [name, text] of Object.entries(renderSchemas())) expect(readFileSync(join(dir, name), 'utf8')).toBe(text);
   });
 
   it('are usable JSON Schemas: examples validate, broken examples do not', () => {

@@ -1,7 +1,7 @@
 /** Portrait's metric helpers on a fresh registry: what a batch, a retry, the cache and the lag become. */
 import { describe, expect, it } from 'vitest';
 import { computeLag } from '../../../src/metrics/lag.js';
-import { componentOf, createRegistry, PortraitMetrics, StageTimer } from '../../../src/metrics/index.js';
+import { componentOf, createRegistry, PortraitMetrics } from '../../../src/metrics/index.js';
 import { PortraitError } from '../../../src/util/errors.js';
 
 function setup(now = { t: 1_000_000 }) {
@@ -145,27 +145,5 @@ describe('computeLag', () => {
       { topic: 'comments', partition: 1, end: 50, committed: -1, lag: 40 },
       { topic: 'comments', partition: 2, end: 7, committed: -1, lag: 0 },
     ]);
-  });
-});
-
-describe('StageTimer', () => {
-  it('attributes the time between laps to stages, adds repeated laps, skips untracked time', async () => {
-    let t = 0;
-    const timer = new StageTimer(() => t);
-    t = 5;
-    timer.lap('decode');
-    t = 45;
-    timer.lap('embed');
-    t = 50;
-    timer.skip();
-    t = 52;
-    timer.lap('classify');
-    t = 60;
-    timer.lap('embed');
-    await timer.time('store', () => {
-      t = 70;
-      return Promise.resolve();
-    });
-    expect(timer.ms).toEqual({ decode: 5, embed: 48, classify: 2, store: 10 });
   });
 });

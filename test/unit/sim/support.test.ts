@@ -1,22 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseJsonl, readJsonl, readLabelledRows, splitLines } from '../../../src/sim/jsonl.js';
 import { batchSizeFor, waitBeforeNext } from '../../../src/sim/pace.js';
 import { createRng } from '../../../src/sim/random.js';
 import { rawMessages } from '../../../src/sim/raw.js';
-import { PortraitError } from '../../../src/util/errors.js';
-
-function thrown(fn: () => unknown): PortraitError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof PortraitError) return e;
-    throw e;
-  }
-  throw new Error('expected a PortraitError');
-}
+import { portraitErrorOf as thrown } from '../../helpers/errors.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 describe('createRng', () => {
   it('repeats for a seed and differs between seeds', () => {
@@ -46,7 +36,7 @@ describe('createRng', () => {
 });
 
 describe('JSONL reading', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'portrait-sim-'));
+  const dir = tempDir('sim');
 
   it('skips blank lines, handles CRLF and a BOM, and numbers lines from 1', () => {
     expect(splitLines('\uFEFFa\r\n\n  \nb\n')).toEqual([

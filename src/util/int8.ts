@@ -1,12 +1,83 @@
 /**
- * The similarity kernel: int8 dot products of one query against many rows, as WebAssembly SIMD
- * (`i32x4.dot_i16x8_s`, 8 multiply-adds per instruction) with a plain JavaScript fallback.
+ * int8 vectors, in one place (pure: no I/O). Two quantisations and one dot-product kernel:
  *
- * The module is a dozen instructions, so it is assembled here byte by byte (no toolchain, no
- * binary file): `scan(q, rows, n, dim, out)` writes `out[r] = Σ_j q[j] · rows[r·dim + j]` for
- * r < n, where `q` holds the query as int16 (pre-widened once per query), `rows` holds n·dim int8
- * values, `out` n int32 values, all addresses into the imported memory and `dim` a multiple of 8.
+ * - `quantize` / `dequantize`: the shared embedding cache's record (src/embed/redis-cache.ts).
+ *   Layout: 4 bytes float32 LE scale, then D int8 values; x ≈ q * scale, scale = max|x| / 127.
+ *   516 bytes for D = 512.
+ * - `quantizeInto`: a row of the similar-users index (src/similar/index.ts): q = round(v · 127 /
+ *   max|v|) written into an int8 or int16 array, returning 1 / ‖q‖ (cosines of quantised vectors
+ *   need no scale).
+ * - `scan` (WebAssembly SIMD) and `scanJs`: int8 dot products of one query against many rows.
+ *
+ * The two quantisations are kept apart on purpose: one stores a scale, the other none, and
+ * dividing by max/127 vs. multiplying by 127/max can differ in the last bit and so round a
+ * component at .5 the other way. Each keeps the bytes it has always produced, so cached vectors
+ * and index scores do not move.
+ *
+ * Here rather than in src/embed (the model runtime) or src/similar so that both import it without
+ * importing each other.
  */
+
+/** max |v[i]|: NaN when a component is NaN, Infinity when one is infinite (and none is NaN). */
+function maxAbs(v: ArrayLike<number>): number {
+  let max = 0;
+  for (let i = 0; i < v.length; i++) max = Math.max(max, Math.abs(v[i]!));
+  return max;
+}
+
+// ---------------------------------------------------------------------------------------------
+// the embedding cache's record
+
+/** Quantise a vector into a cache record: float32 LE scale, then one int8 per component. */
+export function quantize(v: ArrayLike<number>): Buffer {
+  const max = maxAbs(v);
+  const scale = max > 0 ? max / 127 : 1;
+  const buf = Buffer.alloc(4 + v.length);
+  buf.writeFloatLE(scale, 0);
+  // typed-array views: Buffer#writeInt8/readInt8 check bounds on every element (a warm rebuild
+  // dequantizes every vector it reads, on the main thread)
+  const q = new Int8Array(buf.buffer, buf.byteOffset + 4, v.length);
+  for (let i = 0; i < v.length; i++) q[i] = Math.max(-127, Math.min(127, Math.round(v[i]! / scale)));
+  return buf;
+}
+
+/** The vector of a cache record; undefined when the record is not 4 + dim bytes or its scale is not a positive number. */
+export function dequantize(buf: Uint8Array, dim: number): Float32Array | undefined {
+  if (buf.length !== 4 + dim) return undefined;
+  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  const scale = b.readFloatLE(0);
+  if (!Number.isFinite(scale) || scale <= 0) return undefined;
+  const q = new Int8Array(buf.buffer, buf.byteOffset + 4, dim);
+  const out = new Float32Array(dim);
+  for (let i = 0; i < dim; i++) out[i] = q[i]! * scale;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// a row of the similar-users index
+
+/** Quantise a vector into `out` (length ≥ v.length); returns 1/‖q‖, or 0 for an all-zero or non-finite vector (`out` then untouched). */
+export function quantizeInto(v: ArrayLike<number>, out: Int8Array | Int16Array): number {
+  const max = maxAbs(v);
+  if (!Number.isFinite(max) || max === 0) return 0;
+  const s = 127 / max;
+  let norm2 = 0;
+  for (let i = 0; i < v.length; i++) {
+    const q = Math.round(v[i]! * s);
+    out[i] = q;
+    norm2 += q * q;
+  }
+  return 1 / Math.sqrt(norm2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// the dot-product kernel
+//
+// The WebAssembly module is a dozen instructions, so it is assembled here byte by byte (no
+// toolchain, no binary file): `scan(q, rows, n, dim, out)` writes `out[r] = Σ_j q[j] · rows[r·dim + j]`
+// for r < n, where `q` holds the query as int16 (pre-widened once per query), `rows` holds n·dim
+// int8 values, `out` n int32 values, all addresses into the imported memory and `dim` a multiple
+// of 8. `i32x4.dot_i16x8_s` does 8 multiply-adds per instruction; `scanJs` is the plain fallback.
 
 /** The few WebAssembly JS-API members used here (the project's TS libs declare none). */
 export interface WasmMemory {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dequantize, quantize } from '../../../src/embed/quantize.js';
+import { dequantize, quantize } from '../../../src/util/int8.js';
 
 describe('int8 embedding quantisation', () => {
   it('keeps a unit vector almost exactly (cosine > 0.9995)', () => {

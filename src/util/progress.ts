@@ -1,6 +1,12 @@
 /**
- * Progress on stderr for long-running CLI work: a cli-progress bar when stderr is a terminal,
- * otherwise (CI logs, pipes) one plain line every few seconds.
+ * Progress output, one module for the CLI commands, the training and evaluation runs, the bench
+ * and the scripts. Two shapes, both on stderr unless told otherwise:
+ *
+ * - `createProgress`: a count towards a total. A cli-progress bar when the stream is a terminal;
+ *   otherwise (CI logs, pipes) one plain line at most every few seconds.
+ * - `stepLog`: one line per step, behind a prefix (`train: cross-validating linear: fold 2/3`).
+ *
+ * Either can be switched off with `enabled: false` (e.g. when the result goes to stdout as JSON).
  */
 import cliProgress from 'cli-progress';
 
@@ -18,9 +24,14 @@ export interface ProgressOptions {
   /** Plain-line mode: at most one line per interval (default 5 s). */
   intervalMs?: number;
   now?: () => number;
+  /** false: print nothing (default true). */
+  enabled?: boolean;
 }
 
+const SILENT: Progress = { update() {}, stop() {} };
+
 export function createProgress(opts: ProgressOptions): Progress {
+  if (opts.enabled === false) return SILENT;
   const stream = opts.stream ?? process.stderr;
   const now = opts.now ?? Date.now;
   const started = now();
@@ -55,5 +66,21 @@ export function createProgress(opts: ProgressOptions): Progress {
       stream.write(`${opts.label}: ${done}/${opts.total} (${secs > 0 ? (done / secs).toFixed(0) : 0}/s)\n`);
     },
     stop() {},
+  };
+}
+
+export interface StepLogOptions {
+  /** default process.stderr */
+  stream?: NodeJS.WritableStream;
+  /** false: print nothing (default true). */
+  enabled?: boolean;
+}
+
+/** A function that writes each message as one line, `${prefix}${message}`; a no-op when disabled. */
+export function stepLog(prefix: string, opts: StepLogOptions = {}): (message: string) => void {
+  if (opts.enabled === false) return () => {};
+  const stream = opts.stream ?? process.stderr;
+  return (message) => {
+    stream.write(`${prefix}${message}\n`);
   };
 }
