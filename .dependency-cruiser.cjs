@@ -20,9 +20,16 @@ module.exports = {
       name: 'redis-client-only-in-assembly',
       severity: 'error',
       comment:
-        'A Redis client (src/store/redis-client.ts) is made and handed to store classes only where the parts are assembled: the composition root (src/app/parts.ts), the processor telemetry (src/app/telemetry.ts), and the CLI commands. classify, embed, metrics, the API routes, pipeline, similar and eval hold a store interface, never a client; src/store/index.ts does not re-export it.',
-      from: { path: '^(src|consumers|bench|scripts)/', pathNot: ['^src/store/(?!index[.]ts$)', '^src/app/', '^src/cli/commands/'] },
+        'A Redis client (src/store/redis-client.ts) is made and handed to store classes only where the parts are assembled: the composition root (src/app/parts.ts), the processor telemetry (src/app/telemetry.ts),. Commands, consumers, the API, classify, embed, metrics, the API routes, pipeline, similar and eval hold a store interface, never a client; src/store/index.ts does not re-export it.',
+      from: { path: '^(src|consumers|bench|scripts)/', pathNot: ['^src/store/(?!index[.]ts$)', '^src/app/'] },
       to: { path: '^src/store/redis-client[.]ts$' },
+    },
+    {
+      name: 'kafka-client-only-in-assembly',
+      severity: 'error',
+      comment: 'The Kafka client is built from the config only by the composition root (src/app/parts.ts); everything else asks it for one (Parts.kafka, Parts.kafkaAs).',
+      from: { path: '^(src|consumers|bench|scripts)/', pathNot: ['^src/kafka/', '^src/app/'] },
+      to: { path: '^src/kafka/client[.]ts$' },
     },
   ],
   options: {

@@ -81,6 +81,8 @@ export interface PartsOptions {
   kafkaClientIdSuffix?: string;
   /** how long the Redis connection's errors stay quiet after one is logged (default 10 s) */
   redisErrorLogIntervalMs?: number;
+  /** log no Redis connection error: a short command reports the failure of the call instead */
+  quietRedis?: boolean;
 }
 
 const REDIS_ERROR_LOG_INTERVAL_MS = 10_000;
@@ -108,6 +110,7 @@ export class Parts {
     let loggedAt = 0;
     redis.on('error', (err: Error) => {
       this.lastRedisError = err.message;
+      if (this.opts.quietRedis) return;
       if (Date.now() - loggedAt < (this.opts.redisErrorLogIntervalMs ?? REDIS_ERROR_LOG_INTERVAL_MS)) return;
       loggedAt = Date.now();
       this.log.warn({ err: err.message }, 'Redis connection error; reconnecting');

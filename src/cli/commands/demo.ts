@@ -10,7 +10,6 @@ import { startProcessor } from '../../../consumers/comments.js';
 import { loadConfig, projectPath, type Config } from '../../config/index.js';
 import { fetchBundledModel } from '../../embed/model-fetch.js';
 import { startApi } from '../../api/server.js';
-import { createKafkaClient } from '../../kafka/client.js';
 import { createTelemetry, processorTarget } from '../../app/telemetry.js';
 import { stackUp } from '../../stack/index.js';
 import { createLogger } from '../../util/logger.js';
@@ -85,7 +84,7 @@ export function registerDemo(program: Command): void {
       const latest = new Map<string, ProfileView>();
       let shown = 0;
       let seen = 0;
-      const watcher = await createKafkaClient(cfg, log, '-demo-watch').follow(cfg.kafka.topics.profiles, { groupId: `portrait-demo-${run}`, fromBeginning: false }, async (batch) => {
+      const watcher = await proc.parts.kafkaAs('-demo-watch').follow(cfg.kafka.topics.profiles, { groupId: `portrait-demo-${run}`, fromBeginning: false }, async (batch) => {
         for (const r of batch.records) {
           if (!r.value) continue;
           const p = JSON.parse(r.value.toString()) as ProfileView;

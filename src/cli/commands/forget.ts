@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../../config/index.js';
-import { createKafkaClient } from '../../kafka/client.js';
+import { withParts } from '../../app/parts.js';
 import type { Delivery } from '../../kafka/types.js';
-import { RedisProfileStore, type ForgetReceipt } from '../../store/index.js';
-import { createRedis } from '../../store/redis-client.js';
+import type { ForgetReceipt } from '../../store/index.js';
 import { createLogger } from '../../util/logger.js';
 import { numberOption } from '../options.js';
 import { usage } from '../output.js';
@@ -29,18 +28,17 @@ export async function runForget(userId: string, opts: { waitSeconds: number; rea
   const log = createLogger(cfg.log.level);
   const eventId = `forget-${randomUUID()}`;
   const event = { type: 'forget', schemaVersion: 1, eventId, userId, ts: Date.now(), ...(opts.reason ? { reason: opts.reason } : {}) };
-  const producer = createKafkaClient(cfg, log, '-forget').producer({ idempotent: true });
-  await producer.connect();
-  let meta: Delivery | undefined;
-  try {
-    [meta] = await producer.send(cfg.kafka.topics.comments, [{ key: userId, value: JSON.stringify(event) }]);
-  } finally {
-    await producer.disconnect();
-  }
-  const result: ForgetResult = { status: 'pending', userId, eventId, topic: cfg.kafka.topics.comments, partition: meta?.partition ?? -1, offset: meta?.offset !== undefined ? String(meta.offset) : '?' };
-  const redis = createRedis(cfg, { maxRetriesPerRequest: 2 });
-  const store = new RedisProfileStore(redis, { keyPrefix: cfg.redis.keyPrefix, namespace: cfg.redis.namespace, userTtlSeconds: 0 });
-  try {
+  return withParts(cfg, log, { redis: { maxRetriesPerRequest: 2 }, kafkaClientIdSuffix: '-forget' }, async (parts) => {
+    const producer = parts.kafka.producer({ idempotent: true });
+    await producer.connect();
+    let meta: Delivery | undefined;
+    try {
+      [meta] = await producer.send(cfg.kafka.topics.comments, [{ key: userId, value: JSON.stringify(event) }]);
+    } finally {
+      await producer.disconnect();
+    }
+    const result: ForgetResult = { status: 'pending', userId, eventId, topic: cfg.kafka.topics.comments, partition: meta?.partition ?? -1, offset: meta?.offset !== undefined ? String(meta.offset) : '?' };
+    const store = parts.reader(cfg.redis.namespace);
     const deadline = Date.now() + opts.waitSeconds * 1000;
     while (Date.now() < deadline) {
       const r = await store.receipt(eventId);
@@ -48,9 +46,7 @@ export async function runForget(userId: string, opts: { waitSeconds: number; rea
       await sleep(250);
     }
     return result;
-  } finally {
-    await store.close();
-  }
+  });
 }
 
 export function registerForget(program: Command): void {

@@ -4,29 +4,29 @@
  * active model within `classifier.pollMs` (default 2 s), without a restart.
  */
 import type { Command } from 'commander';
-import { createEmbedder } from '../../app/parts.js';
+import { createEmbedder, Parts } from '../../app/parts.js';
 import { readArtifact } from '../../classify/artifact.js';
 import type { ExpectedEmbedder } from '../../classify/load.js';
 import { ModelRegistry, type ModelSummary } from '../../classify/registry.js';
 import { loadConfig, type Config } from '../../config/index.js';
-import { RedisModelRegistry } from '../../store/model-registry.js';
-import { createRedis } from '../../store/redis-client.js';
 import { PortraitError, isPortraitError } from '../../util/errors.js';
+import { createLogger } from '../../util/logger.js';
 import { intOption } from '../options.js';
 import { printJson } from '../output.js';
 
 /** Run `fn` with a registry on the configured Redis; Redis failures become REDIS_UNAVAILABLE. */
 export async function withRegistry<T>(cfg: Readonly<Config>, fn: (reg: ModelRegistry) => Promise<T>): Promise<T> {
-  const redis = createRedis(cfg, { maxRetriesPerRequest: 1, retryStrategy: (n: number) => (n > 2 ? null : 200), enableAutoPipelining: false });
-  redis.on('error', () => {}); // reported through the failed command instead
+  // connection errors are reported through the failed command instead
+  const parts = new Parts(cfg, createLogger(cfg.log.level), { redis: { maxRetriesPerRequest: 1, retryStrategy: (n: number) => (n > 2 ? null : 200), enableAutoPipelining: false }, quietRedis: true });
   try {
-    return await fn(new ModelRegistry(new RedisModelRegistry(redis, cfg.redis.keyPrefix)));
+    return await fn(new ModelRegistry(parts.modelRegistry()));
   } catch (err) {
     if (isPortraitError(err)) throw err;
     const msg = err instanceof Error ? err.message : String(err);
     throw new PortraitError('REDIS_UNAVAILABLE', `model registry on ${cfg.redis.clusterNodes.length > 0 ? cfg.redis.clusterNodes.join(',') : cfg.redis.url}: ${msg}`, { cause: err });
   } finally {
-    redis.disconnect();
+    parts.redis.disconnect();
+    await parts.close();
   }
 }
 

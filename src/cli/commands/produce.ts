@@ -6,7 +6,7 @@
 import { Option, type Command } from 'commander';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../../config/index.js';
-import { createKafkaClient } from '../../kafka/client.js';
+import { Parts } from '../../app/parts.js';
 import { portraitTopics, type TopicSpec } from '../../kafka/topics.js';
 import { readLabelledRows, readTextFile } from '../../sim/jsonl.js';
 import { rawMessages, type OutMessage } from '../../sim/raw.js';
@@ -158,9 +158,9 @@ async function probeBrokers(cfg: Pick<Config, 'kafka'>, timeoutMs = 3000): Promi
   }
 }
 
-async function publish(cfg: Pick<Config, 'kafka'>, log: Logger, topic: string, messages: readonly OutMessage[], rate: number, control: { stopRequested: () => boolean }): Promise<{ sent: number; seconds: number }> {
+async function publish(cfg: Readonly<Config>, log: Logger, topic: string, messages: readonly OutMessage[], rate: number, control: { stopRequested: () => boolean }): Promise<{ sent: number; seconds: number }> {
   await probeBrokers(cfg);
-  const kafka = createKafkaClient(cfg, log, '-produce');
+  const { kafka } = new Parts(cfg, log, { kafkaClientIdSuffix: '-produce' });
   const admin = kafka.admin();
   try {
     await admin.connect();

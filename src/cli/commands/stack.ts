@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
 import { stackDown, stackKafkaPid, stackUp } from '../../stack/index.js';
-import { createRedis } from '../../store/redis-client.js';
-import { Namespaces } from '../../store/namespaces.js';
+import { Parts } from '../../app/parts.js';
+import { createLogger } from '../../util/logger.js';
 import { printJson } from '../output.js';
 import { PortraitError } from '../../util/errors.js';
 import { stepLog } from '../../util/progress.js';
@@ -14,17 +14,20 @@ import type { Config } from '../../config/index.js';
  * to the old profiles. With `drop`, their keys are deleted and profiles start from nothing.
  */
 async function reportState(cfg: Readonly<Config>, say: (m: string) => void, drop: boolean): Promise<{ namespace: string; keys: number }[]> {
-  const redis = createRedis(cfg, { maxRetriesPerRequest: 1, lazyConnect: true });
-  redis.on('error', () => {});
+  const parts = new Parts(cfg, createLogger(cfg.log.level), { redis: { maxRetriesPerRequest: 1, lazyConnect: true }, quietRedis: true });
+  const close = async () => {
+    parts.redis.disconnect();
+    await parts.close();
+  };
   try {
-    await redis.connect();
+    await parts.redis.connect();
   } catch {
     say(`Redis (${cfg.redis.url}) does not answer: cannot tell which namespaces hold state from the old topics`);
-    redis.disconnect();
+    await close();
     return [];
   }
   try {
-    const ns = new Namespaces(redis, cfg.redis.keyPrefix, cfg.redis.namespace);
+    const ns = parts.namespaces();
     const withState = (await ns.list()).filter((n) => n.profiles > 0);
     if (withState.length === 0) {
       say('no Redis namespace holds profiles from the old topics');
@@ -42,7 +45,7 @@ async function reportState(cfg: Readonly<Config>, say: (m: string) => void, drop
     say(`dropped the state of ${out.map((o) => `${o.namespace} (${o.keys} keys)`).join(', ')}`);
     return out;
   } finally {
-    redis.disconnect();
+    await close();
   }
 }
 

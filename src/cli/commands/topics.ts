@@ -1,11 +1,8 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
-import { createKafkaClient } from '../../kafka/client.js';
+import { Parts, withParts } from '../../app/parts.js';
 import { portraitTopics } from '../../kafka/topics.js';
 import { createLogger } from '../../util/logger.js';
-import { createRedis } from '../../store/redis-client.js';
-import { ContinuityStore } from '../../store/continuity.js';
-import { Namespaces } from '../../store/namespaces.js';
 import type { Config } from '../../config/index.js';
 
 interface FoldedFrom {
@@ -21,13 +18,12 @@ interface FoldedFrom {
  * folded from, from the namespace's continuity record (src/store/continuity.ts).
  */
 async function foldedFrom(cfg: Readonly<Config>, topic: string, currentId: string | undefined): Promise<FoldedFrom[] | { error: string }> {
-  const redis = createRedis(cfg, { maxRetriesPerRequest: 1, lazyConnect: true });
-  redis.on('error', () => {});
+  const parts = new Parts(cfg, createLogger(cfg.log.level), { redis: { maxRetriesPerRequest: 1, lazyConnect: true }, quietRedis: true });
   try {
-    await redis.connect();
-    const store = new ContinuityStore(redis, cfg.redis.keyPrefix);
+    await parts.redis.connect();
+    const store = parts.continuity();
     const out: FoldedFrom[] = [];
-    for (const { namespace } of await new Namespaces(redis, cfg.redis.keyPrefix, cfg.redis.namespace).list()) {
+    for (const { namespace } of await parts.namespaces().list()) {
       const rec = await store.read(namespace);
       if (!rec) continue;
       const byId = new Map<string, { partitions: number; events: number }>();
@@ -49,7 +45,8 @@ async function foldedFrom(cfg: Readonly<Config>, topic: string, currentId: strin
   } catch (err) {
     return { error: `Redis ${cfg.redis.url}: ${(err as Error).message}` };
   } finally {
-    redis.disconnect();
+    parts.redis.disconnect();
+    await parts.close();
   }
 }
 import { printJson } from '../output.js';
@@ -61,14 +58,16 @@ export function registerTopics(program: Command): void {
     .description('create the missing topics with the configured partition counts (profiles: compacted)')
     .action(async () => {
       const cfg = loadConfig();
-      const admin = createKafkaClient(cfg, createLogger(cfg.log.level)).admin();
-      await admin.connect();
-      try {
-        const created = await admin.ensureTopics(portraitTopics(cfg));
-        process.stdout.write(created.length ? `created: ${created.join(', ')}\n` : 'all topics exist\n');
-      } finally {
-        await admin.disconnect();
-      }
+      await withParts(cfg, createLogger(cfg.log.level), {}, async (parts) => {
+        const admin = parts.kafka.admin();
+        await admin.connect();
+        try {
+          const created = await admin.ensureTopics(portraitTopics(cfg));
+          process.stdout.write(created.length ? `created: ${created.join(', ')}\n` : 'all topics exist\n');
+        } finally {
+          await admin.disconnect();
+        }
+      });
     });
   topics
     .command('describe')
@@ -76,7 +75,7 @@ export function registerTopics(program: Command): void {
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
       const cfg = loadConfig();
-      const kafka = createKafkaClient(cfg, createLogger(cfg.log.level));
+      const kafka = new Parts(cfg, createLogger(cfg.log.level)).kafka;
       const admin = kafka.admin();
       const ids = kafka.topicIds();
       await admin.connect();
