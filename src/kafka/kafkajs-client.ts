@@ -2,7 +2,7 @@
  * The KafkaClient (src/kafka/types.ts) on kafkajs. Built by `createKafkaClient` (client.ts) from the
  * configuration; the kafkajs objects stay inside src/kafka.
  */
-import type { Admin, Batch, IHeaders, Kafka, Producer, RecordMetadata } from 'kafkajs';
+import type { Admin, Batch, Kafka, Producer, RecordMetadata } from 'kafkajs';
 import { committedOffsets, offsetsAtTime, setGroupOffsets } from './offsets.js';
 import { CommentsRunner, headersOf } from './runner.js';
 import { TopicIds } from './topic-ids.js';

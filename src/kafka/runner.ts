@@ -8,7 +8,7 @@
  */
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ChunkGuard, ConsumeLoop, HandlerOutput, InRecord, OutRecord, RecordHandler, RunnerHooks, RunnerOptions } from './types.js';
+import type { ConsumeLoop, HandlerOutput, InRecord, OutRecord, RecordHandler, RunnerHooks, RunnerOptions } from './types.js';
 
 export type { ChunkGuard, FaultPoint, RunnerHooks, RunnerOptions } from './types.js';
 import { BackgroundCommitter } from './committer.js';

@@ -14,7 +14,6 @@ import { loadConfig, projectPath, type Config } from '../../src/config/index.js'
 import { readLabelledRows } from '../../src/sim/jsonl.js';
 import { simulateUsers, type SimCommentEvent } from '../../src/sim/users.js';
 import { RedisProfileStore } from '../../src/store/index.js';
-import { createRedis } from '../../src/store/redis-client.js';
 import { Namespaces } from '../../src/store/namespaces.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { readAll, waitForCaughtUp } from '../helpers/kafka.js';

@@ -3,13 +3,12 @@ import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PortraitError } from '../../../src/util/errors.js';
-import { fakeProfile, fixtureApi, ODD_IDS, userUrl, type Fixture } from './fakes.js';
+import { fakeProfile, fixtureApi, ODD_IDS, userUrl } from './fakes.js';
 
 let app: FastifyInstance;
-let fx: Fixture;
 
 beforeAll(async () => {
-  ({ app, fx } = await fixtureApi());
+  ({ app } = await fixtureApi());
 });
 afterAll(() => app.close());
 

@@ -9,7 +9,7 @@ import { Buffer } from 'node:buffer';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/index.js';
-import { decodeProfileEvent, decodeRecord, DLQ_MAX_HEADER_BYTES, DLQ_MAX_KEY_BYTES, DLQ_MAX_VALUE_BYTES } from '../../../src/events/index.js';
+import { decodeProfileEvent, decodeRecord, DLQ_MAX_KEY_BYTES, DLQ_MAX_VALUE_BYTES } from '../../../src/events/index.js';
 import { CommentFlow } from '../../../src/pipeline/flow.js';
 import type { BatchOutput, InRecord } from '../../../src/pipeline/stage.js';
 import { silentLogger } from '../../../src/util/logger.js';

@@ -3,7 +3,7 @@ import type { Batch, Kafka } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { batchOf, KafkaJsClient } from '../../../src/kafka/kafkajs-client.js';
 import { CommentsRunner, headersOf } from '../../../src/kafka/runner.js';
-import type { KafkaClient, RecordBatch } from '../../../src/kafka/types.js';
+import type { RecordBatch } from '../../../src/kafka/types.js';
 import { silentLogger } from '../../../src/util/logger.js';
 
 function fakeKafka(opts: { failSubscribe?: boolean } = {}) {
