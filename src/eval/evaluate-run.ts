@@ -22,7 +22,7 @@ import { stepLog } from '../util/progress.js';
 import { describeSplits, preprocessRows, readDataset, rowsOfSplit, type DatasetFields, type DataRow } from './dataset.js';
 import { embedTexts } from './embed-cache.js';
 import { evaluateClassifier, predictMicros, summarize, type MetricsSummary } from './evaluate.js';
-import { classificationReport, logLoss, type ClassificationReport } from './metrics.js';
+import { classificationReport, logLoss, type ClassificationReport } from '../train/metrics.js';
 
 export interface EvaluateRunOptions {
   data: string;

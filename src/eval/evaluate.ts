@@ -2,7 +2,7 @@
  * Scoring a classifier on labelled embeddings (pure apart from the clock used to time prediction).
  */
 import type { Classifier } from '../classify/types.js';
-import { classificationReport, topLabel, type ClassificationReport } from './metrics.js';
+import { classificationReport, topLabel, type ClassificationReport } from '../train/metrics.js';
 
 /** The compact summary kept in artifacts and printed by the commands. */
 export interface MetricsSummary {

@@ -4,7 +4,7 @@
  * two simple user-level aggregations of them (majority vote of the labels, mean of the
  * probabilities), so the profile's own aggregation can be judged against both.
  */
-import { topLabel } from './metrics.js';
+import { topLabel } from '../train/metrics.js';
 
 export interface UserTruth {
   userId: string;

@@ -19,7 +19,7 @@
 import { finalizeArtifact, type ClassifierArtifact } from '../classify/artifact.js';
 import { sumByOutput, type LinearModel } from '../classify/linear.js';
 import { softmax } from '../classify/math.js';
-import { macroF1 } from '../eval/metrics.js';
+import { macroF1 } from './metrics.js';
 import { minimizeLbfgs } from './lbfgs.js';
 import { fitTemperature, logits, meanLogLoss, objective, problem, standardiser } from './linear-fit.js';
 import { stratifiedHoldout, take } from './split.js';

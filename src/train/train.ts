@@ -3,7 +3,7 @@
  * scored by stratified k-fold cross-validation on the training rows, the better macro-F1 trained on
  * all of them, and the scores and the reason recorded in the artifact's `selection`.
  */
-import { classificationReport, topLabel } from '../eval/metrics.js';
+import { classificationReport, topLabel } from './metrics.js';
 import { amendArtifact, type ClassifierArtifact } from '../classify/artifact.js';
 import { trainForest } from './forest-train.js';
 import { trainLinearWithReport, type LinearFitReport } from './linear-train.js';

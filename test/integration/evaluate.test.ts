@@ -14,7 +14,7 @@ import { calibrationPath } from '../../src/classify/zero-shot-calibration.js';
 import { loadConfig, projectPath } from '../../src/config/index.js';
 import { preprocessRows, readDataset, rowsOfSplit } from '../../src/eval/dataset.js';
 import { runEvaluate } from '../../src/eval/evaluate-run.js';
-import { classificationReport } from '../../src/eval/metrics.js';
+import { classificationReport } from '../../src/train/metrics.js';
 import { runEvaluateProfiles } from '../../src/eval/profiles-run.js';
 import type { Embedder } from '../../src/embed/types.js';
 import { simulateUsers } from '../../src/sim/users.js';

@@ -7,7 +7,7 @@ import { Option, type Command } from 'commander';
 import { withEmbedder } from '../../app/parts.js';
 import { loadConfig } from '../../config/index.js';
 import { runEvaluate, type EvaluateSummary } from '../../eval/evaluate-run.js';
-import type { ClassificationReport } from '../../eval/metrics.js';
+import type { ClassificationReport } from '../../train/metrics.js';
 import { addEmbedCacheOptions, addFieldOptions, cacheDirOf, fieldsOf, intOption, type EmbedCacheCliOptions, type FieldCliOptions } from '../options.js';
 import { printJson } from '../output.js';
 

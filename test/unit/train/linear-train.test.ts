@@ -4,7 +4,7 @@ import { minimizeLbfgs } from '../../../src/train/lbfgs.js';
 import { LinearClassifier, parseLinearModel, sumByOutput, type LinearModel } from '../../../src/classify/linear.js';
 import { heldOutConfusion, trainLinear, trainLinearWithReport } from '../../../src/train/linear-train.js';
 import { fitTemperature, objective, problem, standardiser } from '../../../src/train/linear-fit.js';
-import { classificationReport, topLabel } from '../../../src/eval/metrics.js';
+import { classificationReport, topLabel } from '../../../src/train/metrics.js';
 import { isPortraitError } from '../../../src/util/errors.js';
 import { clusters, rng } from '../classify/fixtures.js';
 

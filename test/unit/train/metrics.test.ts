@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accuracy, classificationReport, confusionMatrix, labelSpace, logLoss, macroF1, reportFromConfusion, topLabel } from '../../../src/eval/metrics.js';
+import { accuracy, classificationReport, confusionMatrix, labelSpace, logLoss, macroF1, reportFromConfusion, topLabel } from '../../../src/train/metrics.js';
 
 // Hand-computed example (3 classes, 10 rows):
 //   truth: a a a a b b b c c c
