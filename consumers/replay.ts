@@ -28,6 +28,8 @@ export interface Replay {
   total: number;
   /** the group had committed offsets: this run carries on an earlier one */
   resumed: boolean;
+  /** Date.now() once the range was planned (group offsets set), before the processor started */
+  plannedAt: number;
   /** resolves when every partition reached its stop offset; rejects if the consumer stopped on an error first */
   finished: Promise<void>;
 }
@@ -60,6 +62,7 @@ export interface ReplayHooks extends RunnerHooks<BatchOutput> {
 
 export async function startReplay(parts: Parts, range: ReplayRange, hooks: ReplayHooks = {}): Promise<Replay> {
   const { start, stopAt, resumed } = await plan(parts, range);
+  const plannedAt = Date.now();
   const total = [...stopAt].reduce((n, [p, end]) => n + Math.max(0, end - (start.get(p) ?? 0)), 0);
   const done = new Map<number, number>();
   const { onProgress, ...runnerHooks } = hooks;
@@ -83,7 +86,7 @@ export async function startReplay(parts: Parts, range: ReplayRange, hooks: Repla
     },
   });
   const finished = Promise.race([processor.runner.finished, processor.runner.done.then((e) => Promise.reject(e ?? new Error('replay consumer stopped')))]);
-  return { processor, start, stopAt, total, resumed, finished };
+  return { processor, start, stopAt, total, resumed, plannedAt, finished };
 }
 
 /** Forget a replay's consumer group (after a dry run). */
