@@ -85,6 +85,55 @@ function coerceEnv(raw: string, like: unknown, name: string): unknown {
   return raw;
 }
 
+/**
+ * `PORTRAIT_*` variables that are not config keys: read by the process (the config file to layer,
+ * cross-validation threads, the inference thread's nice value, the compiled build), by the tests,
+ * or by docker compose (host ports). Any other `PORTRAIT_*` variable is a mistake (README,
+ * "Configuration").
+ */
+export const PROCESS_VARIABLES = [
+  'PORTRAIT_CONFIG',
+  'PORTRAIT_CV_THREADS',
+  'PORTRAIT_EMBED_NICE',
+  'PORTRAIT_USE_DIST',
+  'PORTRAIT_CHROMIUM',
+  'PORTRAIT_TEST_NO_DOCKER',
+  'PORTRAIT_HOST_KAFKA_PORT',
+  'PORTRAIT_HOST_REDIS_PORT',
+  'PORTRAIT_HOST_API_PORT',
+] as const;
+
+/** Every variable name a leaf of the defaults can be set by. */
+function envNames(defaults: Plain, path: string[] = []): string[] {
+  return Object.entries(defaults).flatMap(([k, v]) => (isPlainObject(v) ? envNames(v, [...path, k]) : [envName([...path, k])]));
+}
+
+/** Edit distance (insertions, deletions, substitutions), for naming the variable that was meant. */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/** Throws CONFIG_INVALID naming each `PORTRAIT_*` variable that sets nothing, and the known one closest to it. */
+function checkEnvNames(defaults: Plain, env: NodeJS.ProcessEnv): void {
+  const known = [...envNames(defaults), ...PROCESS_VARIABLES];
+  const knownSet = new Set(known);
+  const unknown = Object.keys(env)
+    .filter((n) => n.startsWith(ENV_PREFIX) && env[n] !== undefined && !knownSet.has(n))
+    .sort();
+  if (unknown.length === 0) return;
+  const lines = unknown.map((n) => {
+    const closest = known.reduce((best, k) => (distance(n, k) < distance(n, best) ? k : best), known[0]!);
+    return `  ${n}: not a Portrait setting; did you mean ${closest}?`;
+  });
+  throw new PortraitError('CONFIG_INVALID', `unknown environment variable${unknown.length > 1 ? 's' : ''} (it would be ignored):\n${lines.join('\n')}`, { details: { unknown } });
+}
+
 /** Apply PORTRAIT_* variables for every leaf of the defaults; records which key came from where. */
 function applyEnv(defaults: Plain, target: Plain, env: NodeJS.ProcessEnv, path: string[], origin: Map<string, string>): void {
   for (const [k, like] of Object.entries(defaults)) {
@@ -134,6 +183,7 @@ export interface LoadOptions {
 export function loadConfig(opts: LoadOptions = {}): Readonly<Config> {
   const env = opts.env ?? process.env;
   const defaults = readYaml(DEFAULT_CONFIG_FILE);
+  checkEnvNames(defaults, env);
   let merged = defaults;
   const files = [...(opts.files ?? [])];
   if (env.PORTRAIT_CONFIG) files.push(env.PORTRAIT_CONFIG);

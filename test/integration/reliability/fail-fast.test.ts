@@ -102,4 +102,8 @@ describe('portrait run fails fast on a bad start-up', () => {
   it('a bad value from the environment names the variable', async () => {
     await failsWith({ PORTRAIT_KAFKA_MAX_BATCH_SIZE: 'lots' }, 'CONFIG_INVALID', 2, /kafka\.maxBatchSize \(from PORTRAIT_KAFKA_MAX_BATCH_SIZE\)/);
   });
+
+  it('a mistyped variable (it would join the live consumer group) names the setting that was meant', async () => {
+    await failsWith({ PORTRAIT_KAFKA_GROUPID: 'second' }, 'CONFIG_INVALID', 2, /PORTRAIT_KAFKA_GROUPID: not a Portrait setting; did you mean PORTRAIT_KAFKA_GROUP_ID\?/);
+  });
 });

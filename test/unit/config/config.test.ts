@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { envName, loadConfig } from '../../../src/config/index.js';
+import { PROCESS_VARIABLES } from '../../../src/config/load.js';
 import { portraitErrorOf as errorOf } from '../../helpers/errors.js';
 import { tempDir } from '../../helpers/tmp.js';
 
@@ -46,6 +47,18 @@ describe('config loader', () => {
     const err = errorOf(() => loadConfig({ env: { PORTRAIT_EMBEDDER_THREADS: 'many' } }));
     expect(err.code).toBe('CONFIG_INVALID');
     expect(err.message).toContain('embedder.threads (from PORTRAIT_EMBEDDER_THREADS)');
+  });
+
+  it('refuses an unknown PORTRAIT_* variable, naming the setting that was meant', () => {
+    const err = errorOf(() => loadConfig({ env: { PORTRAIT_KAFKA_GROUPID: 'x', PORTRAIT_REDIS_URI: 'redis://h:6379' } }));
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect(err.message).toContain('PORTRAIT_KAFKA_GROUPID: not a Portrait setting; did you mean PORTRAIT_KAFKA_GROUP_ID?');
+    expect(err.message).toContain('PORTRAIT_REDIS_URI: not a Portrait setting; did you mean PORTRAIT_REDIS_URL?');
+  });
+
+  it('accepts the documented process variables and every config key as variables', () => {
+    const env = Object.fromEntries(PROCESS_VARIABLES.map((n) => [n, n === 'PORTRAIT_CONFIG' ? tmpYaml('{}\n') : '1']));
+    expect(() => loadConfig({ env: { ...env, PORTRAIT_KAFKA_GROUP_ID: 'g', PORTRAIT_PROFILE_UNMIX: 'false' } })).not.toThrow();
   });
 
   it('rejects unknown keys in a layered file, naming them', () => {
