@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { PROJECT_ROOT } from '../config/load.js';
 import { registerApi } from './commands/api.js';
 import { registerDemo } from './commands/demo.js';
 import { registerFetchModel } from './commands/fetch-model.js';
@@ -17,7 +20,12 @@ import { registerEvaluateProfiles } from './commands/evaluate-profiles.js';
 import { registerCalibrate } from './commands/calibrate.js';
 import { Exit, failAndExit } from './output.js';
 
-const program = new Command('portrait').description('Portrait: live user profiles from what users write (Kafka → embeddings → classifier → Redis → profiles topic)').showHelpAfterError().exitOverride();
+const { version } = JSON.parse(readFileSync(resolve(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
+const program = new Command('portrait')
+  .description('Portrait: live user profiles from what users write (Kafka → embeddings → classifier → Redis → profiles topic)')
+  .version(version, '-V, --version', "print Portrait's version")
+  .showHelpAfterError()
+  .exitOverride();
 
 registerDemo(program);
 registerRun(program);

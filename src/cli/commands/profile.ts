@@ -9,7 +9,8 @@ export function registerProfile(program: Command): void {
     .command('profile <userId>')
     .description("print a user's stored profile as JSON (exit code 3 when the user has none)")
     .option('--namespace <ns>', 'profile namespace (default: the active one)')
-    .action(async (userId: string, opts: { namespace?: string }) => {
+    .option('--json', 'print JSON (the only output of this command; accepted like on every command that prints data)')
+    .action(async (userId: string, opts: { namespace?: string; json?: boolean }) => {
       const cfg = loadConfig();
       await withParts(cfg, createLogger(cfg.log.level), { redis: { maxRetriesPerRequest: 1 } }, async (parts) => {
         const store = parts.reader(opts.namespace ?? (await parts.namespaces().active()));

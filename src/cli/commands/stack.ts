@@ -81,7 +81,10 @@ export function registerStack(program: Command): void {
   stack
     .command('down')
     .description('stop what `stack up` started (SIGTERM, then wait); leaves anything else running')
-    .action(async () => {
-      for (const line of await stackDown(loadConfig())) process.stdout.write(`${line}\n`);
+    .option('--json', 'print what was stopped as JSON (one line per service)')
+    .action(async (opts: { json?: boolean }) => {
+      const lines = await stackDown(loadConfig());
+      if (opts.json) return printJson({ stopped: lines });
+      for (const line of lines) process.stdout.write(`${line}\n`);
     });
 }

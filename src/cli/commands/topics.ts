@@ -56,13 +56,15 @@ export function registerTopics(program: Command): void {
   topics
     .command('create')
     .description('create the missing topics with the configured partition counts (profiles: compacted)')
-    .action(async () => {
+    .option('--json', 'print the topics created as JSON')
+    .action(async (opts: { json?: boolean }) => {
       const cfg = loadConfig();
       await withParts(cfg, createLogger(cfg.log.level), {}, async (parts) => {
         const admin = parts.kafka.admin();
         await admin.connect();
         try {
           const created = await admin.ensureTopics(portraitTopics(cfg));
+          if (opts.json) return printJson({ created });
           process.stdout.write(created.length ? `created: ${created.join(', ')}\n` : 'all topics exist\n');
         } finally {
           await admin.disconnect();
