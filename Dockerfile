@@ -15,7 +15,8 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 
 # onnxruntime-node's install script would download CUDA files; the CPU binary ships in the
-# package. .npmrc says the same (onnxruntime-node-install=skip); the variable is belt and braces.
+# package. npm 11 runs no dependency install script that package.json's allowScripts does not
+# approve (none is); the npm 10 of this image runs them, and the variable skips that one.
 ENV ONNXRUNTIME_NODE_INSTALL=skip \
     npm_config_update_notifier=false
 
