@@ -44,6 +44,15 @@ registerEvaluate(program);
 registerEvaluateProfiles(program);
 registerCalibrate(program);
 
+// --config <file> on every command: a YAML file layered over the defaults, as PORTRAIT_CONFIG (the
+// flag wins over the variable); relative paths in it resolve against its folder (src/config/load.ts)
+const leaves = (c: Command): Command[] => (c.commands.length === 0 ? [c] : c.commands.flatMap(leaves));
+for (const c of program.commands.flatMap(leaves)) c.option('--config <file>', 'a YAML config file layered over the defaults (instead of PORTRAIT_CONFIG)');
+program.hook('preAction', (_root, action) => {
+  const file = (action.opts() as { config?: string }).config;
+  if (file !== undefined) process.env.PORTRAIT_CONFIG = resolve(file);
+});
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {

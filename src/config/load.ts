@@ -179,28 +179,63 @@ export interface LoadOptions {
   overrides?: Plain;
 }
 
-/** Load config/default.yaml, layered files, PORTRAIT_* env vars and overrides; validate; freeze. */
+/**
+ * The config keys that hold a file or folder. A relative path resolves against where it was set: the
+ * defaults against the project (the installed package), a layered file against that file's folder,
+ * a PORTRAIT_* variable or an in-code override (a CLI flag) against the working directory.
+ */
+export const PATH_KEYS = [
+  ['embedder', 'modelDir'],
+  ['classifier', 'taxonomy'],
+  ['classifier', 'artifact'],
+  ['stack', 'dir'],
+] as const;
+
+function getPath(o: unknown, path: readonly string[]): unknown {
+  let cur = o;
+  for (const k of path) cur = isPlainObject(cur) ? cur[k] : undefined;
+  return cur;
+}
+
+/** Load config/default.yaml, layered files, PORTRAIT_* env vars and overrides; validate; resolve paths; freeze. */
 export function loadConfig(opts: LoadOptions = {}): Readonly<Config> {
   const env = opts.env ?? process.env;
   const defaults = readYaml(DEFAULT_CONFIG_FILE);
   checkEnvNames(defaults, env);
   let merged = defaults;
+  // where each path key was set last: the folder its relative value resolves against
+  const base = new Map<string, string>(PATH_KEYS.map((k) => [k.join('.'), PROJECT_ROOT]));
   const files = [...(opts.files ?? [])];
   if (env.PORTRAIT_CONFIG) files.push(env.PORTRAIT_CONFIG);
-  for (const f of files) merged = deepMerge(merged, readYaml(resolve(f)));
+  for (const f of files) {
+    const file = resolve(f);
+    const layer = readYaml(file);
+    for (const k of PATH_KEYS) if (getPath(layer, k) !== undefined) base.set(k.join('.'), dirname(file));
+    merged = deepMerge(merged, layer);
+  }
   const origin = new Map<string, string>();
   applyEnv(defaults, merged, env, [], origin);
-  if (opts.overrides) merged = deepMerge(merged, opts.overrides);
+  for (const k of PATH_KEYS) if (origin.has(k.join('.'))) base.set(k.join('.'), process.cwd());
+  if (opts.overrides) {
+    for (const k of PATH_KEYS) if (getPath(opts.overrides, k) !== undefined) base.set(k.join('.'), process.cwd());
+    merged = deepMerge(merged, opts.overrides);
+  }
   const parsed = ConfigSchema.safeParse(merged);
   if (!parsed.success) {
     throw new PortraitError('CONFIG_INVALID', `invalid configuration:\n${formatIssues(parsed.error.issues, origin)}`, {
       details: { issues: parsed.error.issues },
     });
   }
+  const cfg = parsed.data as unknown as Plain;
+  for (const [section, key] of PATH_KEYS) {
+    const holder = cfg[section] as Plain;
+    const v = holder[key];
+    if (typeof v === 'string' && v !== '') holder[key] = resolve(base.get(`${section}.${key}`)!, v);
+  }
   return deepFreeze(parsed.data);
 }
 
-/** Resolve a path from the config relative to the project root. */
+/** Resolve a path relative to the project root (the config's own paths are absolute already: loadConfig resolves them). */
 export function projectPath(p: string): string {
   return resolve(PROJECT_ROOT, p);
 }

@@ -2,9 +2,11 @@
  * The CLI's conventions, on the real command (no services needed): --version, --json on every
  * command that prints data (README, "Commands"), a mistyped PORTRAIT_* variable refused.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../helpers/cli.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -46,6 +48,17 @@ describe('portrait CLI conventions', () => {
     const helps = await Promise.all(PRINTING.map((c) => runCli([...c, '--help'])));
     const missing = PRINTING.filter((_, i) => !/--json\b/.test(helps[i]!.stdout)).map((c) => c.join(' '));
     expect(missing).toEqual([]);
+  }, 60_000);
+
+  it('every command takes --config <file>, layered over the defaults like PORTRAIT_CONFIG', async () => {
+    const all = [...PRINTING, ['run'], ['api'], ['demo']];
+    const helps = await Promise.all(all.map((c) => runCli([...c, '--help'])));
+    expect(all.filter((_, i) => !/--config <file>/.test(helps[i]!.stdout)).map((c) => c.join(' '))).toEqual([]);
+    const file = join(tempDir('cli-config'), 'bad.yaml');
+    writeFileSync(file, 'kafka:\n  brokerz: [a:1]\n');
+    const r = await runCli(['profile', 'u1', '--config', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('kafka.brokerz: unknown key');
   }, 60_000);
 
   it('a mistyped PORTRAIT_* variable stops the command with exit 2, naming the setting meant', async () => {

@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { envName, loadConfig } from '../../../src/config/index.js';
-import { PROCESS_VARIABLES } from '../../../src/config/load.js';
+import { PROCESS_VARIABLES, PROJECT_ROOT } from '../../../src/config/load.js';
 import { portraitErrorOf as errorOf } from '../../helpers/errors.js';
 import { tempDir } from '../../helpers/tmp.js';
 
@@ -59,6 +59,21 @@ describe('config loader', () => {
   it('accepts the documented process variables and every config key as variables', () => {
     const env = Object.fromEntries(PROCESS_VARIABLES.map((n) => [n, n === 'PORTRAIT_CONFIG' ? tmpYaml('{}\n') : '1']));
     expect(() => loadConfig({ env: { ...env, PORTRAIT_KAFKA_GROUP_ID: 'g', PORTRAIT_PROFILE_UNMIX: 'false' } })).not.toThrow();
+  });
+
+  it("resolves relative paths against where they were set: the project, a config file's folder, the working directory", () => {
+    const defaults = loadConfig({ env: {} });
+    expect(defaults.embedder.modelDir).toBe(join(PROJECT_ROOT, 'models'));
+    expect(defaults.classifier.taxonomy).toBe(join(PROJECT_ROOT, 'config', 'taxonomy.yaml'));
+    expect(defaults.classifier.artifact).toBe(''); // unset stays unset
+    const file = tmpYaml('classifier:\n  taxonomy: ./mine.yaml\nstack:\n  dir: /abs/stack\n');
+    const layered = loadConfig({ env: { PORTRAIT_CONFIG: file } });
+    expect(layered.classifier.taxonomy).toBe(join(dirname(file), 'mine.yaml'));
+    expect(layered.stack.dir).toBe('/abs/stack');
+    expect(layered.embedder.modelDir).toBe(join(PROJECT_ROOT, 'models'));
+    const fromEnv = loadConfig({ env: { PORTRAIT_CONFIG: file, PORTRAIT_CLASSIFIER_TAXONOMY: 'here.yaml', PORTRAIT_EMBEDDER_MODEL_DIR: 'm' } });
+    expect(fromEnv.classifier.taxonomy).toBe(join(process.cwd(), 'here.yaml'));
+    expect(fromEnv.embedder.modelDir).toBe(join(process.cwd(), 'm'));
   });
 
   it('rejects unknown keys in a layered file, naming them', () => {
