@@ -21,14 +21,25 @@ const levelMap: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
  */
 const KNOWN_NOISE = /Limiting retries for the idempotent producer/;
 
-/** Route kafkajs logs into pino; its own retry chatter at ERROR level is logged at warn. */
-function logCreator(log: Logger) {
+/**
+ * Broker answers that kafkajs retries by itself and that clear within seconds: a topic just created
+ * (its partitions not yet hosted), a group coordinator loading or moving, a leader election, a
+ * rebalance. Logged at debug: they are not failures, and they interleaved the human output of the
+ * demo, produce and replay. An operation that still fails after the retries throws, and Portrait
+ * reports that (or retries the batch, logged at warn).
+ */
+const TRANSIENT =
+  /does not host this topic-partition|coordinator is loading|coordinator is not available|not the correct coordinator|no leader for this topic-partition|leadership election|group is rebalancing|not the leader for that topic-partition/i;
+
+/** Route kafkajs logs into pino; its own retry chatter at ERROR level is logged at warn, transient broker answers at debug. */
+export function logCreator(log: Logger) {
   return () =>
     ({ namespace, level, log: entry }: LogEntry) => {
       const { message, ...rest } = entry;
       if (KNOWN_NOISE.test(message)) return;
       const lvl = levelMap[level] ?? 'info';
-      log[lvl === 'error' ? 'warn' : lvl]({ kafkajs: namespace, ...rest }, message);
+      const transient = TRANSIENT.test(`${message} ${typeof rest.error === 'string' ? rest.error : ''}`);
+      log[transient ? 'debug' : lvl === 'error' ? 'warn' : lvl]({ kafkajs: namespace, ...rest }, message);
     };
 }
 
