@@ -20,11 +20,28 @@ export const SCHEMA_FILES = {
 
 export type SchemaFileName = keyof typeof SCHEMA_FILES;
 
+/** Each schema's `$id`: a URN, so that no host is implied (the files are served from wherever they are copied to). */
+export const schemaId = (name: SchemaFileName) => `urn:portrait:schema:${name.replace('.schema.json', '')}:v1`;
+
+/**
+ * Unicode property escapes (`\p{Cc}`, `\p{Cs}`) are ECMAScript-only: Python's `re` (jsonschema) and
+ * other languages' validators reject them. The same classes as explicit ranges: Cc = U+0000-U+001F and
+ * U+007F-U+009F, Cs = U+D800-U+DFFF.
+ */
+function portablePatterns(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(portablePatterns);
+  if (typeof v !== 'object' || v === null) return v;
+  return Object.fromEntries(
+    Object.entries(v).map(([k, x]) => [k, k === 'pattern' && typeof x === 'string' ? x.replaceAll('\\p{Cc}', '\\u0000-\\u001f\\u007f-\\u009f').replaceAll('\\p{Cs}', '\\ud800-\\udfff') : portablePatterns(x)]),
+  );
+}
+
 /** File name → file content (pretty JSON with a trailing newline). */
 export function renderSchemas(): Record<SchemaFileName, string> {
   const out = {} as Record<SchemaFileName, string>;
   for (const name of Object.keys(SCHEMA_FILES) as SchemaFileName[]) {
-    out[name] = `${JSON.stringify(SCHEMA_FILES[name](), null, 2)}\n`;
+    const { $schema, ...rest } = SCHEMA_FILES[name]() as Record<string, unknown>;
+    out[name] = `${JSON.stringify({ $schema, $id: schemaId(name), ...(portablePatterns(rest) as object) }, null, 2)}\n`;
   }
   return out;
 }
