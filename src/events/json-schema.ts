@@ -31,9 +31,7 @@ export const schemaId = (name: SchemaFileName) => `urn:portrait:schema:${name.re
 function portablePatterns(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(portablePatterns);
   if (typeof v !== 'object' || v === null) return v;
-  return Object.fromEntries(
-    Object.entries(v).map(([k, x]) => [k, k === 'pattern' && typeof x === 'string' ? x.replaceAll('\\p{Cc}', '\\u0000-\\u001f\\u007f-\\u009f').replaceAll('\\p{Cs}', '\\ud800-\\udfff') : portablePatterns(x)]),
-  );
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, k === 'pattern' && typeof x === 'string' ? x.replaceAll('\\p{Cc}', '\\u0000-\\u001f\\u007f-\\u009f').replaceAll('\\p{Cs}', '\\ud800-\\udfff') : portablePatterns(x)]));
 }
 
 /** File name → file content (pretty JSON with a trailing newline). */
