@@ -1,6 +1,7 @@
 /**
- * The dashboard end to end in headless Chromium (Debian's `chromium` package, driven by
- * playwright-core; no browser download): the API on an ephemeral port over real Redis and Kafka
+ * The dashboard end to end in headless Chromium (Debian's `chromium` package when present, else the
+ * npm package @sparticuz/chromium, with a Chinese font from npm when the system has none:
+ * test/helpers/browser.ts), driven by playwright-core: the API on an ephemeral port over real Redis and Kafka
  * data, a processor publishing live stats, the token pasted into the page, a user looked up.
  * Saves test-results/dashboard.png.
  */
@@ -13,10 +14,10 @@ import { startApi, type ApiServer } from '../../src/api/server.js';
 import { createRegistry, PortraitMetrics, StatsPublisher } from '../../src/metrics/index.js';
 import { RedisProcessorStats } from '../../src/store/processor-stats.js';
 import { silentLogger } from '../../src/util/logger.js';
+import { dashboardBrowser } from '../helpers/browser.js';
 import { testAdmin } from '../helpers/services.js';
 import { seed } from './api-seed.js';
 
-const CHROMIUM = process.env.PORTRAIT_CHROMIUM ?? '/usr/bin/chromium';
 const TOKEN = 'dash-token-7c1e';
 const SCREENSHOT = resolve(import.meta.dirname, '../../test-results/dashboard.png');
 
@@ -27,9 +28,8 @@ let context: BrowserContext;
 let profileDir: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's package (apt-get install -y chromium) or set PORTRAIT_CHROMIUM`);
-  }
+  const browser = await dashboardBrowser();
+  console.log(`[dashboard] browser from ${browser.from.browser}, Chinese font from ${browser.from.font}`);
   const s = await seed(await testAdmin(), { api: { token: TOKEN } });
   // a processor at work: batches keep coming while the page polls
   const registry = createRegistry({ defaultMetrics: false });
@@ -69,10 +69,11 @@ beforeAll(async () => {
 
   profileDir = mkdtempSync(join(tmpdir(), 'portrait-chromium-'));
   context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
+    executablePath: browser.executablePath,
     headless: true,
     viewport: { width: 1440, height: 1000 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: browser.args,
+    env: { ...(process.env as Record<string, string>), ...browser.env },
   });
 });
 
