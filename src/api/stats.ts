@@ -72,7 +72,7 @@ export function combineStats(namespace: string, snaps: readonly ProcSnapshot[], 
 type MetricJson = MetricObjectWithValues<MetricValue<string>> & { aggregator?: string };
 
 /**
- * Pure: the processors' series as Prometheus text, each labelled with its `instance`; series the
+ * Pure: the processors' series as Prometheus text, each labelled with its `processor` (its instance id; not `instance`, which Prometheus sets to the scraped target); series the
  * processors share (lag per partition, aggregator 'max') are merged instead. Only portrait_* series.
  */
 export async function processorMetricsText(perInstance: readonly { instanceId: string; metrics: MetricJson[] }[]): Promise<string> {
@@ -82,7 +82,7 @@ export async function processorMetricsText(perInstance: readonly { instanceId: s
       .map((m) => ({
         ...m,
         aggregator: m.aggregator === 'max' ? 'max' : 'sum',
-        values: m.aggregator === 'max' ? m.values : m.values.map((v) => ({ ...v, labels: { ...v.labels, instance: instanceId } })),
+        values: m.aggregator === 'max' ? m.values : m.values.map((v) => ({ ...v, labels: { ...v.labels, processor: instanceId } })),
       })),
   );
   if (arr.length === 0) return '';

@@ -89,7 +89,7 @@ describe('processor telemetry', () => {
     expect(view.instances.map((i) => i.instanceId)).toEqual(['tele-1']);
     expect(view.totals.eventsIn).toBe(3);
     expect(view.cache.hitRate).toBe(0.5);
-    expect(await reader.metricsText('main')).toContain('portrait_events_in_total{topic="' + comments + '",instance="tele-1"} 3');
+    expect(await reader.metricsText('main')).toContain('portrait_events_in_total{topic="' + comments + '",processor="tele-1"} 3');
 
     await telemetry.stop();
     expect(await redis.exists(new Keys(prefix, 'main').proc('tele-1'))).toBe(0);

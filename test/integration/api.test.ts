@@ -94,8 +94,8 @@ describe('portrait api on real Redis and Kafka', () => {
       { name: 'kafka', ok: true },
     ]);
     const text = await (await fetch(`${api.url}/metrics`)).text();
-    expect(text).toContain('portrait_events_in_total{topic="' + s.cfg.kafka.topics.comments + '",instance="proc-a"} 12');
-    expect(text).toContain('portrait_dead_letters_total{reason="REJECT_SCHEMA",instance="proc-a"} 1');
+    expect(text).toContain('portrait_events_in_total{topic="' + s.cfg.kafka.topics.comments + '",processor="proc-a"} 12');
+    expect(text).toContain('portrait_dead_letters_total{reason="REJECT_SCHEMA",processor="proc-a"} 1');
     expect(text).toContain('portrait_api_similar_index_users{role="api"} 4');
   });
 

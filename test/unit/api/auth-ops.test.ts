@@ -114,7 +114,7 @@ describe('GET /healthz and /readyz', () => {
 
 describe('GET /metrics', () => {
   it('is Prometheus text with the API series and the processors series appended', async () => {
-    const extra = '# HELP portrait_events_in_total x\n# TYPE portrait_events_in_total counter\nportrait_events_in_total{topic="comments",instance="p1"} 7\n';
+    const extra = '# HELP portrait_events_in_total x\n# TYPE portrait_events_in_total counter\nportrait_events_in_total{topic="comments",processor="p1"} 7\n';
     const { app } = await fixtureApi({ extraMetrics: async () => extra });
     await app.inject(userUrl('u:{42}', 'profile'));
     const res = await app.inject('/metrics');
@@ -123,7 +123,7 @@ describe('GET /metrics', () => {
     expect(res.body).toMatch(/portrait_api_requests_total\{route="\/v1\/users\/:userId\/profile",method="GET",status="200"\} 1/);
     expect(res.body).not.toContain('u:{42}'); // route patterns, never user ids, as labels
     expect(res.body).toContain('portrait_api_similar_index_users 3');
-    expect(res.body).toContain('portrait_events_in_total{topic="comments",instance="p1"} 7');
+    expect(res.body).toContain('portrait_events_in_total{topic="comments",processor="p1"} 7');
     await app.close();
   });
 

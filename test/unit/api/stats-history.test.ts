@@ -68,9 +68,9 @@ describe('processorMetricsText', () => {
       perInstance.push({ instanceId: id, metrics: await reg.getMetricsAsJSON() });
     }
     const text = await processorMetricsText(perInstance);
-    expect(text).toContain('portrait_events_in_total{topic="comments",instance="p1"} 3');
-    expect(text).toContain('portrait_events_in_total{topic="comments",instance="p2"} 5');
-    expect(text).toMatch(/portrait_batch_records_bucket\{le="4",instance="p1"\} 1/);
+    expect(text).toContain('portrait_events_in_total{topic="comments",processor="p1"} 3');
+    expect(text).toContain('portrait_events_in_total{topic="comments",processor="p2"} 5');
+    expect(text).toMatch(/portrait_batch_records_bucket\{le="4",processor="p1"\} 1/);
     expect(text).toContain('portrait_consumer_lag{group="g",topic="comments",partition="0"} 9');
     expect(text).not.toContain('process_cpu'); // the API exposes its own process metrics
     expect(await processorMetricsText([])).toBe('');
