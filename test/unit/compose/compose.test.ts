@@ -81,7 +81,7 @@ function jvmSizeMiB(size: string): number {
   }
 }
 
-const SERVICES = ['api', 'kafka', 'processor', 'redis'];
+const SERVICES = ['api', 'grafana', 'kafka', 'processor', 'prometheus', 'redis'];
 const APP_SERVICES = ['processor', 'api'];
 const MAX_HEAP_MIB = 512;
 

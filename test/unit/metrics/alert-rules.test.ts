@@ -5,13 +5,16 @@
  * processor exposes.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createRegistry, PortraitMetrics } from '../../../src/metrics/index.js';
 import { PortraitError } from '../../../src/util/errors.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 const DIR = fileURLToPath(new URL('../../../config/prometheus/', import.meta.url));
+const GRAFANA = fileURLToPath(new URL('../../../config/grafana/dashboards/portrait.json', import.meta.url));
 const hasPromtool = spawnSync('promtool', ['--version'], { stdio: 'ignore' }).status === 0;
 
 describe('alert rules', () => {
@@ -25,7 +28,15 @@ describe('alert rules', () => {
     expect(alerts.filter((a) => !tested.has(a))).toEqual([]);
   });
 
-  it('query only series a processor exposes', async () => {
+  it.skipIf(!hasPromtool)("promtool accepts the compose profile's Prometheus config", () => {
+    const dir = tempDir('prometheus');
+    copyFileSync(`${DIR}portrait-alerts.yml`, join(dir, 'portrait-alerts.yml'));
+    writeFileSync(join(dir, 'prometheus.yml'), readFileSync(`${DIR}prometheus.yml`, 'utf8').replace('/etc/prometheus/portrait-alerts.yml', 'portrait-alerts.yml'));
+    const check = spawnSync('promtool', ['check', 'config', 'prometheus.yml'], { cwd: dir, encoding: 'utf8' });
+    expect(check.status, check.stdout + check.stderr).toBe(0);
+  });
+
+  it('query only series a processor exposes (the alerts and the Grafana dashboard)', async () => {
     const registry = createRegistry({ defaultMetrics: false });
     const metrics = new PortraitMetrics(registry, { commentsTopic: 'comments' });
     const now = Date.now();
@@ -35,9 +46,12 @@ describe('alert rules', () => {
     );
     metrics.setLag('g', [{ topic: 'comments', partition: 0, end: 10, committed: 5, lag: 5 }]);
     metrics.observeError(new PortraitError('REDIS_UNAVAILABLE', 'down'), 'redis');
+    metrics.observeRetry(new PortraitError('REDIS_UNAVAILABLE', 'down'));
+    metrics.trackEmbedCache(() => ({ hits: 1, misses: 1 }));
     metrics.continuity.onEpoch?.('main', { id: 'e', kind: 'lost', floor: 1, created: now } as never, 'test');
     const exposed = new Set([...(await registry.metrics()).matchAll(/^(portrait_\w+?)(?:\{| )/gm)].map((m) => m[1]));
-    const exprs = [...readFileSync(`${DIR}portrait-alerts.yml`, 'utf8').matchAll(/^\s*expr: (.*)$/gm)].map((m) => m[1]!);
+    const dashboard = JSON.parse(readFileSync(GRAFANA, 'utf8')) as { panels: { targets?: { expr: string }[] }[] };
+    const exprs = [...[...readFileSync(`${DIR}portrait-alerts.yml`, 'utf8').matchAll(/^\s*expr: (.*)$/gm)].map((m) => m[1]!), ...dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr))];
     const named = [...new Set(exprs.flatMap((e) => [...e.matchAll(/\b(portrait_\w+)/g)].map((m) => m[1]!)))];
     expect(named.length).toBeGreaterThan(4);
     expect(named.filter((n) => !exposed.has(n))).toEqual([]);
