@@ -11,6 +11,7 @@
  * serves only the ops routes with its own registry and probes).
  */
 import swagger from '@fastify/swagger';
+import { SHARED_SCHEMAS } from './schemas.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../util/logger.js';
@@ -78,10 +79,16 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     reply.header('X-Content-Type-Options', 'nosniff');
   });
 
+  // shared schemas: components/schemas of the OpenAPI document, referenced as { $ref: '<Name>#' }
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   await app.register(swagger, {
+    // a shared schema keeps its own name under components/schemas (default: def-0, def-1, …)
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
     openapi: {
       openapi: '3.1.0',
+      servers: [{ url: 'http://127.0.0.1:8080', description: 'portrait api with the default api.host and api.port' }],
       info: {
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
         title: 'Portrait API',
         version: '1',
         description: 'Live user profiles built from what users write. Errors are `{ "error": { "code", "message" } }`. See docs/api.md.',

@@ -20,7 +20,8 @@ export const errorSchema = {
   },
 } as const;
 
-const err = (description: string) => ({ description, ...errorSchema });
+/** A response of the shared Error schema (components/schemas/Error). */
+const err = (description: string) => ({ description, $ref: 'Error#' });
 
 export const userParams = {
   type: 'object',
@@ -124,6 +125,9 @@ export const readyResponse = {
     error: errorSchema.properties.error,
   },
 } as const;
+
+/** Schemas registered once (app.addSchema) and referenced by name: components/schemas in the OpenAPI document. */
+export const SHARED_SCHEMAS = [{ $id: 'Error', description: 'Every error: a code from docs/api.md and a message saying what was wrong', ...errorSchema }];
 
 export const errors = {
   400: err('Bad input: an invalid user id or query parameter.'),

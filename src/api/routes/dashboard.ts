@@ -21,7 +21,7 @@ function load(): Record<DashboardFile, Buffer> {
 export function dashboardRoutes(app: FastifyInstance): void {
   const files = load();
   const send = (name: DashboardFile) => ({ body: files[name], type: FILES[name] });
-  app.get('/', { schema: { summary: 'The dashboard (HTML page)', tags: ['dashboard'], produces: ['text/html'] } }, async (_req, reply) => {
+  app.get('/', { schema: { operationId: 'getDashboard', summary: 'The dashboard (HTML page)', security: [], tags: ['dashboard'], produces: ['text/html'] } }, async (_req, reply) => {
     const f = send('index.html');
     return reply.header('Content-Security-Policy', CSP).header('Cache-Control', 'no-cache').type(f.type).send(f.body);
   });
@@ -30,7 +30,9 @@ export function dashboardRoutes(app: FastifyInstance): void {
     '/dashboard/:file',
     {
       schema: {
+        operationId: 'getDashboardFile',
         summary: 'Static files of the dashboard',
+        security: [],
         tags: ['dashboard'],
         params: { type: 'object', required: ['file'], properties: { file: { type: 'string', description: `one of ${assets.join(', ')}` } } },
       },

@@ -15,13 +15,17 @@ export interface OpsDeps {
 }
 
 export function opsRoutes(app: FastifyInstance, deps: OpsDeps): void {
-  app.get('/healthz', { schema: { summary: 'Liveness: the process is up', tags: ['ops'], response: { 200: { type: 'object', properties: { status: { type: 'string', const: 'ok' } } } } } }, async () => ({ status: 'ok' }));
+  app.get('/healthz', { schema: { operationId: 'getHealth', summary: 'Liveness: the process is up', security: [], tags: ['ops'], response: { 200: { type: 'object', properties: { status: { type: 'string', const: 'ok' } } } } } }, async () => ({
+    status: 'ok',
+  }));
 
   app.get(
     '/readyz',
     {
       schema: {
+        operationId: 'getReadiness',
         summary: 'Readiness: every dependency (Kafka, Redis; a processor also its model) answers',
+        security: [],
         description: '503 names the dependencies that failed. The similar-users index state is reported but does not make the API unready.',
         tags: ['ops'],
         response: { 200: readyResponse, 503: readyResponse },
@@ -40,7 +44,7 @@ export function opsRoutes(app: FastifyInstance, deps: OpsDeps): void {
     },
   );
 
-  app.get('/metrics', { schema: { summary: 'Prometheus metrics (text exposition format)', tags: ['ops'], produces: ['text/plain'], response: { 200: { type: 'string' } } } }, async (req, reply) => {
+  app.get('/metrics', { schema: { operationId: 'getMetrics', summary: 'Prometheus metrics (text exposition format)', security: [], tags: ['ops'], produces: ['text/plain'], response: { 200: { type: 'string' } } } }, async (req, reply) => {
     let text = await deps.registry.metrics();
     if (deps.extraMetrics) {
       try {
@@ -54,5 +58,5 @@ export function opsRoutes(app: FastifyInstance, deps: OpsDeps): void {
     return reply.type(deps.registry.contentType).send(text);
   });
 
-  app.get('/openapi.json', { schema: { summary: 'This OpenAPI document', tags: ['ops'], response: { 200: { type: 'object', additionalProperties: true } } } }, async () => app.swagger());
+  app.get('/openapi.json', { schema: { operationId: 'getOpenApi', summary: 'This OpenAPI document', security: [], tags: ['ops'], response: { 200: { type: 'object', additionalProperties: true } } } }, async () => app.swagger());
 }

@@ -36,6 +36,7 @@ export async function v1Routes(app: FastifyInstance, deps: V1Deps): Promise<void
       '/v1/users/:userId/profile',
       {
         schema: {
+          operationId: 'getProfile',
           summary: "A user's current profile",
           tags: ['users'],
           security,
@@ -57,6 +58,7 @@ export async function v1Routes(app: FastifyInstance, deps: V1Deps): Promise<void
       '/v1/users/:userId/similar',
       {
         schema: {
+          operationId: 'getSimilarUsers',
           summary: 'The k users with the nearest centroids (cosine)',
           description: `${SIMILAR_METHOD}; see docs/api.md for the method and its cost.`,
           tags: ['users'],
@@ -87,6 +89,7 @@ export async function v1Routes(app: FastifyInstance, deps: V1Deps): Promise<void
       '/v1/users/:userId/history',
       {
         schema: {
+          operationId: 'getProfileHistory',
           summary: "A user's recent profile versions (summaries), newest first",
           tags: ['users'],
           security,
@@ -109,6 +112,7 @@ export async function v1Routes(app: FastifyInstance, deps: V1Deps): Promise<void
       '/v1/stats',
       {
         schema: {
+          operationId: 'getStats',
           summary: 'Live processor stats: throughput, lag per partition, latency percentiles, model versions',
           tags: ['stats'],
           security,

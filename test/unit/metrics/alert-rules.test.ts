@@ -48,7 +48,7 @@ describe('alert rules', () => {
     metrics.observeError(new PortraitError('REDIS_UNAVAILABLE', 'down'), 'redis');
     metrics.observeRetry(new PortraitError('REDIS_UNAVAILABLE', 'down'));
     metrics.trackEmbedCache(() => ({ hits: 1, misses: 1 }));
-    metrics.continuity.onEpoch?.('main', { id: 'e', kind: 'lost', floor: 1, created: now } as never, 'test');
+    metrics.continuity.onEpoch('main', { kind: 'lost' });
     const exposed = new Set([...(await registry.metrics()).matchAll(/^(portrait_\w+?)(?:\{| )/gm)].map((m) => m[1]));
     const dashboard = JSON.parse(readFileSync(GRAFANA, 'utf8')) as { panels: { targets?: { expr: string }[] }[] };
     const exprs = [...[...readFileSync(`${DIR}portrait-alerts.yml`, 'utf8').matchAll(/^\s*expr: (.*)$/gm)].map((m) => m[1]!), ...dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr))];
