@@ -240,7 +240,7 @@ export function spawnPortrait(args: string[], env: Record<string, string>): Chil
 }
 
 /** `node <args>` with only the given PORTRAIT_* variables on top of a clean env, its stderr collected. */
-function spawnNode(args: string[], env: Record<string, string>): ChildRun {
+export function spawnNode(args: string[], env: Record<string, string>): ChildRun {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PORTRAIT_')));
   const child = spawn(process.execPath, args, { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
