@@ -10,7 +10,13 @@ export async function waitForCaughtUp(admin: Admin, groupId: string, topic: stri
   await waitFor(
     () => `group ${groupId} to catch up on ${topic} (lag: ${lag})`,
     async () => {
-      ({ lag } = await groupLag(new KafkaJsAdmin(admin), groupId, topic));
+      try {
+        ({ lag } = await groupLag(new KafkaJsAdmin(admin), groupId, topic));
+      } catch (err) {
+        // a group the processor has not joined yet: its coordinator may still be loading (retriable)
+        if ((err as { retriable?: boolean }).retriable) return false;
+        throw err;
+      }
       return lag === 0;
     },
     { timeoutMs, intervalMs: 250 },

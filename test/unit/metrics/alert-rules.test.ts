@@ -11,10 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createRegistry, PortraitMetrics } from '../../../src/metrics/index.js';
 import { PortraitError } from '../../../src/util/errors.js';
+import { seriesExposed, seriesQueried } from '../../helpers/ops-series.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const DIR = fileURLToPath(new URL('../../../config/prometheus/', import.meta.url));
-const GRAFANA = fileURLToPath(new URL('../../../config/grafana/dashboards/portrait.json', import.meta.url));
 const hasPromtool = spawnSync('promtool', ['--version'], { stdio: 'ignore' }).status === 0;
 
 describe('alert rules', () => {
@@ -49,10 +49,8 @@ describe('alert rules', () => {
     metrics.observeRetry(new PortraitError('REDIS_UNAVAILABLE', 'down'));
     metrics.trackEmbedCache(() => ({ hits: 1, misses: 1 }));
     metrics.continuity.onEpoch('main', { kind: 'lost' });
-    const exposed = new Set([...(await registry.metrics()).matchAll(/^(portrait_\w+?)(?:\{| )/gm)].map((m) => m[1]));
-    const dashboard = JSON.parse(readFileSync(GRAFANA, 'utf8')) as { panels: { targets?: { expr: string }[] }[] };
-    const exprs = [...[...readFileSync(`${DIR}portrait-alerts.yml`, 'utf8').matchAll(/^\s*expr: (.*)$/gm)].map((m) => m[1]!), ...dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr))];
-    const named = [...new Set(exprs.flatMap((e) => [...e.matchAll(/\b(portrait_\w+)/g)].map((m) => m[1]!)))];
+    const exposed = seriesExposed(await registry.metrics());
+    const named = seriesQueried();
     expect(named.length).toBeGreaterThan(4);
     expect(named.filter((n) => !exposed.has(n))).toEqual([]);
   });
