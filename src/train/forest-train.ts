@@ -15,7 +15,7 @@ import { finalizeArtifact, type ClassifierArtifact } from '../classify/artifact.
 import type { ForestModel, ForestNode } from '../classify/forest.js';
 import { binRows, quantileEdges, rawThreshold, withDistinctSplits } from './forest-speed.js';
 import { stratifiedCap, take } from './split.js';
-import { checkTrainingSet, trainingFingerprint } from './training-set.js';
+import { checkTrainingSet, trainingFingerprint, withDefaults } from './training-set.js';
 
 export const FOREST_LIBRARY = 'ml-random-forest@2.1.0';
 
@@ -162,10 +162,5 @@ export function trainForest(X: readonly (Float32Array | readonly number[])[], y:
 
 /** The forest settings of `opts` (only the ForestOptions keys), defaults filled in. */
 export function forestOptions(opts: Partial<ForestOptions>): ForestOptions {
-  const o = { ...DEFAULT_FOREST_OPTIONS };
-  for (const k of Object.keys(DEFAULT_FOREST_OPTIONS) as Array<keyof ForestOptions>) {
-    const v = opts[k];
-    if (v !== undefined) (o as Record<string, unknown>)[k] = v;
-  }
-  return o;
+  return withDefaults(DEFAULT_FOREST_OPTIONS, opts);
 }

@@ -23,7 +23,7 @@ import { macroF1 } from './metrics.js';
 import { minimizeLbfgs } from './lbfgs.js';
 import { fitTemperature, logits, meanLogLoss, objective, problem, standardiser } from './linear-fit.js';
 import { stratifiedHoldout, take } from './split.js';
-import { checkTrainingSet, trainingFingerprint } from './training-set.js';
+import { checkTrainingSet, trainingFingerprint, withDefaults } from './training-set.js';
 
 export interface LinearOptions {
   /** L2 penalty on the weights (standardised features), or 'auto' to choose it on a validation slice. */
@@ -220,12 +220,7 @@ function fineClasses(fine: readonly string[], y: readonly string[], labels: read
 
 /** The LinearOptions members of `opts` (nothing else), defaults filled in. */
 export function linearOptions(opts: Partial<LinearOptions>): LinearOptions {
-  const o = { ...DEFAULT_LINEAR_OPTIONS };
-  for (const k of Object.keys(DEFAULT_LINEAR_OPTIONS) as Array<keyof LinearOptions>) {
-    const v = opts[k];
-    if (v !== undefined) (o as Record<string, unknown>)[k] = v;
-  }
-  return o;
+  return withDefaults(DEFAULT_LINEAR_OPTIONS, opts);
 }
 
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;

@@ -34,3 +34,13 @@ export function checkTrainingSet(X: TrainingRows, y: readonly string[], dim: num
   const index = new Map(labels.map((l, i) => [l, i]));
   return { labels, yi: y.map((l) => index.get(l)!), dim };
 }
+
+/** The keys of `defaults` taken from `opts` where set (nothing else), the defaults elsewhere: a trainer's own options out of a larger bag. */
+export function withDefaults<T extends object>(defaults: Readonly<T>, opts: Partial<T>): T {
+  const o = { ...defaults } as T;
+  for (const k of Object.keys(defaults) as Array<keyof T>) {
+    const v = opts[k];
+    if (v !== undefined) o[k] = v as T[keyof T];
+  }
+  return o;
+}
