@@ -37,6 +37,13 @@ const PRINTING = [
   ['model', 'history'],
 ];
 
+/** `--help` of each command, three processes at a time (all at once would load a 2-core machine enough to slow the other unit tests). */
+async function helpOf(commands: readonly string[][]): Promise<{ stdout: string }[]> {
+  const out: { stdout: string }[] = [];
+  for (let i = 0; i < commands.length; i += 3) out.push(...(await Promise.all(commands.slice(i, i + 3).map((c) => runCli([...c, '--help'])))));
+  return out;
+}
+
 describe('portrait CLI conventions', () => {
   it('--version prints the package version', async () => {
     const r = await runCli(['--version']);
@@ -45,14 +52,14 @@ describe('portrait CLI conventions', () => {
   });
 
   it('every command that prints data takes --json', async () => {
-    const helps = await Promise.all(PRINTING.map((c) => runCli([...c, '--help'])));
+    const helps = await helpOf(PRINTING);
     const missing = PRINTING.filter((_, i) => !/--json\b/.test(helps[i]!.stdout)).map((c) => c.join(' '));
     expect(missing).toEqual([]);
   }, 60_000);
 
   it('every command takes --config <file>, layered over the defaults like PORTRAIT_CONFIG', async () => {
     const all = [...PRINTING, ['run'], ['api'], ['demo']];
-    const helps = await Promise.all(all.map((c) => runCli([...c, '--help'])));
+    const helps = await helpOf(all);
     expect(all.filter((_, i) => !/--config <file>/.test(helps[i]!.stdout)).map((c) => c.join(' '))).toEqual([]);
     const file = join(tempDir('cli-config'), 'bad.yaml');
     writeFileSync(file, 'kafka:\n  brokerz: [a:1]\n');
