@@ -61,6 +61,8 @@ export interface DrainResult {
   rssPeakMiB: number;
   /** CPU time of the processor process (all threads) per 1000 events, ms: less sensitive to a busy machine than events/s */
   cpuMsPer1k: number;
+  /** the same CPU by thread (bench/lib/probe.ts threadCpu): main thread, model threads (embedding worker + onnxruntime pool), other */
+  cpuMsPer1kByThread: { main: number; model: number; other: number };
   /** roundTripsPerBatch: Redis socket writes per batch, the once-a-second active-namespace poll excluded */
   redis: { roundTripsPerBatch: number; backgroundPolls: number; commandsPerBatch: number; byCommand: Record<string, number> };
   kafkaWritesPerBatch: number;
@@ -75,6 +77,11 @@ function stageShare(r: ChildReport): DrainResult['stageShare'] {
   const f = (x: number) => Math.round((x / t) * 1000) / 1000;
   const inPipe = r.stageMs.decode + r.stageMs.embed + r.stageMs.classify + r.stageMs.store;
   return { decode: f(r.stageMs.decode), embed: f(r.stageMs.embed), classify: f(r.stageMs.classify), store: f(r.stageMs.store), publishAndCommit: f(Math.max(0, t - inPipe)) };
+}
+
+function perThousand(t: { main: number; model: number; other: number }, n: number) {
+  const f = (x: number) => Math.round((x / Math.max(1, n)) * 1000);
+  return { main: f(t.main), model: f(t.model), other: f(t.other) };
 }
 
 function perBatch(r: ChildReport) {
@@ -124,6 +131,7 @@ export async function drain(stack: Stack, n: number, setup: ProcessorSetup, part
       eventLoopDelayMs: { p50: r.probe.eventLoopDelayMs.p50, p99: r.probe.eventLoopDelayMs.p99, max: r.probe.eventLoopDelayMs.max },
       rssPeakMiB: mem.hwm,
       cpuMsPer1k: Math.round((r.probe.cpuMs / Math.max(1, r.records)) * 1000),
+      cpuMsPer1kByThread: perThousand(r.probe.threadCpuMs, r.records),
       ...perBatch(r),
       applied: r.applied,
       rejected: r.rejected,

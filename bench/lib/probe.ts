@@ -5,7 +5,7 @@
  *
  * Install before any client connects.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 
@@ -22,6 +22,13 @@ export interface ProbeSnapshot {
   hwmMiB: number;
   /** CPU time of the whole process (all threads: main, model worker, ORT pool) since reset, ms */
   cpuMs: number;
+  /**
+   * The same CPU time by thread since reset, ms: `main` the event loop (decode, preprocess,
+   * classify, store, publish, the clients), `model` the threads running below the process's
+   * priority (the embedding worker and onnxruntime's intra-op pool: embedder.nice), `other` the
+   * rest (V8's GC helpers, libuv's pool). Linux only (/proc); zeros elsewhere.
+   */
+  threadCpuMs: ThreadCpu;
   /** the main thread's V8 heap in use, and memory held outside it (Buffers, typed arrays), MiB */
   heapUsedMiB: number;
   /** V8 heap committed (used + free space V8 keeps): RSS follows this, not heapUsed */
@@ -39,6 +46,38 @@ export function memoryMiB(pid: number | 'self' = 'self'): { rss: number; hwm: nu
   }
 }
 
+export interface ThreadCpu {
+  main: number;
+  model: number;
+  other: number;
+}
+
+/** Per-thread CPU of this process from /proc/self/task, grouped as ThreadCpu (ms). */
+export function threadCpu(): ThreadCpu {
+  const out: ThreadCpu = { main: 0, model: 0, other: 0 };
+  let tids: string[];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return out;
+  }
+  const tick = 10; // ms per clock tick (USER_HZ 100 on Linux)
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ms = (Number(f[11]) + Number(f[12])) * tick; // utime, stime
+      const nice = Number(f[16]);
+      if (Number(tid) === process.pid) out.main += ms;
+      else if (nice > 0) out.model += ms;
+      else out.other += ms;
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return out;
+}
+
 export class Probe {
   private readonly eld: IntervalHistogram;
   private redisWrites = 0;
@@ -48,6 +87,7 @@ export class Probe {
   private kafkaWrites = 0;
   private byCommand: Record<string, number> = {};
   private cpu0 = process.cpuUsage();
+  private threads0 = threadCpu();
 
   constructor(opts: { redisPort: number; kafkaPorts: number[] }) {
     this.eld = monitorEventLoopDelay({ resolution: 10 });
@@ -89,6 +129,7 @@ export class Probe {
     this.kafkaWrites = 0;
     this.byCommand = {};
     this.cpu0 = process.cpuUsage();
+    this.threads0 = threadCpu();
   }
 
   snapshot(): ProbeSnapshot {
@@ -103,6 +144,10 @@ export class Probe {
       heapUsedMiB: Math.round(process.memoryUsage().heapUsed / 104857.6) / 10,
       heapTotalMiB: Math.round(process.memoryUsage().heapTotal / 104857.6) / 10,
       externalMiB: Math.round(process.memoryUsage().external / 104857.6) / 10,
+      threadCpuMs: (() => {
+        const t = threadCpu();
+        return { main: t.main - this.threads0.main, model: t.model - this.threads0.model, other: t.other - this.threads0.other };
+      })(),
       cpuMs: Math.round(
         (() => {
           const c = process.cpuUsage(this.cpu0);

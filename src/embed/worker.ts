@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { parentPort } from 'node:worker_threads';
-import { env, pipeline, type FeatureExtractionPipeline } from '@huggingface/transformers';
+import { env, pipeline, Tensor, type FeatureExtractionPipeline } from '@huggingface/transformers';
 import { planBatches } from './batching.js';
 import type { EmbedderOptions, WorkerRequest, WorkerResponse } from './types.js';
 
@@ -14,6 +14,8 @@ if (!parentPort) throw new Error('embed/worker.ts must run in a worker thread');
 const port = parentPort;
 let extractor: FeatureExtractionPipeline | undefined;
 let options: EmbedderOptions | undefined;
+/** the model's output dimension, from the probe at start-up */
+let dim = 0;
 
 function send(msg: WorkerResponse, transfer: ArrayBuffer[] = []): void {
   port.postMessage(msg, transfer);
@@ -62,13 +64,64 @@ async function init(o: EmbedderOptions): Promise<void> {
     },
   });
   const probe = await extractor(['ok'], { pooling: o.pooling, normalize: true });
-  send({ type: 'ready', dim: probe.dims[1] ?? 0 });
+  dim = probe.dims[1] ?? 0;
+  send({ type: 'ready', dim });
 }
 
-/** Token counts without padding (the tokenizer is cheap beside the model: ~2 ms per 64 texts). */
-function tokenCounts(texts: string[]): number[] {
-  const enc = extractor!.tokenizer(texts, { padding: false, truncation: true, return_tensor: false }) as unknown as { input_ids: number[][] };
-  return enc.input_ids.map((ids) => ids.length);
+/** A tokenised text: its ids without padding (truncated to the model's window). */
+interface Encoded {
+  ids: number[];
+  types: number[] | undefined;
+}
+
+/** Tokenise once, unpadded: the lengths plan the batches and the ids feed the model directly. */
+function tokenize(texts: string[]): Encoded[] {
+  const enc = extractor!.tokenizer(texts, { padding: false, truncation: true, return_tensor: false }) as unknown as { input_ids: number[][]; token_type_ids?: number[][] };
+  return enc.input_ids.map((ids, i) => ({ ids, types: enc.token_type_ids?.[i] }));
+}
+
+/**
+ * One model call on texts already tokenised: padded to the longest (right, with the tokenizer's pad
+ * id and a zero attention mask, as the tokenizer pads), the model's last hidden state pooled (CLS
+ * or masked mean) and L2-normalised into `out` at rows `rows`. This is what the feature-extraction
+ * pipeline does, without tokenising a second time and without its generic tensor operations, which
+ * cost ~15 % of the worker's time beside the model (docs/performance.md, run F).
+ */
+async function inferBatch(batch: Encoded[], rows: number[], out: Float32Array): Promise<number> {
+  const model = extractor!.model as unknown as { (inputs: Record<string, Tensor>): Promise<Record<string, Tensor>>; sessions: Record<string, { inputNames: string[] }> };
+  const b = batch.length;
+  const t = Math.max(...batch.map((e) => e.ids.length));
+  const pad = BigInt(extractor!.tokenizer.pad_token_id ?? 0);
+  const ids = new BigInt64Array(b * t).fill(pad);
+  const mask = new BigInt64Array(b * t);
+  const types = new BigInt64Array(b * t);
+  batch.forEach((e, i) => {
+    for (let k = 0; k < e.ids.length; k++) {
+      ids[i * t + k] = BigInt(e.ids[k]!);
+      mask[i * t + k] = 1n;
+      if (e.types) types[i * t + k] = BigInt(e.types[k]!);
+    }
+  });
+  const inputs: Record<string, Tensor> = { input_ids: new Tensor('int64', ids, [b, t]), attention_mask: new Tensor('int64', mask, [b, t]) };
+  if (model.sessions.model?.inputNames.includes('token_type_ids')) inputs.token_type_ids = new Tensor('int64', types, [b, t]);
+  const result = await model(inputs);
+  const hidden = result.last_hidden_state ?? Object.values(result)[0]!;
+  const d = hidden.dims[2]!;
+  const h = hidden.data as Float32Array;
+  for (let i = 0; i < b; i++) {
+    const o = out.subarray(rows[i]! * d, (rows[i]! + 1) * d);
+    if (options!.pooling === 'cls') o.set(h.subarray(i * t * d, i * t * d + d));
+    else {
+      const n = batch[i]!.ids.length;
+      for (let k = 0; k < n; k++) for (let j = 0; j < d; j++) o[j] = o[j]! + h[(i * t + k) * d + j]!;
+      for (let j = 0; j < d; j++) o[j] = o[j]! / n;
+    }
+    let sq = 0;
+    for (let j = 0; j < d; j++) sq += o[j]! * o[j]!;
+    const inv = sq > 0 ? 1 / Math.sqrt(sq) : 0;
+    for (let j = 0; j < d; j++) o[j] = o[j]! * inv;
+  }
+  return d;
 }
 
 /**
@@ -79,25 +132,22 @@ function tokenCounts(texts: string[]): number[] {
  */
 async function embedAll(texts: string[]): Promise<{ data: Float32Array; dim: number }> {
   if (!extractor || !options) throw new Error('embedder not initialised');
-  const lens = tokenCounts(texts);
-  const order = texts.map((_, i) => i).sort((a, b) => lens[a]! - lens[b]! || a - b);
-  let data: Float32Array | undefined;
-  let dim = 0;
+  if (texts.length === 0) return { data: new Float32Array(0), dim: 0 };
+  const encoded = tokenize(texts);
+  const order = texts.map((_, i) => i).sort((a, b) => encoded[a]!.ids.length - encoded[b]!.ids.length || a - b);
+  const data = new Float32Array(texts.length * dim);
   for (const [start, end] of planBatches(
-    order.map((i) => lens[i]!),
+    order.map((i) => encoded[i]!.ids.length),
     options.batchSize,
   )) {
     const idx = order.slice(start, end);
-    const out = await extractor(
-      idx.map((i) => texts[i]!),
-      { pooling: options.pooling, normalize: true },
+    await inferBatch(
+      idx.map((i) => encoded[i]!),
+      idx,
+      data,
     );
-    dim = out.dims[1] ?? 0;
-    data ??= new Float32Array(texts.length * dim);
-    const part = out.data as Float32Array;
-    idx.forEach((i, k) => data!.set(part.subarray(k * dim, (k + 1) * dim), i * dim));
   }
-  return { data: data ?? new Float32Array(0), dim };
+  return { data, dim };
 }
 
 /**
