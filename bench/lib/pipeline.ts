@@ -64,7 +64,16 @@ export interface DrainResult {
   /** the same CPU by thread (bench/lib/probe.ts threadCpu): main thread, model threads (embedding worker + onnxruntime pool), other */
   cpuMsPer1kByThread: { main: number; model: number; other: number };
   /** roundTripsPerBatch: Redis socket writes per batch, the once-a-second active-namespace poll excluded */
-  redis: { roundTripsPerBatch: number; backgroundPolls: number; commandsPerBatch: number; byCommand: Record<string, number> };
+  redis: {
+    roundTripsPerBatch: number;
+    /** the same without the round trips that read users' stored states (first reads; re-reads after a lost race) */
+    roundTripsPerBatchAfterReads: number;
+    /** round trips that read stored states, in all */
+    readRoundTrips: number;
+    backgroundPolls: number;
+    commandsPerBatch: number;
+    byCommand: Record<string, number>;
+  };
   kafkaWritesPerBatch: number;
   applied: number;
   rejected: number;
@@ -88,7 +97,14 @@ function perBatch(r: ChildReport) {
   const b = r.batches || 1;
   const round = (x: number) => Math.round((x / b) * 100) / 100;
   return {
-    redis: { roundTripsPerBatch: round(r.probe.redis.writes - r.probe.redis.background), backgroundPolls: r.probe.redis.background, commandsPerBatch: round(r.probe.redis.commands), byCommand: r.probe.redis.byCommand },
+    redis: {
+      roundTripsPerBatch: round(r.probe.redis.writes - r.probe.redis.background),
+      roundTripsPerBatchAfterReads: round(r.probe.redis.writes - r.probe.redis.background - r.probe.redis.reads),
+      readRoundTrips: r.probe.redis.reads,
+      backgroundPolls: r.probe.redis.background,
+      commandsPerBatch: round(r.probe.redis.commands),
+      byCommand: r.probe.redis.byCommand,
+    },
     kafkaWritesPerBatch: round(r.probe.kafka.writes),
   };
 }

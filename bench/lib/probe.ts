@@ -14,9 +14,10 @@ export interface ProbeSnapshot {
   /**
    * writes: every socket write to Redis (= round trips); background: writes that carried no command
    * on a user's keys or the embedding cache (the active-namespace poll, the telemetry publisher: on
-   * timers, not per batch); commands: by name.
+   * timers, not per batch); reads: writes that carried a read of users' stored states (HMGET: a
+   * user's first read, or a re-read after a lost compare-and-set); commands: by name.
    */
-  redis: { writes: number; background: number; commands: number; byCommand: Record<string, number> };
+  redis: { writes: number; background: number; reads: number; commands: number; byCommand: Record<string, number> };
   kafka: { writes: number };
   rssMiB: number;
   hwmMiB: number;
@@ -84,6 +85,8 @@ export class Probe {
   private redisBackground = 0;
   /** commands handed to ioredis since the last socket write: did any touch the batch path? */
   private pendingBatchPath = false;
+  private pendingRead = false;
+  private redisReads = 0;
   private kafkaWrites = 0;
   private byCommand: Record<string, number> = {};
   private cpu0 = process.cpuUsage();
@@ -100,7 +103,9 @@ export class Probe {
       if (port === opts.redisPort) {
         self.redisWrites++;
         if (!self.pendingBatchPath) self.redisBackground++;
+        if (self.pendingRead) self.redisReads++;
         self.pendingBatchPath = false;
+        self.pendingRead = false;
       } else if (port !== undefined && opts.kafkaPorts.includes(port)) self.kafkaWrites++;
       // eslint-disable-next-line @typescript-eslint/no-unsafe-argument
       return (origWrite as (...a: unknown[]) => boolean).apply(this, args);
@@ -113,6 +118,7 @@ export class Probe {
     const self = this;
     RedisClass.prototype.sendCommand = function (this: unknown, cmd: { name: string; args?: unknown[] }, ...rest: unknown[]) {
       self.byCommand[cmd.name] = (self.byCommand[cmd.name] ?? 0) + 1;
+      if (cmd.name === 'hmget') self.pendingRead = true;
       if (!self.pendingBatchPath) {
         for (const a of (cmd.args ?? []).slice(0, 4)) {
           if (typeof a === 'string' && /:u:\{|:emb:|:forgotten:|:receipts:/.test(a)) self.pendingBatchPath = true;
@@ -126,6 +132,7 @@ export class Probe {
     this.eld.reset();
     this.redisWrites = 0;
     this.redisBackground = 0;
+    this.redisReads = 0;
     this.kafkaWrites = 0;
     this.byCommand = {};
     this.cpu0 = process.cpuUsage();
@@ -137,7 +144,7 @@ export class Probe {
     const mem = memoryMiB();
     return {
       eventLoopDelayMs: { p50: ms(this.eld.percentile(50)), p99: ms(this.eld.percentile(99)), max: ms(this.eld.max), mean: ms(this.eld.mean) },
-      redis: { writes: this.redisWrites, background: this.redisBackground, commands: Object.values(this.byCommand).reduce((a, b) => a + b, 0), byCommand: { ...this.byCommand } },
+      redis: { writes: this.redisWrites, background: this.redisBackground, reads: this.redisReads, commands: Object.values(this.byCommand).reduce((a, b) => a + b, 0), byCommand: { ...this.byCommand } },
       kafka: { writes: this.kafkaWrites },
       rssMiB: mem.rss,
       hwmMiB: mem.hwm,

@@ -21,7 +21,7 @@ import type { KafkaClient } from '../kafka/types.js';
 import { ContinuityStore } from '../store/continuity.js';
 import { RedisEmbeddingCache } from '../store/embedding-cache.js';
 import { RedisHistory } from '../store/history.js';
-import { Keys, RedisProfileStore } from '../store/index.js';
+import { Keys, RedisProfileStore, WriteBehind } from '../store/index.js';
 import { RedisProcessorStats } from '../store/processor-stats.js';
 import { RedisModelRegistry } from '../store/model-registry.js';
 import { checkRedisSettings, type RedisFinding } from '../store/redis-checks.js';
@@ -35,7 +35,7 @@ import type { Logger } from '../util/logger.js';
  * embedder.sharedCache, the shared int8 cache in Redis (a rebuild does not re-embed); then an
  * in-process LRU.
  */
-export function createEmbedder(cfg: Pick<Config, 'embedder'> & Partial<Pick<Config, 'redis'>>, redis?: RedisClient, sharedCacheRead = false): Embedder {
+export function createEmbedder(cfg: Pick<Config, 'embedder'> & Partial<Pick<Config, 'redis'>>, redis?: RedisClient, sharedCacheRead = false, writeBehind?: WriteBehind): Embedder {
   const e = cfg.embedder;
   const inner = new TransformersEmbedder({
     model: e.model,
@@ -47,7 +47,7 @@ export function createEmbedder(cfg: Pick<Config, 'embedder'> & Partial<Pick<Conf
     batchSize: e.batchSize,
     nice: e.nice,
   });
-  const shared = redis && cfg.redis && e.sharedCache ? new SharedCachedEmbedder(inner, new RedisEmbeddingCache(redis, { keyPrefix: cfg.redis.keyPrefix, ttlSeconds: e.sharedCacheTtlSeconds }), { read: sharedCacheRead }) : inner;
+  const shared = redis && cfg.redis && e.sharedCache ? new SharedCachedEmbedder(inner, new RedisEmbeddingCache(redis, { keyPrefix: cfg.redis.keyPrefix, ttlSeconds: e.sharedCacheTtlSeconds, writeBehind }), { read: sharedCacheRead }) : inner;
   return e.cacheSize > 0 ? new CachedEmbedder(shared, e.cacheSize) : shared;
 }
 
@@ -94,6 +94,8 @@ export class Parts {
   private namespacesReader: Namespaces | undefined;
   private readonly stores = new Map<string, Promise<RedisProfileStore>>();
   private readonly closers: (() => Promise<unknown>)[] = [];
+  /** the embedding cache's writes, sent with the next profile write (one round trip for both) */
+  private readonly writeBehind = new WriteBehind();
 
   constructor(
     readonly cfg: Readonly<Config>,
@@ -115,7 +117,10 @@ export class Parts {
       loggedAt = Date.now();
       this.log.warn({ err: err.message }, 'Redis connection error; reconnecting');
     });
-    this.closers.push(() => redis.quit().catch(() => redis.disconnect()));
+    this.closers.push(() => {
+      this.writeBehind.flush();
+      return redis.quit().catch(() => redis.disconnect());
+    });
     this.redisClient = redis;
     return redis;
   }
@@ -151,7 +156,7 @@ export class Parts {
 
   /** The embedder chain of the config, with the shared Redis cache when configured (`sharedCacheRead`: a rebuild reads it, live only fills it). Closed by close(). */
   embedder(opts: { sharedCacheRead?: boolean } = {}): Embedder {
-    const embedder = createEmbedder(this.cfg, this.cfg.embedder.sharedCache ? this.redis : undefined, opts.sharedCacheRead ?? false);
+    const embedder = createEmbedder(this.cfg, this.cfg.embedder.sharedCache ? this.redis : undefined, opts.sharedCacheRead ?? false, this.writeBehind);
     this.closers.push(() => embedder.close());
     return embedder;
   }
@@ -186,7 +191,7 @@ export class Parts {
     let s = this.stores.get(namespace);
     if (!s) {
       const cfg = this.cfg;
-      const store = new RedisProfileStore(this.redis, { keyPrefix: cfg.redis.keyPrefix, namespace, userTtlSeconds: cfg.redis.userTtlSeconds, historyLength: cfg.api.historyLength });
+      const store = new RedisProfileStore(this.redis, { keyPrefix: cfg.redis.keyPrefix, namespace, userTtlSeconds: cfg.redis.userTtlSeconds, historyLength: cfg.api.historyLength, writeBehind: this.writeBehind });
       s = store.registerNamespace().then(() => store);
       s.catch(() => this.stores.delete(namespace));
       this.stores.set(namespace, s);

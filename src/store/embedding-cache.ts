@@ -12,11 +12,14 @@ import { createHash } from 'node:crypto';
 import { Keys } from './keys.js';
 import type { RedisClient } from './redis-client.js';
 import type { EmbeddingCacheStore } from './types.js';
+import type { WriteBehind } from './write-behind.js';
 
 export interface RedisEmbeddingCacheOptions {
   keyPrefix: string;
   /** TTL of an entry; 0 = none */
   ttlSeconds: number;
+  /** hold writes until the next profile write (one round trip for both: write-behind.ts); absent = sent at once */
+  writeBehind?: WriteBehind | undefined;
 }
 
 export class RedisEmbeddingCache implements EmbeddingCacheStore {
@@ -47,6 +50,7 @@ export class RedisEmbeddingCache implements EmbeddingCacheStore {
 
   set(modelId: string, text: string, vector: Buffer): Promise<unknown> {
     const key = this.key(modelId, text);
-    return this.opts.ttlSeconds > 0 ? this.redis.set(key, vector, 'EX', this.opts.ttlSeconds) : this.redis.set(key, vector);
+    const write = () => (this.opts.ttlSeconds > 0 ? this.redis.set(key, vector, 'EX', this.opts.ttlSeconds) : this.redis.set(key, vector));
+    return this.opts.writeBehind ? this.opts.writeBehind.add(write) : write();
   }
 }

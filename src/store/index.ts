@@ -22,3 +22,4 @@ export { RedisEmbeddingCache, type RedisEmbeddingCacheOptions } from './embeddin
 export { RedisProcessorStats } from './processor-stats.js';
 export { RedisHistory, type RedisHistoryOptions } from './history.js';
 export { Keys, escapeUserId, unescapeUserId } from './keys.js';
+export { WriteBehind } from './write-behind.js';

@@ -5,6 +5,7 @@ import { Keys } from './keys.js';
 import { luaScript } from './lua.js';
 import type { RedisClient } from './redis-client.js';
 import type { ForgetReceipt, LoadedUser, ProfileStore, ProfileWrite, Suppression, WriteResult } from './types.js';
+import type { WriteBehind } from './write-behind.js';
 
 type WithScripts = (Redis | Cluster) & {
   applyProfile(key: string, history: string, ...args: (string | Buffer | number)[]): Promise<[number, number]>;
@@ -19,6 +20,8 @@ export interface RedisProfileStoreOptions {
   userTtlSeconds: number;
   /** profile versions kept per user in the history list (default 20) */
   historyLength?: number;
+  /** writes waiting to ride with the next profile write (the shared embedding cache: write-behind.ts) */
+  writeBehind?: WriteBehind | undefined;
 }
 
 function wrap(err: unknown, what: string): PortraitError {
@@ -122,6 +125,8 @@ export class RedisProfileStore implements ProfileStore {
 
   async apply(writes: readonly ProfileWrite[]): Promise<Map<string, WriteResult>> {
     let results: [number, number][];
+    // same tick as the compare-and-sets below: the queued writes join their round trip
+    this.opts.writeBehind?.flush();
     try {
       results = await Promise.all(
         writes.map((w) => {
