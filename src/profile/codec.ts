@@ -48,13 +48,20 @@ export function encodeState(state: AggregateState): EncodedState {
     terms: state.terms,
     evidence,
   };
-  const centroid = Buffer.alloc(state.centroid.length * 4);
-  state.centroid.forEach((x, i) => {
-    if (!Number.isFinite(Math.fround(x))) throw new RangeError(`profile codec: centroid[${i}] = ${x} does not fit float32`);
-    centroid.writeFloatLE(x, i * 4);
-  });
-  return { meta: JSON.stringify(meta), centroid };
+  const f32 = Float32Array.from(state.centroid);
+  for (let i = 0; i < f32.length; i++) {
+    if (!Number.isFinite(f32[i]!)) throw new RangeError(`profile codec: centroid[${i}] = ${state.centroid[i]} does not fit float32`);
+  }
+  return { meta: JSON.stringify(meta), centroid: littleEndian(f32) };
 }
+
+/** The float32 values as little-endian bytes (a view of the same memory on a little-endian machine). */
+function littleEndian(f32: Float32Array): Buffer {
+  const bytes = Buffer.from(f32.buffer, f32.byteOffset, f32.byteLength);
+  return IS_LITTLE_ENDIAN ? bytes : Buffer.from(bytes).swap32();
+}
+
+const IS_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 function fail(problem: string): never {
   throw new RangeError(`profile codec: corrupt state: ${problem}`);
@@ -73,7 +80,9 @@ function positiveRecord(x: unknown, name: string): Record<string, number> {
   if (!isObject(x)) fail(`${name} is not an object`);
   const out = nullRecord<number>();
   for (const key of Object.keys(x)) {
-    const value = finite(x[key], `${name}[${JSON.stringify(key)}]`);
+    const value = x[key];
+    // the message is built only on failure: this runs for every term of every state read
+    if (typeof value !== 'number' || !Number.isFinite(value)) fail(`${name}[${JSON.stringify(key)}] is not a finite number`);
     if (value < 0) fail(`${name}[${JSON.stringify(key)}] is negative`);
     if (value > 0) out[key] = value; // a zero entry carries nothing: the state drops those too
   }
@@ -113,7 +122,11 @@ export function decodeState(meta: string, centroid: Uint8Array, dim: number): Ag
 
   const view = new DataView(centroid.buffer, centroid.byteOffset, centroid.byteLength);
   const values = new Float64Array(dim);
-  for (let i = 0; i < dim; i++) values[i] = finite(view.getFloat32(i * 4, true), `centroid[${i}]`);
+  for (let i = 0; i < dim; i++) {
+    const x = view.getFloat32(i * 4, true);
+    if (!Number.isFinite(x)) fail(`centroid[${i}] is not a finite number`);
+    values[i] = x;
+  }
 
   return {
     count,
