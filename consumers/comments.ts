@@ -48,6 +48,8 @@ export interface StartOptions {
   stopAt?: Map<number, number>;
   /** with stopAt: where each partition starts */
   startAt?: Map<number, number>;
+  /** records per chunk (default kafka.maxBatchSize; a rebuild uses kafka.replayMaxBatchSize) */
+  maxBatchSize?: number;
   /** what the continuity guard meets (metrics: PortraitMetrics.continuity) */
   continuity?: ContinuityEvents;
   /** judge the Redis server's eviction policy and persistence at start-up (default true; the demo, on a throwaway stack, does not) */
@@ -143,7 +145,7 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
       commentsTopic,
       profilesTopic: cfg.kafka.topics.profiles,
       deadLetterTopic: deadLetterTopic(cfg),
-      maxBatchSize: cfg.kafka.maxBatchSize,
+      maxBatchSize: opts.maxBatchSize ?? cfg.kafka.maxBatchSize,
       maxBytesPerPartition: cfg.kafka.maxBytesPerPartition,
       sessionTimeoutMs: cfg.kafka.sessionTimeoutMs,
       heartbeatIntervalMs: cfg.kafka.heartbeatIntervalMs,

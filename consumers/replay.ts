@@ -71,6 +71,7 @@ export async function startReplay(parts: Parts, range: ReplayRange, hooks: Repla
     namespace: range.namespace,
     groupId: range.groupId,
     publish: false,
+    maxBatchSize: parts.cfg.kafka.replayMaxBatchSize,
     stopAt,
     startAt: start,
     hooks: {

@@ -41,7 +41,8 @@ export async function warmRebuild(stack: Stack, topics: { comments: string; prof
   for (const ns of ['rebuild-cold', 'rebuild-warm']) stack.trackGroup(replayGroupId(cfg, ns));
   log('  replay 1: cold shared embedding cache');
   const cold = await runReplay(cfg, { from: 'earliest', into: 'rebuild-cold', quiet: true });
-  const said = (s: ReplaySummary) => `${s.events} events in ${s.processingSeconds} s after ${Math.round((s.seconds - s.processingSeconds) * 10) / 10} s of start-up (${s.processingEventsPerSecond}/s; ${s.eventsPerSecond}/s wall)`;
+  const said = (s: ReplaySummary) =>
+    `${s.events} events in ${s.processingSeconds} s after ${Math.round((s.seconds - s.processingSeconds) * 10) / 10} s of start-up (${s.processingEventsPerSecond}/s; ${s.eventsPerSecond}/s wall); ${s.batches} chunks, ${s.batchSeconds} s in them`;
   log(`    ${said(cold)}; replay 2: warm cache`);
   const warm = await runReplay(cfg, { from: 'earliest', into: 'rebuild-warm', quiet: true });
   log(`    ${said(warm)}`);

@@ -27,6 +27,7 @@ export const ConfigSchema = z.strictObject({
     heartbeatIntervalMs: positiveInt,
     maxBytesPerPartition: positiveInt,
     maxBatchSize: positiveInt,
+    replayMaxBatchSize: positiveInt,
     sasl,
     ssl: z.boolean(),
   }),

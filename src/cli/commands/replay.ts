@@ -41,6 +41,9 @@ export interface ReplaySummary {
   /** from the first batch's start to the end: the rebuild's throughput without the fixed start-up cost */
   processingSeconds: number;
   processingEventsPerSecond: number;
+  /** chunks processed, and the time spent in them (summed over the partitions processed at once) */
+  batches: number;
+  batchSeconds: number;
   embedCache?: { hits: number; misses: number };
   diff?: ProfileDiff[];
 }
@@ -79,12 +82,16 @@ export async function runReplay(cfg: Readonly<Config>, o: ReplayOptions): Promis
     const users = new Set<string>();
     let progress: ReturnType<typeof createProgress> | undefined;
     let firstBatchAt: number | undefined;
+    let batches = 0;
+    let batchMs = 0;
     const replay = await startReplay(
       parts,
       { namespace: ns, groupId, from: o.from === 'earliest' ? 'earliest' : timeOf(o.from, '--from'), to: o.to ? timeOf(o.to, '--to') : undefined },
       {
         onBatch: (out, info) => {
           firstBatchAt ??= Date.now() - info.ms;
+          batches++;
+          batchMs += info.ms;
           applied += out.stats.applied;
           rejected += Object.values(out.stats.rejected).reduce((a, b) => a + b, 0);
           for (const r of out.profiles) if (typeof r.key === 'string') users.add(r.key);
@@ -117,6 +124,8 @@ export async function runReplay(cfg: Readonly<Config>, o: ReplayOptions): Promis
       eventsPerSecond: Math.round((total / Math.max(seconds, 1e-3)) * 10) / 10,
       processingSeconds: Math.round(processing * 100) / 100,
       processingEventsPerSecond: Math.round((total / Math.max(processing, 1e-3)) * 10) / 10,
+      batches,
+      batchSeconds: Math.round(batchMs) / 1000,
       ...(cache ? { embedCache: { hits: cache.hits, misses: cache.misses } } : {}),
     };
     if (o.dryRun) {

@@ -1,5 +1,19 @@
+import fc from 'fast-check';
 import { describe, it, expect } from 'vitest';
-import { detectLang, segment } from '../../../src/text/segment.js';
+import { detectLang, segment, type Lang } from '../../../src/text/segment.js';
+
+/** detectLang as first written (one regex match object per character): the faster one must agree. */
+function detectLangReference(text: string): Lang {
+  const count = (re: RegExp) => [...text.matchAll(re)].length;
+  const han = count(/\p{Script=Han}/gu);
+  const latinLetters = count(/\p{Script=Latin}/gu);
+  const letters = count(/\p{L}/gu);
+  if (han + latinLetters === 0 || han + latinLetters < letters / 2) return 'other';
+  const share = han / (han + count(/\p{Script=Latin}+/gu));
+  if (share >= 0.7) return 'zh';
+  if (share <= 0.3) return 'en';
+  return 'mixed';
+}
 
 describe('detectLang', () => {
   it.each([
@@ -16,6 +30,17 @@ describe('detectLang', () => {
     ['', 'other'],
   ] as const)('%j is %s', (text, lang) => {
     expect(detectLang(text)).toBe(lang);
+  });
+
+  it('agrees with the reference on any mix of Han, Latin, other scripts, digits, emoji and astral Han', () => {
+    const pieces = ['我', '喜欢', '𠮷', 'a', 'iPhone', 'é', ' ', '，', '1', '😂', 'Пр', 'こ', '한', '\u0301', 'ß'];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 40 }), (parts) => {
+        const text = parts.join('');
+        expect(detectLang(text)).toBe(detectLangReference(text));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
