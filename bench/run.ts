@@ -130,7 +130,8 @@ async function ceiling(cfg: ReturnType<typeof loadConfig>): Promise<CeilingResul
         n: opts.ceilingTexts,
         batchSizes: [8, 16, 32],
         infoBatchSizes: [1],
-        threads: 2,
+        // the processors' setting (config, env, --set): the ceiling is the model on the same threads
+        threads: cfg.embedder.threads,
         modelDir: projectPath(cfg.embedder.modelDir),
         model: cfg.embedder.model,
       }),
@@ -145,7 +146,7 @@ async function ceiling(cfg: ReturnType<typeof loadConfig>): Promise<CeilingResul
 }
 
 async function main(): Promise<void> {
-  const cfg = loadConfig();
+  const cfg = loadConfig({ overrides: setup.overrides });
   const info = machine();
   if (flags['wait-quiet']) {
     const limit = Number(flags['wait-quiet']);

@@ -48,12 +48,15 @@ export interface ChildReport {
   batchMs: { p50: number; p99: number };
   recordsPerBatch: number;
   probe: ProbeSnapshot;
+  /** model requests since reset, and the share of the time from reset to the last batch with one outstanding (the worker had work) */
+  embed: { requests: number; texts: number; busyShare: number };
 }
 
 const cfg = loadConfig({ overrides });
 const log = createLogger(process.env.BENCH_LOG_LEVEL ?? 'warn');
 
 let acc = fresh();
+let resetAt = Date.now();
 function fresh() {
   return {
     batches: 0,
@@ -104,6 +107,16 @@ const proc = await startProcessor(cfg, log, {
 
 await telemetry.attach(processorTarget(proc));
 
+/** The model's end of the embedder chain (the decorators keep theirs in `inner`). */
+function modelStats(): { requests: number; texts: number; busyMs: number } {
+  for (let e: unknown = proc.embedder; e; e = (e as { inner?: unknown }).inner) {
+    const s = (e as { stats?: { requests?: number; busyMs?: number; texts?: number } }).stats;
+    if (s && s.busyMs !== undefined) return { requests: s.requests ?? 0, texts: s.texts ?? 0, busyMs: s.busyMs };
+  }
+  return { requests: 0, texts: 0, busyMs: 0 };
+}
+let model0 = modelStats();
+
 /** Nearest-rank percentile `p` (0-100), to 0.1 ms; 0 when there are none. */
 function pct(xs: number[], p: number): number {
   return xs.length === 0 ? 0 : Math.round(quantile(xs, p / 100) * 10) / 10;
@@ -127,6 +140,11 @@ function report(): ChildReport {
     batchMs: { p50: pct(acc.ms, 50), p99: pct(acc.ms, 99) },
     recordsPerBatch: acc.batches ? r2(acc.records / acc.batches) : 0,
     probe: probe.snapshot(),
+    embed: (() => {
+      const m = modelStats();
+      const span = Math.max(1, (acc.lastBatchAt || Date.now()) - resetAt);
+      return { requests: m.requests - model0.requests, texts: m.texts - model0.texts, busyShare: Math.round(((m.busyMs - model0.busyMs) / span) * 1000) / 1000 };
+    })(),
   };
 }
 
@@ -134,6 +152,8 @@ process.on('message', (m: { cmd: string; id?: number }) => {
   if (m.cmd === 'reset') {
     acc = fresh();
     probe.reset();
+    resetAt = Date.now();
+    model0 = modelStats();
     process.send!({ type: 'ack', id: m.id });
   } else if (m.cmd === 'report') {
     process.send!({ type: 'report', id: m.id, report: report() });

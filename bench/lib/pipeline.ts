@@ -63,6 +63,8 @@ export interface DrainResult {
   cpuMsPer1k: number;
   /** the same CPU by thread (bench/lib/probe.ts threadCpu): main thread, model threads (embedding worker + onnxruntime pool), other */
   cpuMsPer1kByThread: { main: number; model: number; other: number };
+  /** model calls: requests, texts per request, and the share of the drain with one outstanding (1 = the model never waited for the pipeline) */
+  embed: { requests: number; textsPerRequest: number; busyShare: number };
   /** roundTripsPerBatch: Redis socket writes per batch, the once-a-second active-namespace poll excluded */
   redis: {
     roundTripsPerBatch: number;
@@ -148,6 +150,7 @@ export async function drain(stack: Stack, n: number, setup: ProcessorSetup, part
       rssPeakMiB: mem.hwm,
       cpuMsPer1k: Math.round((r.probe.cpuMs / Math.max(1, r.records)) * 1000),
       cpuMsPer1kByThread: perThousand(r.probe.threadCpuMs, r.records),
+      embed: { requests: r.embed.requests, textsPerRequest: Math.round((r.embed.texts / Math.max(1, r.embed.requests)) * 10) / 10, busyShare: r.embed.busyShare },
       ...perBatch(r),
       applied: r.applied,
       rejected: r.rejected,

@@ -116,6 +116,7 @@ export function printTable(r: Results, checks: Target[], m: MachineInfo, seconds
     const p = r.pipeline;
     rows.push(['(b) pipeline drain', `${p.eventsPerSecond} events/s`, `${p.events} events, ${p.recordsPerBatch} rec/batch, batch p99 ${p.batchMs.p99} ms, from start ${p.eventsPerSecondFromStart}/s, CPU ${p.cpuMsPer1k} ms/1k`]);
     const t = p.cpuMsPer1kByThread;
+    if (p.embed) rows.push(['    model busy', `${p.embed.busyShare}`, `${p.embed.requests} requests, ${p.embed.textsPerRequest} texts each`]);
     if (t) rows.push(['    CPU by thread', `${t.main + t.model + t.other} ms/1k`, `main ${t.main}, model ${t.model}, other ${t.other}`]);
     rows.push(['    stage shares', '', `embed ${p.stageShare.embed}, store ${p.stageShare.store}, classify ${p.stageShare.classify}, decode ${p.stageShare.decode}, publish+commit ${p.stageShare.publishAndCommit}`]);
     rows.push(['    event-loop delay p99', `${p.eventLoopDelayMs.p99} ms`, `max ${p.eventLoopDelayMs.max} ms`]);

@@ -34,6 +34,12 @@ export class TransformersEmbedder implements Embedder {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private closed = false;
+  /**
+   * requests and texts sent; busyMs: time with at least one request outstanding, i.e. the worker
+   * had work (its idle time is the rest: a pipeline that leaves the model waiting shows here)
+   */
+  readonly stats = { requests: 0, texts: 0, busyMs: 0 };
+  private busySince = 0;
 
   constructor(private readonly opts: EmbedderOptions) {
     this.id = `${opts.model}@${opts.dtype}/${opts.pooling}`;
@@ -62,6 +68,7 @@ export class TransformersEmbedder implements Embedder {
           const p = this.pending.get(msg.id);
           if (!p) return;
           this.pending.delete(msg.id);
+          this.settled();
           const vecs: Float32Array[] = [];
           for (let i = 0; i < p.count; i++) vecs.push(msg.data.subarray(i * msg.dim, (i + 1) * msg.dim));
           p.resolve(vecs);
@@ -72,6 +79,7 @@ export class TransformersEmbedder implements Embedder {
         } else {
           const p = this.pending.get(msg.id);
           this.pending.delete(msg.id);
+          this.settled();
           p?.reject(new PortraitError('EMBED_FAILED', `embedding failed: ${msg.message}`));
         }
       });
@@ -97,6 +105,15 @@ export class TransformersEmbedder implements Embedder {
   private failAll(err: Error): void {
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
+    this.settled();
+  }
+
+  /** After a request left `pending`: the end of a busy stretch when none is left. */
+  private settled(): void {
+    if (this.pending.size === 0 && this.busySince > 0) {
+      this.stats.busyMs += performance.now() - this.busySince;
+      this.busySince = 0;
+    }
   }
 
   private request(texts: string[]): Promise<Float32Array[]> {
@@ -104,6 +121,9 @@ export class TransformersEmbedder implements Embedder {
     if (!w) return Promise.reject(new PortraitError('EMBED_FAILED', 'embedding worker is not running'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
+      if (this.pending.size === 0) this.busySince = performance.now();
+      this.stats.requests++;
+      this.stats.texts += texts.length;
       this.pending.set(id, { resolve, reject, count: texts.length });
       const msg: WorkerRequest = { type: 'embed', id, texts };
       w.postMessage(msg);
