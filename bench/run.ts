@@ -27,7 +27,7 @@ import { printTable, targets, type Results, type Target } from './lib/report.js'
 import { loadConfig, projectPath } from '../src/config/index.js';
 import { stepLog } from '../src/util/progress.js';
 
-const PHASES = ['ceiling', 'pipeline', 'latency', 'naive', 'rebuild', 'scale', 'soak'] as const;
+const PHASES = ['ceiling', 'pipeline', 'profile', 'latency', 'naive', 'rebuild', 'scale', 'soak'] as const;
 type Phase = (typeof PHASES)[number];
 
 const { values: flags } = parseArgs({
@@ -39,6 +39,7 @@ const { values: flags } = parseArgs({
     'naive-events': { type: 'string' },
     'naive-train-rows': { type: 'string' },
     'scale-events': { type: 'string' },
+    'profile-events': { type: 'string' },
     soak: { type: 'string' },
     'soak-load': { type: 'string' },
     only: { type: 'string' },
@@ -65,6 +66,8 @@ if (flags.help) {
   --scale-events <n>       backlog for the scale-out run (e)                      default 6000 (quick 2400)
   --soak <minutes>         run the soak (f) for this long (default: off)
   --soak-load <share>      soak load as a share of the drain throughput          default 0.8
+  --profile-events <n>     backlog of the profiled drain (profile): a CPU profile of the processor's
+                           main thread, written beside the results                default 3000 (quick 1000)
   --only <a,b>|--skip <a,b> phases: ${PHASES.join(', ')}
   --throughput <n>         events/s to base the latency and soak loads on when the drain is skipped
   --concurrency <n>        override the runner's partitions consumed concurrently (exploration)
@@ -87,6 +90,7 @@ const opts = {
   naiveEvents: num(flags['naive-events'], quick ? 300 : 1000),
   naiveTrainRows: num(flags['naive-train-rows'], 300),
   scaleEvents: num(flags['scale-events'], quick ? 2400 : 6000),
+  profileEvents: num(flags['profile-events'], quick ? 1000 : 3000),
   soakMinutes: num(flags.soak, 0),
   soakLoad: num(flags['soak-load'], 0.8),
 };
@@ -166,6 +170,8 @@ async function main(): Promise<void> {
     void stack.cleanup().finally(() => process.exit(130));
   });
   const started = Date.now();
+  const resultFile = flags.out ?? fileURLToPath(new URL(`./results/${new Date(started).toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url));
+  mkdirSync(fileURLToPath(new URL('./results/', import.meta.url)), { recursive: true });
   const loads: Record<string, number> = {};
   const results: Results = {};
   const errors: Record<string, string> = {};
@@ -191,6 +197,12 @@ async function main(): Promise<void> {
       const r = await drain(stack, opts.events, setup, 6, log);
       drainTopic = r.topics;
       return r;
+    });
+    // a second, smaller drain with the sampling profiler on (not the measured one: sampling costs CPU)
+    results.profile = await phase('profile', `(b) profiled drain of ${opts.profileEvents} events: where the processor's main thread spends its time`, async () => {
+      const file = resultFile.replace(/\.json$/, '.processor.cpuprofile');
+      const r = await drain(stack, opts.profileEvents, setup, 6, log, { file });
+      return { events: opts.profileEvents, eventsPerSecond: r.eventsPerSecond, file: file.replace(/^.*\//, ''), ...r.profile! };
     });
     const tput = flags.throughput ? Number(flags.throughput) : results.pipeline?.eventsPerSecond;
     if (want('latency')) {
@@ -230,8 +242,7 @@ async function main(): Promise<void> {
     targets: checks,
     errors,
   };
-  const file = flags.out ?? fileURLToPath(new URL(`./results/${new Date(started).toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url));
-  mkdirSync(fileURLToPath(new URL('./results/', import.meta.url)), { recursive: true });
+  const file = resultFile;
   writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
   printTable(out.results, checks, info, out.seconds);
   process.stdout.write(`\nwrote ${file}\n`);

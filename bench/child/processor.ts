@@ -7,6 +7,7 @@
  * Env: BENCH_OVERRIDES (JSON config overrides), BENCH_CONCURRENCY (optional: partitions consumed
  * concurrently, to explore the runner setting without editing it).
  */
+import { Session } from 'node:inspector/promises';
 import { Redis } from 'ioredis';
 import { Probe, type ProbeSnapshot } from '../lib/probe.js';
 import { quantile } from '../../src/util/stats.js';
@@ -148,8 +149,29 @@ function report(): ChildReport {
   };
 }
 
+// 'profile-start' / 'profile-stop': a V8 CPU profile of this (main) thread, sent back whole
+let profiler: Session | undefined;
+async function profileStart(): Promise<void> {
+  profiler = new Session();
+  profiler.connect();
+  await profiler.post('Profiler.enable');
+  await profiler.post('Profiler.setSamplingInterval', { interval: 500 });
+  await profiler.post('Profiler.start');
+}
+async function profileStop(): Promise<unknown> {
+  if (!profiler) return null;
+  const { profile } = await profiler.post('Profiler.stop');
+  profiler.disconnect();
+  profiler = undefined;
+  return profile;
+}
+
 process.on('message', (m: { cmd: string; id?: number }) => {
-  if (m.cmd === 'reset') {
+  if (m.cmd === 'profile-start') {
+    void profileStart().then(() => process.send!({ type: 'ack', id: m.id }));
+  } else if (m.cmd === 'profile-stop') {
+    void profileStop().then((profile) => process.send!({ type: 'profile', id: m.id, profile }));
+  } else if (m.cmd === 'reset') {
     acc = fresh();
     probe.reset();
     resetAt = Date.now();

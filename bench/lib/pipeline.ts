@@ -2,7 +2,9 @@
  * (b) the full pipeline through the real broker and Redis, one processor child per measurement so
  * every measurement starts with cold embedding caches (a fresh key prefix, an empty in-process LRU).
  */
+import { writeFileSync } from 'node:fs';
 import type { ChildReport } from '../child/processor.js';
+import { summariseProfile, type CpuProfile, type CpuProfileSummary } from './cpu-profile.js';
 import { BenchChild } from './child.js';
 import { texts } from './corpus.js';
 import { makeEvents, percentile, ProfileCollector, produceBacklog, produceSteady, sleep, type Stack, uid } from './stack.js';
@@ -112,7 +114,7 @@ function perBatch(r: ChildReport) {
 }
 
 /** Produce a backlog of n unique comments, then start a processor with cold caches and time the drain. */
-export async function drain(stack: Stack, n: number, setup: ProcessorSetup, partitions = 6, log: (s: string) => void = () => {}): Promise<DrainResult> {
+export async function drain(stack: Stack, n: number, setup: ProcessorSetup, partitions = 6, log: (s: string) => void = () => {}, profile?: { file: string }): Promise<DrainResult & { profile?: CpuProfileSummary }> {
   const topics = await stack.topic('drain', partitions);
   const run = uid('d');
   const events = makeEvents(texts(n), run, { perUser: 10 });
@@ -124,6 +126,7 @@ export async function drain(stack: Stack, n: number, setup: ProcessorSetup, part
   const readyAt = Date.now();
   try {
     await inst.child.request('reset');
+    if (profile) await inst.child.request('profile-start');
     for (;;) {
       const r = await inst.child.report();
       if (r.records >= n) break;
@@ -132,9 +135,15 @@ export async function drain(stack: Stack, n: number, setup: ProcessorSetup, part
       await sleep(250);
     }
     const r = await inst.child.report();
+    let summary: CpuProfileSummary | undefined;
+    if (profile) {
+      const p = (await inst.child.request('profile-stop', 120_000)).profile as CpuProfile;
+      writeFileSync(profile.file, JSON.stringify(p));
+      summary = summariseProfile(p);
+    }
     const mem = inst.child.memory();
     const span = (r.lastBatchAt - r.firstBatchAt) / 1000;
-    const result: DrainResult = {
+    const result: DrainResult & { profile?: CpuProfileSummary } = {
       events: n,
       users: new Set(events.map((e) => e.userId)).size,
       partitions,
@@ -155,6 +164,7 @@ export async function drain(stack: Stack, n: number, setup: ProcessorSetup, part
       applied: r.applied,
       rejected: r.rejected,
       topics,
+      ...(summary ? { profile: summary } : {}),
     };
     return result;
   } finally {

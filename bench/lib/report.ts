@@ -1,4 +1,5 @@
 /** Targets of issue 6 (reported, never asserted) and the printed table. */
+import type { CpuProfileSummary } from './cpu-profile.js';
 import type { CeilingResult } from '../child/ceiling.js';
 import type { BaselineResult } from './baseline.js';
 import type { MachineInfo } from './machine.js';
@@ -10,6 +11,8 @@ import type { SoakResult } from './soak.js';
 export interface Results {
   ceiling?: CeilingResult;
   pipeline?: DrainResult;
+  /** the profiled drain: the processor's main thread by area and function (the .cpuprofile file is beside the results) */
+  profile?: CpuProfileSummary & { events: number; eventsPerSecond: number; file: string };
   latency?: { at50?: LatencyResult; at80?: LatencyResult };
   naive?: BaselineResult;
   rebuild?: ReplayResult;
@@ -128,6 +131,11 @@ export function printTable(r: Results, checks: Target[], m: MachineInfo, seconds
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')}`,
     ]);
+  }
+  if (r.profile) {
+    const pr = r.profile;
+    rows.push(['(b) profiled drain', `${pr.eventsPerSecond} events/s`, `main thread busy ${Math.round(pr.busyShare * 100)}% of ${pr.sampledMs} ms sampled; ${pr.file}`]);
+    for (const a of pr.byArea.slice(0, 8)) rows.push([`    ${a.area}`, `${Math.round(a.share * 100)}%`, `${a.ms} ms`]);
   }
   for (const [k, l] of Object.entries(r.latency ?? {})) {
     if (!l) continue;
