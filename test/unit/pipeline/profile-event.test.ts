@@ -108,4 +108,19 @@ describe('serializeProfileEvent (the hot path, without the schema)', () => {
     expect(decodeProfileEvent(Buffer.from(serializeProfileEvent(zero)))).toMatchObject({ ok: true });
     expect(Array.from(centroidOf(zero)!)).toEqual([0, 0, 0, 0, 0, 0]);
   });
+
+  it('the compact centroid is 4·ceil(dim/3) base64 characters: ~750 bytes of the event at 512 dimensions, against ~4.8 KB of decimals', () => {
+    const v = Array.from({ length: 512 }, (_, i) => Math.sin(i * 7.1));
+    const n = Math.hypot(...v);
+    const derived = { count: 1, firstSeen: T0, lastSeen: T0, interests: [], centroid: v.map((x) => x / n), topTerms: [], evidence: {} };
+    const args = { userId: 'u', version: 1, updatedAt: T0, derived, embedder: { id: 'm', dim: 512 }, classifier: { kind: 'linear' as const, version: 'v' }, causedBy: ['e'], namespace: 'main' };
+    const bytes = (centroid: EventCentroid) => Buffer.byteLength(serializeProfileEvent(buildProfileEvent({ ...args, centroid })));
+    const compact = buildProfileEvent(args);
+    if (compact.schemaVersion !== 2 || !compact.centroid) throw new Error('compact is version 2');
+    expect(compact.centroid.data).toHaveLength(684);
+    const centroidBytes = bytes('compact') - bytes('none');
+    expect(centroidBytes).toBeGreaterThan(740);
+    expect(centroidBytes).toBeLessThan(760);
+    expect(bytes('decimal') - bytes('none')).toBeGreaterThan(4000);
+  });
 });
