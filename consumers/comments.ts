@@ -134,6 +134,7 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
     text: { maxChars: cfg.text.maxChars, maxTokens: cfg.text.maxTokens },
     decode: { maxRecordBytes: cfg.events.maxRecordBytes, maxFutureMs: cfg.events.maxFutureMs, minTs: cfg.events.minTs },
     dedupeWindow: cfg.events.dedupeWindow,
+    eventCentroid: cfg.profile.eventCentroid,
     log,
     ...(processorStateCache ? { stateCache: processorStateCache } : {}),
     epoch: (ns) => guard.epochFor(ns),

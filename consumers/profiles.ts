@@ -8,6 +8,7 @@
  * is deleted on stop.
  */
 import { randomBytes } from 'node:crypto';
+import { readCentroid } from '../src/events/index.js';
 import type { Following, KafkaAdmin, KafkaClient, RecordBatch } from '../src/kafka/types.js';
 import { SimilarIndex, type SimilarHit } from '../src/similar/index.js';
 import type { FollowerStatus, SimilarSource } from '../src/similar/source.js';
@@ -25,17 +26,24 @@ export interface FollowerOptions {
 }
 
 interface ProfileBits {
-  centroid: number[];
+  /** undefined: the event has no usable centroid (none written: profile.eventCentroid none; or a bad one) */
+  centroid: Float32Array | undefined;
+  /** the event was written without a centroid (profile.eventCentroid: none) */
+  noCentroid: boolean;
   version: number;
   dim: number;
 }
 
+/**
+ * The bits of a profile event the index needs, without the schema (the whole topic is read at
+ * start-up): either version's centroid (1: decimals, 2: int8 with its scale) as numbers.
+ */
 function parseProfile(value: Buffer): ProfileBits | undefined {
   try {
     const v = JSON.parse(value.toString('utf8')) as { centroid?: unknown; version?: unknown; embedder?: { dim?: unknown } };
-    if (!Array.isArray(v.centroid) || !v.centroid.every((x) => typeof x === 'number')) return undefined;
-    const dim = typeof v.embedder?.dim === 'number' ? v.embedder.dim : v.centroid.length;
-    return { centroid: v.centroid as number[], version: typeof v.version === 'number' ? v.version : 0, dim };
+    const dim = typeof v.embedder?.dim === 'number' ? v.embedder.dim : Array.isArray(v.centroid) ? v.centroid.length : undefined;
+    if (dim === undefined) return undefined;
+    return { centroid: readCentroid(v.centroid, dim), noCentroid: v.centroid === undefined, version: typeof v.version === 'number' ? v.version : 0, dim };
   } catch {
     return undefined;
   }
@@ -49,6 +57,7 @@ export class ProfilesFollower implements SimilarSource {
   private readonly pending = new Map<number, number>();
   private counts = { profiles: 0, tombstones: 0, skipped: 0 };
   private caughtUp = false;
+  private warnedNoCentroid = false;
   private resolveReady!: () => void;
   /** resolves when the index has caught up with the topic as it was at start-up */
   readonly ready: Promise<void>;
@@ -90,7 +99,11 @@ export class ProfilesFollower implements SimilarSource {
       return;
     }
     const p = parseProfile(value);
-    if (!p || p.centroid.length !== p.dim) {
+    if (!p?.centroid) {
+      if (p?.noCentroid && !this.warnedNoCentroid) {
+        this.warnedNoCentroid = true;
+        this.opts.log.warn('profile events without a centroid (profile.eventCentroid: none) skipped: the similar-users index cannot hold those users');
+      }
       this.counts.skipped++;
       return;
     }

@@ -7,6 +7,9 @@
  *   const cfg = loadConfig();
  *   await sendRecords(cfg, [commentRecord({ eventId: 'e-1', userId: 'u1', commentId: 'c1', text: '…', ts: Date.now() })]);
  *   const following = await subscribeProfiles(cfg, 'my-recommender', (userId, profile) => { … });
+ *
+ * Profile events are schemaVersion 2 by default (the centroid as int8 with its scale, base64) or 1
+ * (decimals, profile.eventCentroid: decimal); `centroidOf(profile)` gives either as a Float32Array.
  */
 import { randomUUID } from 'node:crypto';
 import { Parts } from './app/parts.js';
@@ -17,7 +20,19 @@ import { PortraitError } from './util/errors.js';
 import { createLogger, type Logger } from './util/logger.js';
 
 export { loadConfig, type Config } from './config/index.js';
-export { decodeProfileEvent, SCHEMA_VERSION, type CommentEventInput, type ForgetEventInput, type ProfileEvent } from './events/index.js';
+export {
+  centroidOf,
+  decodeProfileEvent,
+  PROFILE_SCHEMA_VERSION,
+  PROFILE_SCHEMA_VERSIONS,
+  SCHEMA_VERSION,
+  type CommentEventInput,
+  type ForgetEventInput,
+  type Int8Centroid,
+  type ProfileEvent,
+  type ProfileEventV1,
+  type ProfileEventV2,
+} from './events/index.js';
 export type { Following } from './kafka/types.js';
 export { PortraitError, isPortraitError } from './util/errors.js';
 
@@ -65,7 +80,8 @@ export async function sendRecords(cfg: Readonly<Config>, records: readonly Event
 /**
  * Follow the profiles topic from the beginning (the latest profile of each user survives
  * compaction, then every new version): `onProfile(userId, profile)` per event, `profile` null for a
- * tombstone (the user was erased). `group` names the reader's consumer group (it never commits).
+ * tombstone (the user was erased); schemaVersion 1 or 2, `centroidOf(profile)` reads the centroid of
+ * either. `group` names the reader's consumer group (it never commits).
  */
 export async function subscribeProfiles(cfg: Readonly<Config>, group: string, onProfile: (userId: string, profile: ProfileEvent | null) => void | Promise<void>, log: Logger = createLogger('warn')): Promise<Following> {
   const parts = new Parts(cfg, log, { kafkaClientIdSuffix: '-subscriber' });

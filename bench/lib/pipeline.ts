@@ -7,6 +7,7 @@ import type { ChildReport } from '../child/processor.js';
 import { summariseProfile, type CpuProfile, type CpuProfileSummary } from './cpu-profile.js';
 import { BenchChild } from './child.js';
 import { texts } from './corpus.js';
+import { encodeCost, sizes, type EncodeCost, type ProfileEventSizes } from './profile-events.js';
 import { makeEvents, percentile, ProfileCollector, produceBacklog, produceSteady, sleep, type Stack, uid } from './stack.js';
 
 export interface ProcessorSetup {
@@ -81,6 +82,12 @@ export interface DrainResult {
   kafkaWritesPerBatch: number;
   applied: number;
   rejected: number;
+  /**
+   * the profile events the drain published, read back by a profile collector after the processor
+   * stopped: value bytes, and the encode cost per event of each centroid encoding over the run's
+   * own profiles (a micro-benchmark in the bench process)
+   */
+  profileEvents?: ProfileEventSizes & { encode: EncodeCost };
   /** the drained topic (reused by the rebuild phase; not written to the JSON) */
   topics?: { comments: string; profiles: string };
 }
@@ -166,10 +173,28 @@ export async function drain(stack: Stack, n: number, setup: ProcessorSetup, part
       topics,
       ...(summary ? { profile: summary } : {}),
     };
+    await inst.child.stop();
+    result.profileEvents = await profileEvents(stack, topics.profiles, log);
     return result;
   } finally {
     await inst.child.stop();
   }
+}
+
+/** Read a drained profiles topic back (the processor stopped, so nothing competes for the cores): sizes and encode cost. */
+async function profileEvents(stack: Stack, topic: string, log: (s: string) => void): Promise<DrainResult['profileEvents']> {
+  const collector = new ProfileCollector(stack, topic, { keepValues: true });
+  try {
+    await collector.start();
+    if (!(await collector.waitForEnd(60_000))) log(`  profile events: read ${collector.records} before the timeout, not the whole topic`);
+  } finally {
+    await collector.stop();
+  }
+  const s = sizes(collector.values);
+  const encode = encodeCost(collector.values);
+  const e = encode.byEncoding;
+  log(`  profile events: ${s.events}, value bytes p50 ${s.valueBytes.p50} max ${s.valueBytes.max}; build+serialize µs/event: decimal ${e.decimal.usPerEvent}, compact ${e.compact.usPerEvent}, none ${e.none.usPerEvent}`);
+  return { ...s, encode };
 }
 
 export interface LatencyResult {
@@ -183,6 +208,8 @@ export interface LatencyResult {
   /** event send → profile event consumed by the bench */
   endToEndMs: { p50: number; p99: number };
   missing: number;
+  /** value bytes of the profile events the collector read */
+  profileEventBytes: { p50: number; max: number };
   eventLoopDelayMs: { p50: number; p99: number; max: number };
   rssPeakMiB: number;
   batches: number;
@@ -247,6 +274,7 @@ export async function latency(stack: Stack, rate: number, share: number, seconds
       latencyMs: { p50: percentile(lat, 50), p90: percentile(lat, 90), p99: percentile(lat, 99), max: percentile(lat, 100) },
       endToEndMs: { p50: percentile(e2e, 50), p99: percentile(e2e, 99) },
       missing,
+      profileEventBytes: { p50: percentile(collector.valueBytes, 50), max: percentile(collector.valueBytes, 100) },
       eventLoopDelayMs: { p50: r.probe.eventLoopDelayMs.p50, p99: r.probe.eventLoopDelayMs.p99, max: r.probe.eventLoopDelayMs.max },
       rssPeakMiB: mem.hwm,
       batches: r.batches,

@@ -124,6 +124,22 @@ export function printTable(r: Results, checks: Target[], m: MachineInfo, seconds
     rows.push(['    stage shares', '', `embed ${p.stageShare.embed}, store ${p.stageShare.store}, classify ${p.stageShare.classify}, decode ${p.stageShare.decode}, publish+commit ${p.stageShare.publishAndCommit}`]);
     rows.push(['    event-loop delay p99', `${p.eventLoopDelayMs.p99} ms`, `max ${p.eventLoopDelayMs.max} ms`]);
     rows.push(['    peak RSS', `${p.rssPeakMiB} MiB`, '']);
+    const pe = p.profileEvents;
+    if (pe) {
+      const e = pe.encode.byEncoding;
+      rows.push([
+        '    profile events',
+        `p50 ${pe.valueBytes.p50} / max ${pe.valueBytes.max} B`,
+        `${pe.events} events (schemaVersion ${Object.entries(pe.schemaVersions)
+          .map(([v, n]) => `${v}: ${n}`)
+          .join(', ')}), p90 ${pe.valueBytes.p90} B`,
+      ]);
+      rows.push([
+        '    profile event encode',
+        `${e.compact.usPerEvent} µs/event compact`,
+        `decimal ${e.decimal.usPerEvent} µs (p50 ${e.decimal.bytes.p50} / max ${e.decimal.bytes.max} B), compact (p50 ${e.compact.bytes.p50} / max ${e.compact.bytes.max} B), none ${e.none.usPerEvent} µs (p50 ${e.none.bytes.p50} B); build + serialize over ${pe.encode.profiles} profiles; a reader's parse + centroid: decimal ${e.decimal.parseUs}, compact ${e.compact.parseUs} µs`,
+      ]);
+    }
     rows.push([
       '    Redis per batch',
       `${p.redis.roundTripsPerBatch} round trips (${p.redis.roundTripsPerBatchAfterReads} without the ${p.redis.readRoundTrips} reads)`,
@@ -142,7 +158,7 @@ export function printTable(r: Results, checks: Target[], m: MachineInfo, seconds
     rows.push([
       `(b) latency at ${k.slice(2)}%`,
       `p50 ${l.latencyMs.p50} / p99 ${l.latencyMs.p99} ms`,
-      `${l.achievedRate}/s, max ${l.latencyMs.max} ms, ELD p99 ${l.eventLoopDelayMs.p99} ms, RSS ${l.rssPeakMiB} MiB, ${l.recordsPerBatch} rec/batch, Redis ${l.redis.roundTripsPerBatch}/batch, missing ${l.missing}`,
+      `${l.achievedRate}/s, max ${l.latencyMs.max} ms, ELD p99 ${l.eventLoopDelayMs.p99} ms, RSS ${l.rssPeakMiB} MiB, ${l.recordsPerBatch} rec/batch, Redis ${l.redis.roundTripsPerBatch}/batch, missing ${l.missing}, profile events p50 ${l.profileEventBytes.p50} / max ${l.profileEventBytes.max} B`,
     ]);
   }
   if (r.naive) {

@@ -223,11 +223,16 @@ export class ProfileCollector {
   readonly seen = new Map<string, { recordTs: number; consumedAt: number }>();
   records = 0;
   tombstones = 0;
+  /** the value size of every profile event read (tombstones excluded), bytes */
+  readonly valueBytes: number[] = [];
+  /** the values themselves, with `keepValues` */
+  readonly values: Buffer[] = [];
   private consumer: Consumer | undefined;
 
   constructor(
     private readonly stack: Stack,
     private readonly topic: string,
+    private readonly opts: { keepValues?: boolean } = {},
   ) {}
 
   async start(): Promise<void> {
@@ -252,6 +257,8 @@ export class ProfileCollector {
             this.tombstones++;
             continue;
           }
+          this.valueBytes.push(m.value.length);
+          if (this.opts.keepValues) this.values.push(m.value);
           const ts = Number(m.timestamp);
           for (const id of causedBy(m.value)) if (!this.seen.has(id)) this.seen.set(id, { recordTs: ts, consumedAt: now });
         }
@@ -267,6 +274,18 @@ export class ProfileCollector {
       if (missing === 0 || Date.now() > deadline) return missing;
       await sleep(200);
     }
+  }
+
+  /** Wait until every record the topic held when called has been read (a fresh topic: nothing compacted yet); false on timeout. */
+  async waitForEnd(timeoutMs: number): Promise<boolean> {
+    const offsets = await this.stack.admin.fetchTopicOffsets(this.topic);
+    const total = offsets.reduce((n, o) => n + Number(o.high) - Number(o.low), 0);
+    const deadline = Date.now() + timeoutMs;
+    while (this.records < total) {
+      if (Date.now() > deadline) return false;
+      await sleep(200);
+    }
+    return true;
   }
 
   async stop(): Promise<void> {

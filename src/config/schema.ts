@@ -81,6 +81,7 @@ export const ConfigSchema = z.strictObject({
     stateCacheMiB: z.number().positive(),
     unmix: z.boolean(),
     unmixPrior: z.number().nonnegative(),
+    eventCentroid: z.enum(['compact', 'decimal', 'none']),
   }),
   api: z.strictObject({
     host: z.string().min(1),

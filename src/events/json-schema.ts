@@ -20,8 +20,14 @@ export const SCHEMA_FILES = {
 
 export type SchemaFileName = keyof typeof SCHEMA_FILES;
 
+/**
+ * Each schema's revision, in its `$id`: the profile event schema is at 2 since it reads
+ * schemaVersion 2 (the int8 centroid) beside 1.
+ */
+const SCHEMA_REVISION: Record<SchemaFileName, number> = { 'comment-event.schema.json': 1, 'forget-event.schema.json': 1, 'profile-event.schema.json': 2 };
+
 /** Each schema's `$id`: a URN, so that no host is implied (the files are served from wherever they are copied to). */
-export const schemaId = (name: SchemaFileName) => `urn:portrait:schema:${name.replace('.schema.json', '')}:v1`;
+export const schemaId = (name: SchemaFileName) => `urn:portrait:schema:${name.replace('.schema.json', '')}:v${SCHEMA_REVISION[name]}`;
 
 /**
  * Unicode property escapes (`\p{Cc}`, `\p{Cs}`) are ECMAScript-only: Python's `re` (jsonschema) and

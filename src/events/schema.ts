@@ -8,6 +8,7 @@
  * a coordinated deployment; breaking changes bump `schemaVersion`, which this build rejects.
  * PROFILE events are what Portrait writes: their schema is closed so nothing (raw text!) can leak in.
  */
+import { Buffer } from 'node:buffer';
 import { z } from 'zod';
 
 export const SCHEMA_VERSION = 1;
@@ -138,30 +139,95 @@ export const Centroid = z
   )
   .meta({ description: 'Decayed mean of the comment embeddings, L2-normalised, rounded to 6 decimals.' });
 
-export const ProfileEvent = z
+/** Standard base64 (RFC 4648 section 4, `+/`, padded): what every language's default decoder reads. */
+export const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** The bytes of a base64 string (undefined when it is not standard padded base64). */
+export function base64Bytes(data: string): Buffer | undefined {
+  return BASE64.test(data) ? Buffer.from(data, 'base64') : undefined;
+}
+
+/**
+ * The centroid of a version-2 profile event: one signed byte per component and one scale, component
+ * i = int8(data[i]) × scale. Quantised per vector (scale = max|v| / 127, src/util/int8.ts `quantize`,
+ * the similar-users index's quantisation), so the largest component is ±127 and -128 never occurs.
+ */
+export const Int8Centroid = z
   .strictObject({
-    schemaVersion,
-    userId: UserId,
-    version: z.int().min(1).meta({ description: 'Per-user monotonic version; consumers drop a version they have already seen.' }),
-    updatedAt: IsoUtc,
-    firstSeen: IsoUtc,
-    lastSeen: IsoUtc,
-    commentCount: z.int().min(0),
-    interests: z.array(Interest).meta({ description: 'Top interests by score, highest first.' }),
-    centroid: Centroid,
-    topTerms: z.array(z.strictObject({ term: z.string().min(1), score: z.number().min(0) })),
-    evidence: z.record(Label, z.array(CommentId)).meta({ description: 'Recent comment ids per interest label, newest first.' }),
-    embedder: z.strictObject({ id: z.string().min(1), dim: z.int().min(1) }),
-    classifier: z.strictObject({ kind: z.enum(['zero-shot', 'rf', 'linear']), version: z.string().min(1) }),
-    causedBy: z.array(EventId).min(1).meta({ description: 'Ids of the input events folded into this version.' }),
-    namespace: z.string().min(1).max(128).meta({ description: 'Profile namespace (one per replay / experiment).' }),
+    encoding: z.literal('int8').meta({ description: 'One signed byte per component.' }),
+    scale: z
+      .number()
+      .positive()
+      .refine((x) => Number.isFinite(x), { error: 'must be finite' })
+      .meta({ description: 'Component i = int8(data[i]) × scale (a float32 value: max|v| / 127).' }),
+    data: z
+      .string()
+      .min(1)
+      .regex(BASE64, { error: 'must be standard base64 (A-Z a-z 0-9 + /, padded with =)' })
+      .meta({ description: "Base64 (standard alphabet, padded) of embedder.dim signed bytes (two's complement), component 0 first.", contentEncoding: 'base64' }),
   })
+  .superRefine((c, ctx) => {
+    const bytes = base64Bytes(c.data);
+    if (!bytes) return;
+    const q = new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+    let s = 0;
+    for (let i = 0; i < q.length; i++) s += q[i]! * q[i]!;
+    // quantisation moves the norm by at most ‖x̂ - x‖ ≤ √dim · scale / 2
+    const norm = Math.sqrt(s) * c.scale;
+    if (s !== 0 && Math.abs(norm - 1) > Math.max(1e-3, (Math.sqrt(q.length) * c.scale) / 2)) ctx.addIssue({ code: 'custom', path: ['data'], message: 'must be a unit vector (or all zeros)' });
+  })
+  .meta({ description: 'Decayed mean of the comment embeddings, L2-normalised, quantised to int8 with one scale per vector (docs/events.md).' });
+
+const profileFields = {
+  userId: UserId,
+  version: z.int().min(1).meta({ description: 'Per-user monotonic version; consumers drop a version they have already seen.' }),
+  updatedAt: IsoUtc,
+  firstSeen: IsoUtc,
+  lastSeen: IsoUtc,
+  commentCount: z.int().min(0),
+  interests: z.array(Interest).meta({ description: 'Top interests by score, highest first.' }),
+  topTerms: z.array(z.strictObject({ term: z.string().min(1), score: z.number().min(0) })),
+  evidence: z.record(Label, z.array(CommentId)).meta({ description: 'Recent comment ids per interest label, newest first.' }),
+  embedder: z.strictObject({ id: z.string().min(1), dim: z.int().min(1) }),
+  classifier: z.strictObject({ kind: z.enum(['zero-shot', 'rf', 'linear']), version: z.string().min(1) }),
+  causedBy: z.array(EventId).min(1).meta({ description: 'Ids of the input events folded into this version.' }),
+  namespace: z.string().min(1).max(128).meta({ description: 'Profile namespace (one per replay / experiment).' }),
+};
+
+/** Profile event versions this build reads; it writes PROFILE_SCHEMA_VERSION, or 1 with profile.eventCentroid: decimal. */
+export const PROFILE_SCHEMA_VERSIONS = [1, 2] as const;
+export const PROFILE_SCHEMA_VERSION = 2;
+
+export const ProfileEventV1 = z
+  .strictObject({ schemaVersion: z.literal(1), ...profileFields, centroid: Centroid })
   .superRefine((e, ctx) => {
     if (e.centroid.length !== e.embedder.dim) {
       ctx.addIssue({ code: 'custom', path: ['centroid'], message: `length ${e.centroid.length} differs from embedder.dim ${e.embedder.dim}` });
     }
   })
-  .meta({ title: 'ProfileEvent', description: "A user's refreshed profile. Topic: profiles (compacted); key: userId (UTF-8); a null value (tombstone) means the user was erased." });
+  .meta({ title: 'ProfileEventV1', description: 'schemaVersion 1: the centroid as decimals (profile.eventCentroid: decimal).' });
+
+export const ProfileEventV2 = z
+  .strictObject({
+    schemaVersion: z.literal(2),
+    ...profileFields,
+    centroid: Int8Centroid.optional().meta({ description: 'Decayed mean of the comment embeddings, L2-normalised, quantised to int8 with one scale per vector (docs/events.md). Absent only with profile.eventCentroid: none.' }),
+  })
+  .superRefine((e, ctx) => {
+    const bytes = e.centroid && base64Bytes(e.centroid.data);
+    if (bytes && bytes.length !== e.embedder.dim) {
+      ctx.addIssue({ code: 'custom', path: ['centroid', 'data'], message: `holds ${bytes.length} bytes, embedder.dim is ${e.embedder.dim}` });
+    }
+  })
+  .meta({ title: 'ProfileEventV2', description: 'schemaVersion 2 (the default): the centroid as int8 with its scale, base64.' });
+
+export const ProfileEvent = z.discriminatedUnion('schemaVersion', [ProfileEventV1, ProfileEventV2], { error: `unsupported schemaVersion (this build reads ${PROFILE_SCHEMA_VERSIONS.join(' and ')})` }).meta({
+  title: 'ProfileEvent',
+  description: "A user's refreshed profile. Topic: profiles (compacted); key: userId (UTF-8); a null value (tombstone) means the user was erased. schemaVersion 2 carries the centroid as int8, 1 as decimals; the rest is the same.",
+});
 
 export type ProfileEvent = z.infer<typeof ProfileEvent>;
+export type ProfileEventV1 = z.infer<typeof ProfileEventV1>;
+export type ProfileEventV2 = z.infer<typeof ProfileEventV2>;
+export type Int8Centroid = z.infer<typeof Int8Centroid>;
 export type ProfileInterest = z.infer<typeof Interest>;

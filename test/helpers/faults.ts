@@ -26,6 +26,7 @@ import { waitForPort } from '../../src/stack/proc.js';
 import { expectedRejection as oracle } from '../unit/fuzz/poison.js';
 import { readAll, type ReadMessage } from './kafka.js';
 import { tempDir } from './tmp.js';
+import { expectSameCentroid } from './centroid.js';
 import { waitFor } from './wait.js';
 import { brokers, createTestTopics, deleteByPrefix, redisUrl, registerCleanup, testAdmin, testKafka, uniqueName } from './services.js';
 
@@ -411,7 +412,7 @@ export function expectSameAggregates(clean: Map<string, UserSnapshot>, faulty: M
     const { updatedAt: _ua, causedBy: _ca, version: va, centroid: ca, ...restA } = a.profile;
     const { updatedAt: _ub, causedBy: _cb, version: vb, centroid: cb, ...restB } = b.profile;
     expect(restB, `profile of ${u}`).toEqual(restA);
-    (ca as number[]).forEach((x, i) => expect(Math.abs(x - (cb as number[])[i]!), `profile centroid of ${u}`).toBeLessThan(1e-5));
+    expectSameCentroid(cb, ca, `profile centroid of ${u}`);
     expect(vb).toBe(b.version);
     expect(va).toBe(a.version);
     if (o.versions === 'equal') expect(b.version, `version of ${u}`).toBe(a.version);

@@ -57,19 +57,22 @@ describe('the packed package, installed into an empty folder', () => {
     // the package's own typed helpers, imported by name as a user would
     writeFileSync(
       join(app, 'use.mjs'),
-      `import { commentRecord, loadConfig, sendRecords, subscribeProfiles } from 'portrait';
+      `import { centroidOf, commentRecord, loadConfig, sendRecords, subscribeProfiles } from 'portrait';
 const cfg = loadConfig();
 await sendRecords(cfg, [commentRecord({ userId: 'pkg-u1', commentId: 'c1', text: '今天的比赛太精彩了，梅西进了两个球', ts: Date.now() })]);
 const got = await new Promise((done) => {
-  subscribeProfiles(cfg, '${run}-reader', (userId, p) => { if (userId === 'pkg-u1' && p) done({ version: p.version, top: p.interests[0].label }); });
+  subscribeProfiles(cfg, '${run}-reader', (userId, p) => { if (userId === 'pkg-u1' && p) done({ version: p.version, top: p.interests[0].label, schemaVersion: p.schemaVersion, dim: centroidOf(p).length }); });
 });
 console.log(JSON.stringify(got));
 process.exit(0);
 `,
     );
-    const used = JSON.parse(execFileSync(process.execPath, ['use.mjs'], { cwd: app, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 90_000 })) as { version: number; top: string };
+    const used = JSON.parse(execFileSync(process.execPath, ['use.mjs'], { cwd: app, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 90_000 })) as { version: number; top: string; schemaVersion: number; dim: number };
     expect(used.version).toBe(1);
     expect(used.top).toBe('sports');
+    // the default compact event, its centroid read back with the package's helper
+    expect(used.schemaVersion).toBe(2);
+    expect(used.dim).toBe(512);
 
     const port = await freePort();
     const api = spawnNode([bin, 'api', '--port', String(port)], env);

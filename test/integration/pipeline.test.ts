@@ -18,6 +18,7 @@ import { Keys } from '../../src/store/index.js';
 import { isRejection, preprocess } from '../../src/text/index.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { readAll, waitForCaughtUp } from '../helpers/kafka.js';
+import { expectCentroidOf } from '../helpers/centroid.js';
 import { startRedisCluster, type LocalCluster } from '../helpers/redis-cluster.js';
 import { brokers, createTestTopics, deleteByPrefix, redisUrl, testAdmin, testKafka, uniqueName } from '../helpers/services.js';
 
@@ -170,7 +171,7 @@ describe.each([
       });
       expect(stored.topTerms.map((t: { term: string }) => t.term)).toEqual(ref.topTerms.map((t) => t.term));
       expect(stored.evidence).toEqual(ref.evidence);
-      stored.centroid.forEach((x: number, d: number) => expect(Math.abs(x - ref.centroid[d]!)).toBeLessThan(1e-4));
+      expectCentroidOf(stored.centroid, ref.centroid, `centroid of ${userId}`);
       expect(stored.firstSeen).toBe(new Date(ref.firstSeen).toISOString());
       expect(stored.lastSeen).toBe(new Date(ref.lastSeen).toISOString());
       expect(stored.classifier).toEqual({ kind: classifier.kind, version: classifier.version });

@@ -17,6 +17,7 @@ import { RedisProfileStore } from '../../src/store/index.js';
 import { Namespaces } from '../../src/store/namespaces.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { readAll, waitForCaughtUp } from '../helpers/kafka.js';
+import { expectSameCentroid } from '../helpers/centroid.js';
 import { brokers, createTestTopics, deleteByPrefix, redisUrl, registerCleanup, testAdmin, testKafka, uniqueName } from '../helpers/services.js';
 
 let admin: Admin;
@@ -67,7 +68,7 @@ function expectSameProfile(actual: unknown, expected: unknown, label: string): v
     ta.map((t: { term: string }) => t.term),
     label,
   ).toEqual(te.map((t: { term: string }) => t.term));
-  (ca as number[]).forEach((x, d) => expect(Math.abs(x - ce[d]), `${label} centroid[${d}]`).toBeLessThan(1e-5));
+  expectSameCentroid(ca, ce, label);
 }
 
 beforeAll(async () => {

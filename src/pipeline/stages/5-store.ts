@@ -15,7 +15,7 @@ import type { LoadedUser, ProfileWrite } from '../../store/index.js';
 import { PortraitError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { planUser, type UserItem, type UserPlan } from '../plan.js';
-import { buildProfileEvent, serializeProfileEvent } from '../profile-event.js';
+import { buildProfileEvent, type EventCentroid, serializeProfileEvent } from '../profile-event.js';
 import type { StateCache } from '../state-cache.js';
 import { isForget, type BatchContext, type Labelled, type OutRecord, type Stage } from '../stage.js';
 
@@ -25,6 +25,8 @@ export interface StoreOptions {
   params: ProfileParams;
   /** unmix interests with the classifier's held-out confusion when it has one (profile.unmix); absent = plain means */
   unmix?: { prior: number } | undefined;
+  /** how profile events carry the centroid (profile.eventCentroid); default 'compact' (schemaVersion 2, int8) */
+  eventCentroid?: EventCentroid | undefined;
   /** event ids remembered per user: a repeated id at a new offset is not counted again (events.dedupeWindow; 0 = by offset only) */
   dedupeWindow?: number | undefined;
   /** states this processor wrote last: saves the read before the fold (validated by the CAS) */
@@ -153,6 +155,7 @@ export class StoreStage implements Stage<Labelled, OutRecord> {
           classifier: { kind: classifier.kind, version: classifier.version },
           causedBy: plan.fold.eventIds,
           namespace: store.namespace,
+          centroid: this.opts.eventCentroid ?? 'compact',
         });
         const json = serializeProfileEvent(event);
         built.set(userId, json);

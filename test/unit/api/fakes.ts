@@ -5,6 +5,7 @@ import type { FollowerStatus, SimilarSource } from '../../../src/similar/source.
 import { SimilarIndex } from '../../../src/similar/index.js';
 import { combineStats } from '../../../src/api/stats.js';
 import { createRegistry } from '../../../src/metrics/index.js';
+import { int8Centroid } from '../../../src/events/index.js';
 
 export const ODD_IDS = ['u:{42}', 'a/b %*', 'glob*?[x]#frag', '用户 一号', '👩‍💻🚀', "it's (a) ~test~!", '%7B1%7D', 'x'.repeat(256), '__proto__', 'a+b=c&d'];
 
@@ -31,6 +32,12 @@ export function fakeProfile(userId: string, version = 1) {
   };
 }
 
+/** The same profile as schemaVersion 2 (profile.eventCentroid: compact), or without a centroid (none). */
+export function fakeProfileV2(userId: string, version = 1, centroid: 'compact' | 'none' = 'compact') {
+  const { schemaVersion: _s, centroid: c, ...rest } = fakeProfile(userId, version);
+  return { schemaVersion: 2 as const, ...rest, ...(centroid === 'compact' ? { centroid: int8Centroid(c) } : {}) };
+}
+
 export function similarSource(ready = true): SimilarSource & { index: SimilarIndex } {
   const index = new SimilarIndex({ dim: 2 });
   return {
@@ -49,6 +56,8 @@ export interface Fixture {
 export async function fixtureApi(over: Partial<ApiDeps> = {}, opts: { similarReady?: boolean } = {}) {
   const fx: Fixture = { profiles: new Map(), history: new Map(), similar: similarSource(opts.similarReady ?? true) };
   for (const id of ODD_IDS) fx.profiles.set(id, fakeProfile(id));
+  fx.profiles.set('v2-compact', fakeProfileV2('v2-compact'));
+  fx.profiles.set('v2-none', fakeProfileV2('v2-none', 1, 'none'));
   fx.similar.index.upsert('u:{42}', [1, 0]);
   fx.similar.index.upsert('a/b %*', [0.8, 0.6]);
   fx.similar.index.upsert('用户 一号', [0, 1]);

@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PortraitError } from '../../../src/util/errors.js';
-import { fakeProfile, fixtureApi, ODD_IDS, userUrl } from './fakes.js';
+import { centroidOf, decodeProfileEvent } from '../../../src/events/index.js';
+import { fakeProfile, fakeProfileV2, fixtureApi, ODD_IDS, userUrl } from './fakes.js';
 
 let app: FastifyInstance;
 
@@ -28,6 +29,21 @@ describe('GET /v1/users/:userId/profile', () => {
     const res = await get(userUrl(id, 'profile'));
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual(fakeProfile(id));
+  });
+
+  it('serves a stored schemaVersion 2 profile as stored: the int8 centroid, or none', async () => {
+    for (const [id, mode] of [
+      ['v2-compact', 'compact'],
+      ['v2-none', 'none'],
+    ] as const) {
+      const res = await get(userUrl(id, 'profile'));
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toEqual(fakeProfileV2(id, 1, mode));
+      const d = decodeProfileEvent(Buffer.from(res.body));
+      if (!d.ok || !d.event) throw new Error(d.ok ? 'tombstone' : d.detail);
+      if (mode === 'compact') expect(Array.from(centroidOf(d.event)!).map((x) => Math.round(x * 100) / 100)).toEqual([0.6, 0.8]);
+      else expect(centroidOf(d.event)).toBeUndefined();
+    }
   });
 
   it('also accepts ids with { } : * unencoded in the path', async () => {

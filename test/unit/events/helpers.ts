@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { roundCentroid, type DecodeOptions, type ProfileEvent, type RawRecord } from '../../../src/events/index.js';
+import { int8Centroid, roundCentroid, type DecodeOptions, type ProfileEventV1, type ProfileEventV2, type RawRecord } from '../../../src/events/index.js';
 
 export const NOW = Date.UTC(2025, 4, 1, 12, 0, 0);
 export const OPTS: DecodeOptions = { maxRecordBytes: 1_048_576, now: NOW, maxFutureMs: 5 * 60_000, minTs: Date.UTC(2000, 0, 1) };
@@ -23,7 +23,8 @@ export function rec(value: unknown, key: string | Buffer | null = null): RawReco
   return { key: k, value: v };
 }
 
-export function profileEvent(over: Partial<ProfileEvent> = {}): ProfileEvent {
+/** A schemaVersion 1 profile event (the centroid as decimals). */
+export function profileEvent(over: Partial<ProfileEventV1> = {}): ProfileEventV1 {
   const dim = 4;
   return {
     schemaVersion: 1,
@@ -46,4 +47,10 @@ export function profileEvent(over: Partial<ProfileEvent> = {}): ProfileEvent {
     namespace: 'main',
     ...over,
   };
+}
+
+/** The same profile as schemaVersion 2 (the centroid as int8 with its scale). */
+export function profileEventV2(over: Partial<ProfileEventV2> = {}): ProfileEventV2 {
+  const { schemaVersion: _v, centroid: _c, ...rest } = profileEvent();
+  return { schemaVersion: 2, ...rest, centroid: int8Centroid([0.5, 0.5, 0.5, 0.5]), ...over };
 }

@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { encodeProfileEvent, renderSchemas, type SchemaFileName } from '../../../src/events/index.js';
-import { comment, profileEvent } from './helpers.js';
+import { comment, profileEvent, profileEventV2 } from './helpers.js';
 
 const hasJsonschema = spawnSync('python3', ['-c', 'import jsonschema'], { stdio: 'ignore' }).status === 0;
 
@@ -28,6 +28,9 @@ describe('docs/schemas in Python (jsonschema)', () => {
     const schemas = renderSchemas();
     const enc = encodeProfileEvent(profileEvent());
     if (!enc.ok) throw new Error(enc.detail);
+    const enc2 = encodeProfileEvent(profileEventV2());
+    if (!enc2.ok) throw new Error(enc2.detail);
+    const { centroid: c, ...none } = profileEventV2();
     const cases: { name: SchemaFileName; value: unknown; valid: boolean }[] = [
       { name: 'comment-event.schema.json', value: comment(), valid: true },
       { name: 'comment-event.schema.json', value: { ...comment(), ts: 1714550400000, type: undefined }, valid: true },
@@ -40,6 +43,13 @@ describe('docs/schemas in Python (jsonschema)', () => {
       { name: 'forget-event.schema.json', value: { type: 'comment', schemaVersion: 1, eventId: 'e', userId: 'u', ts: '2025-01-01T00:00:00Z' }, valid: false },
       { name: 'profile-event.schema.json', value: JSON.parse(enc.value.toString('utf8')), valid: true },
       { name: 'profile-event.schema.json', value: { ...profileEvent(), text: 'leak' }, valid: false },
+      { name: 'profile-event.schema.json', value: JSON.parse(enc2.value.toString('utf8')), valid: true },
+      { name: 'profile-event.schema.json', value: none, valid: true },
+      { name: 'profile-event.schema.json', value: { ...profileEventV2(), text: 'leak' }, valid: false },
+      { name: 'profile-event.schema.json', value: { ...profileEventV2(), centroid: profileEvent().centroid }, valid: false },
+      { name: 'profile-event.schema.json', value: { ...profileEvent(), centroid: c }, valid: false },
+      { name: 'profile-event.schema.json', value: { ...profileEventV2(), centroid: { ...c, data: 'f3-_fw==' } }, valid: false },
+      { name: 'profile-event.schema.json', value: { ...profileEventV2(), schemaVersion: 3 }, valid: false },
     ];
     const input = JSON.stringify(cases.map((c) => ({ schema: JSON.parse(schemas[c.name]), value: c.value })));
     const r = spawnSync('python3', ['-c', SCRIPT], { input, encoding: 'utf8' });

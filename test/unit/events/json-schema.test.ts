@@ -5,7 +5,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { encodeProfileEvent, renderSchemas, writeSchemas, type SchemaFileName } from '../../../src/events/index.js';
 import { tempDir } from '../../helpers/tmp.js';
-import { comment, profileEvent } from './helpers.js';
+import { comment, profileEvent, profileEventV2 } from './helpers.js';
 
 const DOCS = fileURLToPath(new URL('../../../docs/schemas/', import.meta.url));
 
@@ -48,5 +48,16 @@ describe('docs/schemas', () => {
     if (!enc.ok) throw new Error(enc.detail);
     expect(p(JSON.parse(enc.value.toString('utf8')))).toBe(true);
     expect(p({ ...profileEvent(), text: 'leak' })).toBe(false);
+    const enc2 = encodeProfileEvent(profileEventV2());
+    if (!enc2.ok) throw new Error(enc2.detail);
+    expect(p(JSON.parse(enc2.value.toString('utf8')))).toBe(true);
+    const { centroid: c2, ...none } = profileEventV2();
+    expect(p(none)).toBe(true);
+    expect(p({ ...profileEventV2(), text: 'leak' })).toBe(false);
+    expect(p({ ...profileEventV2(), centroid: profileEvent().centroid })).toBe(false);
+    expect(p({ ...profileEvent(), centroid: c2 })).toBe(false);
+    expect(p({ ...profileEventV2(), centroid: { ...c2!, data: 'f3-_fw==' } })).toBe(false);
+    expect(p({ ...profileEventV2(), centroid: { ...c2!, encoding: 'float16' } })).toBe(false);
+    expect(p({ ...profileEventV2(), schemaVersion: 3 })).toBe(false);
   });
 });

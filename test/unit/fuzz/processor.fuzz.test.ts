@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/index.js';
 import { decodeProfileEvent, decodeRecord, DLQ_MAX_KEY_BYTES, DLQ_MAX_VALUE_BYTES } from '../../../src/events/index.js';
 import { CommentFlow } from '../../../src/pipeline/flow.js';
+import type { EventCentroid } from '../../../src/pipeline/profile-event.js';
 import type { BatchOutput, InRecord } from '../../../src/pipeline/stage.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { fakeClassifier, HashEmbedder, MemoryStore } from './fakes.js';
@@ -22,7 +23,7 @@ const TOPIC = 'comments';
 /** the broker's default limit on one record batch (message.max.bytes) */
 const BROKER_LIMIT = 1_048_588;
 
-function processor(store: MemoryStore): CommentFlow {
+function processor(store: MemoryStore, eventCentroid: EventCentroid = cfg.profile.eventCentroid): CommentFlow {
   const p = cfg.profile;
   return new CommentFlow({
     embedder: new HashEmbedder(),
@@ -32,6 +33,7 @@ function processor(store: MemoryStore): CommentFlow {
     text: { maxChars: cfg.text.maxChars, maxTokens: cfg.text.maxTokens },
     decode: { maxRecordBytes: cfg.events.maxRecordBytes, maxFutureMs: cfg.events.maxFutureMs, minTs: cfg.events.minTs },
     clock: () => NOW,
+    eventCentroid,
     log: silentLogger,
   });
 }
@@ -97,6 +99,22 @@ function expectNoTextIn(records: readonly PoisonRecord[], dump: string): void {
 }
 
 describe('CommentFlow under poison input', () => {
+  it.each([
+    ['compact', 2, 'object'],
+    ['decimal', 1, 'array'],
+    ['none', 2, 'absent'],
+  ] as const)('with profile.eventCentroid %s publishes valid schemaVersion %i profile events, centroid %s', async (mode, version, shape) => {
+    const records = fixedPoison(true);
+    const out = await processor(new MemoryStore(), mode).process(toIn(records));
+    checkBatch(records, out);
+    const events = out.profiles.filter((p) => p.value !== null).map((p) => JSON.parse(String(p.value)) as { schemaVersion: number; centroid?: unknown });
+    expect(events.length).toBeGreaterThan(0);
+    for (const e of events) {
+      expect(e.schemaVersion).toBe(version);
+      expect(e.centroid === undefined ? 'absent' : Array.isArray(e.centroid) ? 'array' : typeof e.centroid).toBe(shape);
+    }
+  });
+
   it('handles every listed case: a reason for each bad record, each good one folded once into its own user', async () => {
     const records = fixedPoison(true);
     const store = new MemoryStore();
