@@ -152,7 +152,7 @@ async function embedAll(texts: string[]): Promise<{ data: Float32Array; dim: num
 
 /**
  * Requests that arrived while the model was busy are embedded together, in one planned set of
- * batches: with several partitions in flight (the runner processes 3 at a time) their chunks would
+ * batches: with several partitions in flight (the runner processes up to 6 at a time) their chunks would
  * otherwise queue one inference after another, each paying the per-call cost and padding on its
  * own, and a chunk that arrives last would wait for all of them in turn.
  */
