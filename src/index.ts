@@ -8,13 +8,15 @@
  *   await sendRecords(cfg, [commentRecord({ eventId: 'e-1', userId: 'u1', commentId: 'c1', text: '…', ts: Date.now() })]);
  *   const following = await subscribeProfiles(cfg, 'my-recommender', (userId, profile) => { … });
  *
- * Profile events are schemaVersion 2 by default (the centroid as int8 with its scale, base64) or 1
- * (decimals, profile.eventCentroid: decimal); `centroidOf(profile)` gives either as a Float32Array.
+ * Profile events are schemaVersion 2 by default (the centroid as int8 with its scale, base64;
+ * interests and top terms as arrays) or 1 (decimals and objects, profile.eventCentroid: decimal).
+ * The readers here (decodeProfileEvent, subscribeProfiles) give both as a ProfileView: interests and
+ * topTerms as objects; `centroidOf(profile)` gives either centroid as a Float32Array.
  */
 import { randomUUID } from 'node:crypto';
 import { Parts } from './app/parts.js';
 import type { Config } from './config/index.js';
-import { CommentEvent, type CommentEventInput, decodeProfileEvent, ForgetEvent, type ForgetEventInput, formatIssues, type ProfileEvent, SCHEMA_VERSION } from './events/index.js';
+import { CommentEvent, type CommentEventInput, decodeProfileEvent, ForgetEvent, type ForgetEventInput, formatIssues, type ProfileView, SCHEMA_VERSION } from './events/index.js';
 import type { Following } from './kafka/types.js';
 import { PortraitError } from './util/errors.js';
 import { createLogger, type Logger } from './util/logger.js';
@@ -32,6 +34,11 @@ export {
   type ProfileEvent,
   type ProfileEventV1,
   type ProfileEventV2,
+  profileView,
+  type ProfileInterest,
+  type ProfileTerm,
+  type ProfileView,
+  type ProfileViewV2,
 } from './events/index.js';
 export type { Following } from './kafka/types.js';
 export { PortraitError, isPortraitError } from './util/errors.js';
@@ -80,10 +87,10 @@ export async function sendRecords(cfg: Readonly<Config>, records: readonly Event
 /**
  * Follow the profiles topic from the beginning (the latest profile of each user survives
  * compaction, then every new version): `onProfile(userId, profile)` per event, `profile` null for a
- * tombstone (the user was erased); schemaVersion 1 or 2, `centroidOf(profile)` reads the centroid of
- * either. `group` names the reader's consumer group (it never commits).
+ * tombstone (the user was erased); schemaVersion 1 or 2 in one shape (ProfileView: interests and
+ * topTerms as objects in both), `centroidOf(profile)` reads the centroid of either. `group` names the reader's consumer group (it never commits).
  */
-export async function subscribeProfiles(cfg: Readonly<Config>, group: string, onProfile: (userId: string, profile: ProfileEvent | null) => void | Promise<void>, log: Logger = createLogger('warn')): Promise<Following> {
+export async function subscribeProfiles(cfg: Readonly<Config>, group: string, onProfile: (userId: string, profile: ProfileView | null) => void | Promise<void>, log: Logger = createLogger('warn')): Promise<Following> {
   const parts = new Parts(cfg, log, { kafkaClientIdSuffix: '-subscriber' });
   const following = await parts.kafka.follow(cfg.kafka.topics.profiles, { groupId: group, fromBeginning: true }, async (batch) => {
     for (const r of batch.records) {

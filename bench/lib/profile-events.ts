@@ -3,7 +3,7 @@
  * from its profiles topic), and the cost of encoding one (buildProfileEvent + serializeProfileEvent,
  * the processor's hot path) for each centroid encoding, timed over the run's own profiles.
  */
-import { centroidOf, decodeProfileEvent, readCentroid, type ProfileEvent } from '../../src/events/index.js';
+import { centroidOf, decodeProfileEvent, readCentroid, type ProfileView } from '../../src/events/index.js';
 import { buildProfileEvent, type EventCentroid, serializeProfileEvent } from '../../src/pipeline/profile-event.js';
 import type { DerivedProfile } from '../../src/profile/index.js';
 import { percentile } from './stack.js';
@@ -39,8 +39,12 @@ export function sizes(values: readonly Buffer[]): ProfileEventSizes {
   return { events: values.length, valueBytes: { p50: percentile(bytes, 50), p90: percentile(bytes, 90), max: percentile(bytes, 100) }, schemaVersions: versions };
 }
 
-/** The derived profile an event was built from (up to the event's rounding and, for version 2, the centroid's quantisation). */
-function derivedOf(e: ProfileEvent): { derived: DerivedProfile; args: Omit<Parameters<typeof buildProfileEvent>[0], 'derived' | 'centroid'> } | undefined {
+/**
+ * The derived profile an event was built from, up to the event's rounding (version 2: scores to 4
+ * significant digits, shares to 4 decimals, so a version 1 event re-encoded from it is a little
+ * shorter than one from the unrounded profile) and, for version 2, the centroid's quantisation.
+ */
+function derivedOf(e: ProfileView): { derived: DerivedProfile; args: Omit<Parameters<typeof buildProfileEvent>[0], 'derived' | 'centroid'> } | undefined {
   const centroid = centroidOf(e);
   if (!centroid) return undefined;
   return {
@@ -63,7 +67,7 @@ function derivedOf(e: ProfileEvent): { derived: DerivedProfile; args: Omit<Param
  * and centroids). Encodings alternate round by round; the best round of each counts.
  */
 export function encodeCost(values: readonly Buffer[], rounds = 7): EncodeCost {
-  const latest = new Map<string, ProfileEvent>();
+  const latest = new Map<string, ProfileView>();
   for (const v of values) {
     const d = decodeProfileEvent(v);
     if (d.ok && d.event && (latest.get(d.event.userId)?.version ?? 0) < d.event.version) latest.set(d.event.userId, d.event);

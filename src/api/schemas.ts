@@ -3,7 +3,8 @@
  * @fastify/swagger turns them into the OpenAPI document (GET /openapi.json). Responses are
  * serialised with JSON.stringify, so response schemas only document.
  */
-import { SCHEMA_FILES } from '../events/json-schema.js';
+import { z } from 'zod';
+import { ProfileView } from '../events/schema.js';
 
 export const errorSchema = {
   type: 'object',
@@ -36,10 +37,14 @@ export const userParams = {
   },
 } as const;
 
-/** The profile event as published (docs/schemas/profile-event.schema.json), without its $schema. */
+/**
+ * The profile as readers see it (ProfileView): the last profile event published for the user, with
+ * version 2's interest and term arrays as objects, so the response has one shape for both versions
+ * (the wire format of the event is docs/schemas/profile-event.schema.json).
+ */
 export function profileSchema(): Record<string, unknown> {
-  const { $schema: _ignored, ...rest } = SCHEMA_FILES['profile-event.schema.json']() as Record<string, unknown>;
-  return { description: 'The stored profile: the last profile event published for the user (docs/events.md).', ...rest };
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(ProfileView, { io: 'output' }) as Record<string, unknown>;
+  return { ...rest, description: 'The stored profile: the last profile event published for the user, interests and topTerms as objects whichever schemaVersion (docs/events.md).' };
 }
 
 const percentiles = {

@@ -10,6 +10,7 @@ import type { Config } from '../config/index.js';
 import { projectPath } from '../config/index.js';
 import type { Embedder } from '../embed/types.js';
 import { Parts } from '../app/parts.js';
+import { profileView } from '../events/profile-event.js';
 import type { Following, KafkaAdmin, KafkaClient } from '../kafka/types.js';
 import { groupLag } from '../metrics/lag.js';
 import { labelMap, loadTaxonomy } from '../classify/taxonomy.js';
@@ -83,7 +84,7 @@ async function latestProfiles(kafka: KafkaClient, admin: KafkaAdmin, topic: stri
     reader = await kafka.follow(topic, { groupId, fromBeginning: true }, async (batch) => {
       for (const r of batch.records) {
         if (r.value) {
-          const p = JSON.parse(r.value.toString()) as { userId: string; version: number; interests: Interests };
+          const p = profileView(JSON.parse(r.value.toString()) as unknown) as { userId: string; version: number; interests: Interests };
           const seen = out.get(p.userId);
           if (!seen || p.version > seen.version) out.set(p.userId, { version: p.version, interests: p.interests });
         }

@@ -1,5 +1,5 @@
 /** Pure: the summary of one profile version kept in a user's history list (~300 bytes, no text). */
-import type { ProfileEvent } from './schema.js';
+import type { ProfileView } from './schema.js';
 
 export interface HistoryEntry {
   version: number;
@@ -15,7 +15,8 @@ export interface HistoryEntry {
 export const HISTORY_INTERESTS = 5;
 export const HISTORY_TERMS = 5;
 
-export function historyEntry(e: Pick<ProfileEvent, 'version' | 'updatedAt' | 'commentCount' | 'interests' | 'topTerms' | 'classifier' | 'embedder'>): HistoryEntry {
+/** From a profile as readers see it (profileView: interests and topTerms as objects, whichever schemaVersion). */
+export function historyEntry(e: Pick<ProfileView, 'version' | 'updatedAt' | 'commentCount' | 'interests' | 'topTerms' | 'classifier' | 'embedder'>): HistoryEntry {
   return {
     version: e.version,
     updatedAt: e.updatedAt,

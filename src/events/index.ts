@@ -11,6 +11,9 @@ export {
   ForgetEvent,
   InputEvent,
   Interest,
+  TopTerm,
+  InterestTuple,
+  TopTermTuple,
   Centroid,
   Int8Centroid,
   BASE64,
@@ -18,11 +21,14 @@ export {
   ProfileEvent,
   ProfileEventV1,
   ProfileEventV2,
+  ProfileView,
+  ProfileViewV2,
   PROFILE_SCHEMA_VERSION,
   PROFILE_SCHEMA_VERSIONS,
   type CommentEventInput,
   type ForgetEventInput,
   type ProfileInterest,
+  type ProfileTerm,
 } from './schema.js';
 export {
   decodeRecord,
@@ -35,5 +41,21 @@ export {
   type RawRecord,
 } from './decode.js';
 export { deadLetter, DLQ_HEADERS, DLQ_MAX_HEADER_BYTES, DLQ_MAX_KEY_BYTES, DLQ_MAX_VALUE_BYTES, type DeadLetterInput, type DeadLetterRecord, type RecordSource } from './dlq.js';
-export { roundCentroid, int8Centroid, readCentroid, centroidOf, encodeProfileEvent, decodeProfileEvent, CENTROID_DECIMALS, type EncodeProfileResult } from './profile-event.js';
+export {
+  roundCentroid,
+  int8Centroid,
+  readCentroid,
+  centroidOf,
+  encodeProfileEvent,
+  decodeProfileEvent,
+  profileView,
+  interestTuple,
+  topTermTuple,
+  roundDecimals,
+  roundSignificant,
+  CENTROID_DECIMALS,
+  SHARE_DECIMALS,
+  SCORE_DIGITS,
+  type EncodeProfileResult,
+} from './profile-event.js';
 export { renderSchemas, writeSchemas, SCHEMA_FILES, type SchemaFileName } from './json-schema.js';

@@ -1,15 +1,68 @@
 /**
  * Pure helpers for the value of a profile event: encode the centroid as the contract says (int8 with
- * its scale for schemaVersion 2, 6 decimals for 1), read it back as numbers whatever the version,
+ * its scale for schemaVersion 2, 6 decimals for 1) and interests and terms (arrays, rounded for the
+ * wire, in 2), read them back in one shape whatever the version (profileView, centroidOf),
  * validate against the closed ProfileEvent schema (so nothing else, raw text for instance, can leak
  * into the topic) and serialise to UTF-8 JSON.
  */
 import { Buffer } from 'node:buffer';
 import { dequantize, quantize } from '../util/int8.js';
 import { formatIssues } from './decode.js';
-import { base64Bytes, type Int8Centroid, ProfileEvent } from './schema.js';
+import { base64Bytes, type Int8Centroid, type InterestTuple, ProfileEvent, type ProfileInterest, type ProfileTerm, type ProfileView, type TopTermTuple } from './schema.js';
 
 export const CENTROID_DECIMALS = 6;
+
+/** Decimals of an interest's share and confidence in schemaVersion 2 (both 0-1). */
+export const SHARE_DECIMALS = 4;
+/** Significant digits of interest and term scores in schemaVersion 2 (decayed sums: any magnitude). */
+export const SCORE_DIGITS = 4;
+
+/** `x` rounded to `decimals` places; -0 becomes 0. */
+export function roundDecimals(x: number, decimals: number): number {
+  const f = 10 ** decimals;
+  return Math.round(x * f) / f + 0;
+}
+
+/**
+ * `x` to `digits` significant digits (the shortest JSON that keeps them: 1234.5678 → 1235,
+ * 0.012345678 → 0.01235); -0 becomes 0, a non-finite number stays as it is.
+ */
+export function roundSignificant(x: number, digits: number): number {
+  return Number.isFinite(x) ? Number(x.toPrecision(digits)) + 0 : x;
+}
+
+/** An interest as schemaVersion 2 writes it: `[label, score, share, confidence]`, rounded for the wire. */
+export function interestTuple(i: ProfileInterest): InterestTuple {
+  return [i.label, roundSignificant(i.score, SCORE_DIGITS), roundDecimals(i.share, SHARE_DECIMALS), roundDecimals(i.confidence, SHARE_DECIMALS)];
+}
+
+/** A top term as schemaVersion 2 writes it: `[term, score]`, the score rounded for the wire. */
+export function topTermTuple(t: ProfileTerm): TopTermTuple {
+  return [t.term, roundSignificant(t.score, SCORE_DIGITS)];
+}
+
+const interestObject = (i: unknown) => (Array.isArray(i) ? { label: i[0], score: i[1], share: i[2], confidence: i[3] } : i);
+const termObject = (t: unknown) => (Array.isArray(t) ? { term: t[0], score: t[1] } : t);
+
+/**
+ * A profile event as readers see it, whichever version: schemaVersion 2's `[label, score, share,
+ * confidence]` and `[term, score]` arrays as `{label, score, share, confidence}` and `{term, score}`
+ * objects (schemaVersion 1's shape); every other field, and its key order, as it was. Without the
+ * schema, for JSON parsed elsewhere (the stored profile the API returns): anything that is not a
+ * version 2 event with array entries is returned as it is.
+ */
+export function profileView(event: ProfileEvent): ProfileView;
+export function profileView(value: unknown): unknown;
+export function profileView(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || (value as { schemaVersion?: unknown }).schemaVersion !== 2) return value;
+  const e = value as { interests?: unknown; topTerms?: unknown };
+  if (!Array.isArray(e.interests) && !Array.isArray(e.topTerms)) return value;
+  return {
+    ...value,
+    ...(Array.isArray(e.interests) ? { interests: e.interests.map(interestObject) } : {}),
+    ...(Array.isArray(e.topTerms) ? { topTerms: e.topTerms.map(termObject) } : {}),
+  };
+}
 
 /** Round each component to `decimals` places (default 6); -0 becomes 0. The schemaVersion 1 centroid. */
 export function roundCentroid(v: ArrayLike<number>, decimals = CENTROID_DECIMALS): number[] {
@@ -63,7 +116,7 @@ export function readCentroid(c: unknown, dim: number): Float32Array | undefined 
  * A profile event's centroid as numbers, whichever version (1: decimals, 2: int8 × scale); length
  * embedder.dim. Undefined only for an event written with profile.eventCentroid: none.
  */
-export function centroidOf(event: Pick<ProfileEvent, 'centroid' | 'embedder'>): Float32Array | undefined {
+export function centroidOf(event: Pick<ProfileEvent | ProfileView, 'centroid' | 'embedder'>): Float32Array | undefined {
   return event.centroid === undefined ? undefined : readCentroid(event.centroid, event.embedder.dim);
 }
 
@@ -81,9 +134,10 @@ export function encodeProfileEvent(event: unknown): EncodeProfileResult {
 
 /**
  * Parse a profile record value (for consumers and tests); null for a tombstone. Reads
- * schemaVersion 1 and 2: `centroidOf(event)` gives the centroid as numbers for either.
+ * schemaVersion 1 and 2 and gives both in one shape (profileView: interests and topTerms as
+ * objects); `centroidOf(event)` gives the centroid as numbers for either.
  */
-export function decodeProfileEvent(value: Buffer | null): { ok: true; event: ProfileEvent | null } | { ok: false; detail: string } {
+export function decodeProfileEvent(value: Buffer | null): { ok: true; event: ProfileView | null } | { ok: false; detail: string } {
   if (value === null) return { ok: true, event: null };
   let parsed: unknown;
   try {
@@ -92,5 +146,5 @@ export function decodeProfileEvent(value: Buffer | null): { ok: true; event: Pro
     return { ok: false, detail: 'profile value is not valid JSON' };
   }
   const r = ProfileEvent.safeParse(parsed);
-  return r.success ? { ok: true, event: r.data } : { ok: false, detail: formatIssues(r.error.issues) };
+  return r.success ? { ok: true, event: profileView(r.data) } : { ok: false, detail: formatIssues(r.error.issues) };
 }

@@ -118,12 +118,32 @@ const IsoUtc = z.iso.datetime().meta({ description: 'ISO-8601 UTC date-time (Dat
 const Label = z.string().min(1).max(LIMITS.label);
 const unit = z.number().min(0).max(1);
 
+const Score = z.number().min(0);
+
 export const Interest = z.strictObject({
   label: Label,
-  score: z.number().min(0).meta({ description: 'Decayed sum of the label probabilities.' }),
+  score: Score.meta({ description: 'Decayed sum of the label probabilities.' }),
   share: unit.meta({ description: 'score / sum of all label scores.' }),
   confidence: unit.meta({ description: 'share shrunk towards 0 for users with few comments.' }),
 });
+
+export const TopTerm = z.strictObject({ term: z.string().min(1), score: Score });
+
+/**
+ * An interest on the wire of schemaVersion 2: `[label, score, share, confidence]`, the fields of
+ * `Interest` by position (a third of the bytes of the object; docs/events.md).
+ */
+export const InterestTuple = z
+  .tuple([
+    Label.meta({ description: 'label' }),
+    Score.meta({ description: 'score: decayed sum of the label probabilities, 4 significant digits.' }),
+    unit.meta({ description: 'share: score / sum of all label scores, 4 decimals.' }),
+    unit.meta({ description: 'confidence: share shrunk towards 0 for users with few comments, 4 decimals.' }),
+  ])
+  .meta({ description: '[label, score, share, confidence]' });
+
+/** A top term on the wire of schemaVersion 2: `[term, score]`. */
+export const TopTermTuple = z.tuple([z.string().min(1).meta({ description: 'term' }), Score.meta({ description: 'score: decayed count, 4 significant digits.' })]).meta({ description: '[term, score]' });
 
 /** A unit vector (|v| = 1 within 1e-3) or, for a profile without signal, all zeros. */
 export const Centroid = z
@@ -178,56 +198,94 @@ export const Int8Centroid = z
   })
   .meta({ description: 'Decayed mean of the comment embeddings, L2-normalised, quantised to int8 with one scale per vector (docs/events.md).' });
 
-const profileFields = {
-  userId: UserId,
-  version: z.int().min(1).meta({ description: 'Per-user monotonic version; consumers drop a version they have already seen.' }),
-  updatedAt: IsoUtc,
-  firstSeen: IsoUtc,
-  lastSeen: IsoUtc,
-  commentCount: z.int().min(0),
-  interests: z.array(Interest).meta({ description: 'Top interests by score, highest first.' }),
-  topTerms: z.array(z.strictObject({ term: z.string().min(1), score: z.number().min(0) })),
-  evidence: z.record(Label, z.array(CommentId)).meta({ description: 'Recent comment ids per interest label, newest first.' }),
-  embedder: z.strictObject({ id: z.string().min(1), dim: z.int().min(1) }),
-  classifier: z.strictObject({ kind: z.enum(['zero-shot', 'rf', 'linear']), version: z.string().min(1) }),
-  causedBy: z.array(EventId).min(1).meta({ description: 'Ids of the input events folded into this version.' }),
-  namespace: z.string().min(1).max(128).meta({ description: 'Profile namespace (one per replay / experiment).' }),
-};
+/**
+ * The fields of every profile event, in their order on the wire; `interests` and `topTerms` as
+ * objects (schemaVersion 1, and what readers see of either version: ProfileView) or as arrays
+ * (schemaVersion 2).
+ */
+function profileFields<I extends z.ZodType, T extends z.ZodType>(interest: I, term: T) {
+  return {
+    userId: UserId,
+    version: z.int().min(1).meta({ description: 'Per-user monotonic version; consumers drop a version they have already seen.' }),
+    updatedAt: IsoUtc,
+    firstSeen: IsoUtc,
+    lastSeen: IsoUtc,
+    commentCount: z.int().min(0),
+    interests: z.array(interest).meta({ description: 'Top interests by score, highest first.' }),
+    topTerms: z.array(term).meta({ description: 'Top terms by decayed count, highest first.' }),
+    evidence: z.record(Label, z.array(CommentId)).meta({ description: 'Recent comment ids per interest label, newest first.' }),
+    embedder: z.strictObject({ id: z.string().min(1), dim: z.int().min(1) }),
+    classifier: z.strictObject({ kind: z.enum(['zero-shot', 'rf', 'linear']), version: z.string().min(1) }),
+    causedBy: z.array(EventId).min(1).meta({ description: 'Ids of the input events folded into this version.' }),
+    namespace: z.string().min(1).max(128).meta({ description: 'Profile namespace (one per replay / experiment).' }),
+  };
+}
 
 /** Profile event versions this build reads; it writes PROFILE_SCHEMA_VERSION, or 1 with profile.eventCentroid: decimal. */
 export const PROFILE_SCHEMA_VERSIONS = [1, 2] as const;
 export const PROFILE_SCHEMA_VERSION = 2;
 
+const objectFields = profileFields(Interest, TopTerm);
+
 export const ProfileEventV1 = z
-  .strictObject({ schemaVersion: z.literal(1), ...profileFields, centroid: Centroid })
+  .strictObject({ schemaVersion: z.literal(1), ...objectFields, centroid: Centroid })
   .superRefine((e, ctx) => {
     if (e.centroid.length !== e.embedder.dim) {
       ctx.addIssue({ code: 'custom', path: ['centroid'], message: `length ${e.centroid.length} differs from embedder.dim ${e.embedder.dim}` });
     }
   })
-  .meta({ title: 'ProfileEventV1', description: 'schemaVersion 1: the centroid as decimals (profile.eventCentroid: decimal).' });
+  .meta({ title: 'ProfileEventV1', description: 'schemaVersion 1: the centroid as decimals (profile.eventCentroid: decimal); interests and topTerms as objects.' });
 
-export const ProfileEventV2 = z
-  .strictObject({
-    schemaVersion: z.literal(2),
-    ...profileFields,
-    centroid: Int8Centroid.optional().meta({ description: 'Decayed mean of the comment embeddings, L2-normalised, quantised to int8 with one scale per vector (docs/events.md). Absent only with profile.eventCentroid: none.' }),
-  })
-  .superRefine((e, ctx) => {
-    const bytes = e.centroid && base64Bytes(e.centroid.data);
-    if (bytes && bytes.length !== e.embedder.dim) {
-      ctx.addIssue({ code: 'custom', path: ['centroid', 'data'], message: `holds ${bytes.length} bytes, embedder.dim is ${e.embedder.dim}` });
-    }
-  })
-  .meta({ title: 'ProfileEventV2', description: 'schemaVersion 2 (the default): the centroid as int8 with its scale, base64.' });
+const V2_CENTROID_DESCRIPTION = 'Decayed mean of the comment embeddings, L2-normalised, quantised to int8 with one scale per vector (docs/events.md). Absent only with profile.eventCentroid: none.';
+
+function v2<S extends z.ZodObject>(shape: S, title: string, description: string) {
+  return shape
+    .superRefine((e, ctx) => {
+      const { centroid, embedder } = e as unknown as { centroid?: Int8Centroid; embedder: { dim: number } };
+      const bytes = centroid && base64Bytes(centroid.data);
+      if (bytes && bytes.length !== embedder.dim) {
+        ctx.addIssue({ code: 'custom', path: ['centroid', 'data'], message: `holds ${bytes.length} bytes, embedder.dim is ${embedder.dim}` });
+      }
+    })
+    .meta({ title, description });
+}
+
+export const ProfileEventV2 = v2(
+  z.strictObject({ schemaVersion: z.literal(2), ...profileFields(InterestTuple, TopTermTuple), centroid: Int8Centroid.optional().meta({ description: V2_CENTROID_DESCRIPTION }) }),
+  'ProfileEventV2',
+  'schemaVersion 2 (the default): the centroid as int8 with its scale, base64; interests as [label, score, share, confidence] and topTerms as [term, score] arrays.',
+);
 
 export const ProfileEvent = z.discriminatedUnion('schemaVersion', [ProfileEventV1, ProfileEventV2], { error: `unsupported schemaVersion (this build reads ${PROFILE_SCHEMA_VERSIONS.join(' and ')})` }).meta({
   title: 'ProfileEvent',
-  description: "A user's refreshed profile. Topic: profiles (compacted); key: userId (UTF-8); a null value (tombstone) means the user was erased. schemaVersion 2 carries the centroid as int8, 1 as decimals; the rest is the same.",
+  description:
+    "A user's refreshed profile. Topic: profiles (compacted); key: userId (UTF-8); a null value (tombstone) means the user was erased. schemaVersion 2 carries the centroid as int8 and interests and topTerms as arrays, 1 the centroid as decimals and interests and topTerms as objects; the rest is the same.",
+});
+
+/**
+ * A profile event as this package's readers give it (decodeProfileEvent, subscribeProfiles, the
+ * HTTP API): version 2's interest and term arrays as the objects of version 1, so a reader sees one
+ * shape whichever version was published. Version 1 events are their own view.
+ */
+export const ProfileViewV2 = v2(
+  z.strictObject({ schemaVersion: z.literal(2), ...objectFields, centroid: Int8Centroid.optional().meta({ description: V2_CENTROID_DESCRIPTION }) }),
+  'ProfileViewV2',
+  'schemaVersion 2 as readers see it: the centroid as int8 with its scale, base64; interests and topTerms as objects.',
+);
+
+export const ProfileView = z.discriminatedUnion('schemaVersion', [ProfileEventV1, ProfileViewV2], { error: `unsupported schemaVersion (this build reads ${PROFILE_SCHEMA_VERSIONS.join(' and ')})` }).meta({
+  title: 'ProfileView',
+  description:
+    "A user's profile as Portrait's readers give it: the last profile event published for the user, with version 2's interest and term arrays as objects (docs/events.md). schemaVersion 2 carries the centroid as int8, 1 as decimals; the rest is the same.",
 });
 
 export type ProfileEvent = z.infer<typeof ProfileEvent>;
 export type ProfileEventV1 = z.infer<typeof ProfileEventV1>;
 export type ProfileEventV2 = z.infer<typeof ProfileEventV2>;
+export type ProfileView = z.infer<typeof ProfileView>;
+export type ProfileViewV2 = z.infer<typeof ProfileViewV2>;
+export type ProfileTerm = z.infer<typeof TopTerm>;
+export type InterestTuple = z.infer<typeof InterestTuple>;
+export type TopTermTuple = z.infer<typeof TopTermTuple>;
 export type Int8Centroid = z.infer<typeof Int8Centroid>;
 export type ProfileInterest = z.infer<typeof Interest>;

@@ -1,5 +1,5 @@
 /** Pure: the profile event a recommender receives (docs/events.md), built from the derived profile. */
-import { int8Centroid, PROFILE_SCHEMA_VERSION, roundCentroid, type Int8Centroid } from '../events/index.js';
+import { int8Centroid, interestTuple, PROFILE_SCHEMA_VERSION, roundCentroid, topTermTuple, type Int8Centroid, type InterestTuple, type TopTermTuple } from '../events/index.js';
 import type { DerivedProfile } from '../profile/index.js';
 import { PortraitError } from '../util/errors.js';
 
@@ -9,7 +9,9 @@ export { PROFILE_SCHEMA_VERSION };
  * How the centroid travels (profile.eventCentroid): `compact` (the default) writes schemaVersion 2
  * with the centroid as int8 and its scale in base64 (~0.75 KB at 512 dimensions); `decimal` writes
  * schemaVersion 1, the centroid as 6-decimal numbers (~4.8 KB), for consumers that read only
- * version 1 while they migrate; `none` writes schemaVersion 2 without a centroid.
+ * version 1 while they migrate; `none` writes schemaVersion 2 without a centroid. Version 2 also
+ * writes interests and top terms as arrays, rounded for the wire (docs/events.md); version 1 stays
+ * as it was, objects with 6 decimals.
  */
 export type EventCentroid = 'compact' | 'decimal' | 'none';
 export const EVENT_CENTROIDS: readonly EventCentroid[] = ['compact', 'decimal', 'none'];
@@ -21,8 +23,6 @@ interface ProfileEventFields {
   firstSeen: string;
   lastSeen: string;
   commentCount: number;
-  interests: { label: string; score: number; share: number; confidence: number }[];
-  topTerms: { term: string; score: number }[];
   evidence: Record<string, string[]>;
   embedder: { id: string; dim: number };
   classifier: { kind: 'zero-shot' | 'rf' | 'linear'; version: string };
@@ -30,7 +30,17 @@ interface ProfileEventFields {
   namespace: string;
 }
 
-export type ProfileEventOut = (ProfileEventFields & { schemaVersion: 1; centroid: number[] }) | (ProfileEventFields & { schemaVersion: 2; centroid?: Int8Centroid });
+interface V1Lists {
+  interests: { label: string; score: number; share: number; confidence: number }[];
+  topTerms: { term: string; score: number }[];
+}
+
+interface V2Lists {
+  interests: InterestTuple[];
+  topTerms: TopTermTuple[];
+}
+
+export type ProfileEventOut = (ProfileEventFields & V1Lists & { schemaVersion: 1; centroid: number[] }) | (ProfileEventFields & V2Lists & { schemaVersion: 2; centroid?: Int8Centroid });
 
 const round = (x: number, digits: number) => roundCentroid([x], digits)[0]!;
 
@@ -56,19 +66,23 @@ export function buildProfileEvent(args: {
     firstSeen: new Date(d.firstSeen).toISOString(),
     lastSeen: new Date(d.lastSeen).toISOString(),
     commentCount: d.count,
-    interests: d.interests.map((i) => ({ label: i.label, score: round(i.score, 6), share: round(i.share, 6), confidence: round(i.confidence, 6) })),
   };
   const tail = {
-    topTerms: d.topTerms.map((t) => ({ term: t.term, score: round(t.score, 6) })),
     evidence: d.evidence,
     embedder: args.embedder,
     classifier: args.classifier,
     causedBy: args.causedBy,
     namespace: args.namespace,
   };
-  if (mode === 'decimal') return { schemaVersion: 1, ...head, centroid: roundCentroid(d.centroid), ...tail };
-  if (mode === 'none') return { schemaVersion: PROFILE_SCHEMA_VERSION, ...head, ...tail };
-  return { schemaVersion: PROFILE_SCHEMA_VERSION, ...head, centroid: int8Centroid(d.centroid), ...tail };
+  if (mode === 'decimal') {
+    const interests = d.interests.map((i) => ({ label: i.label, score: round(i.score, 6), share: round(i.share, 6), confidence: round(i.confidence, 6) }));
+    const topTerms = d.topTerms.map((t) => ({ term: t.term, score: round(t.score, 6) }));
+    return { schemaVersion: 1, ...head, interests, centroid: roundCentroid(d.centroid), topTerms, ...tail };
+  }
+  const interests = d.interests.map(interestTuple);
+  const topTerms = d.topTerms.map(topTermTuple);
+  if (mode === 'none') return { schemaVersion: PROFILE_SCHEMA_VERSION, ...head, interests, topTerms, ...tail };
+  return { schemaVersion: PROFILE_SCHEMA_VERSION, ...head, interests, centroid: int8Centroid(d.centroid), topTerms, ...tail };
 }
 
 /** Base64 characters of n bytes (padded). */
@@ -91,8 +105,13 @@ export function serializeProfileEvent(e: ProfileEventOut): string {
     if (!(Number.isFinite(e.centroid.scale) && e.centroid.scale > 0)) throw bad('centroid is not finite (its int8 scale is not a positive number)');
     if (e.centroid.data.length !== base64Length(e.embedder.dim)) throw bad(`centroid has ${e.centroid.data.length} base64 characters, embedder.dim ${e.embedder.dim} needs ${base64Length(e.embedder.dim)}`);
   }
-  for (const i of e.interests) if (!(Number.isFinite(i.score) && Number.isFinite(i.share) && Number.isFinite(i.confidence))) throw bad(`interest ${JSON.stringify(i.label)} has a non-finite number`);
-  for (const t of e.topTerms) if (!Number.isFinite(t.score)) throw bad(`term score of ${JSON.stringify(t.term)} is not finite`);
+  if (e.schemaVersion === 1) {
+    for (const i of e.interests) if (!(Number.isFinite(i.score) && Number.isFinite(i.share) && Number.isFinite(i.confidence))) throw bad(`interest ${JSON.stringify(i.label)} has a non-finite number`);
+    for (const t of e.topTerms) if (!Number.isFinite(t.score)) throw bad(`term score of ${JSON.stringify(t.term)} is not finite`);
+  } else {
+    for (const i of e.interests) if (!(Number.isFinite(i[1]) && Number.isFinite(i[2]) && Number.isFinite(i[3]))) throw bad(`interest ${JSON.stringify(i[0])} has a non-finite number`);
+    for (const t of e.topTerms) if (!Number.isFinite(t[1])) throw bad(`term score of ${JSON.stringify(t[0])} is not finite`);
+  }
   if (!Number.isSafeInteger(e.version) || e.version < 1 || !Number.isSafeInteger(e.commentCount)) throw bad('version and commentCount must be integers (version >= 1)');
   if (e.causedBy.length === 0) throw bad('causedBy is empty');
   return JSON.stringify(e);

@@ -7,7 +7,7 @@ import type { Admin } from 'kafkajs';
 import { profileParams } from '../../src/profile/index.js';
 import { historyEntry } from '../../src/api/history.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
-import { encodeProfileEvent, type ProfileEvent } from '../../src/events/index.js';
+import { encodeProfileEvent, profileView, type ProfileView } from '../../src/events/index.js';
 import { buildProfileEvent } from '../../src/pipeline/profile-event.js';
 import { emptyState, finalize, update, type AggregateState } from '../../src/profile/index.js';
 import { RedisHistory } from '../../src/store/history.js';
@@ -42,7 +42,7 @@ export const SEED_USERS: SeedUser[] = [
 export interface Seeded {
   cfg: Readonly<Config>;
   redis: RedisClient;
-  profiles: Map<string, ProfileEvent>;
+  profiles: Map<string, ProfileView>;
   admin: Admin;
 }
 
@@ -64,7 +64,7 @@ export async function seed(admin: Admin, over: Record<string, unknown> = {}): Pr
   const history = new RedisHistory(redis, store.keys, { max: cfg.api.historyLength });
   const params = profileParams(cfg);
   const t0 = Date.parse('2026-03-01T00:00:00Z');
-  const out = new Map<string, ProfileEvent>();
+  const out = new Map<string, ProfileView>();
   const records: { key: string; value: Buffer | null }[] = [];
   let n = 0;
   for (const u of SEED_USERS) {
@@ -102,9 +102,9 @@ export async function seed(admin: Admin, over: Record<string, unknown> = {}): Pr
       if (!enc.ok) throw new Error(enc.detail);
       const res = await store.apply([{ userId: u.userId, expectedVersion: version - 1, version, state, applied: {}, profileJson: enc.value.toString('utf8'), updatedAt: t0 + n * 60_000 + 1000 }]);
       if (!res.get(u.userId)?.ok) throw new Error(`seed write of ${u.userId} failed`);
-      await history.append([{ userId: u.userId, entry: historyEntry(enc.event) }]);
+      await history.append([{ userId: u.userId, entry: historyEntry(profileView(enc.event)) }]);
       records.push({ key: u.userId, value: enc.value });
-      out.set(u.userId, enc.event);
+      out.set(u.userId, profileView(enc.event));
     }
   }
   // erased: a tombstone follows its profile on the compacted topic

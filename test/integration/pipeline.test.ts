@@ -10,6 +10,7 @@ import { createClassifier, createEmbedder } from '../../src/app/parts.js';
 import { profileParams } from '../../src/profile/index.js';
 import type { Classifier } from '../../src/classify/index.js';
 import { loadConfig, projectPath, type Config } from '../../src/config/index.js';
+import { profileView } from '../../src/events/index.js';
 import type { Embedder } from '../../src/embed/types.js';
 import { referenceProfile, type Observation } from '../../src/profile/index.js';
 import { readLabelledRows } from '../../src/sim/jsonl.js';
@@ -163,13 +164,20 @@ describe.each([
       const stored = (await proc.store.getProfile(userId)) as Record<string, any>;
       expect(stored, userId).not.toBeNull();
       expect(stored.commentCount).toBe(obs.length);
-      expect(stored.interests.map((i: { label: string }) => i.label)).toEqual(ref.interests.map((i) => i.label));
-      stored.interests.forEach((i: { score: number; share: number; confidence: number }, k: number) => {
-        expect(i.score).toBeCloseTo(ref.interests[k]!.score, 5);
-        expect(i.share).toBeCloseTo(ref.interests[k]!.share, 5);
-        expect(i.confidence).toBeCloseTo(ref.interests[k]!.confidence, 5);
+      // stored as published (schemaVersion 2: arrays rounded for the wire); read as a ProfileView
+      expect(stored.schemaVersion).toBe(2);
+      expect(stored.interests[0]).toBeInstanceOf(Array);
+      const view = profileView(stored) as Record<string, any>;
+      expect(view.interests.map((i: { label: string }) => i.label)).toEqual(ref.interests.map((i) => i.label));
+      // scores to 4 significant digits, share and confidence to 4 decimals
+      const near = (got: number, want: number, tol: number) => expect(Math.abs(got - want)).toBeLessThanOrEqual(tol + 1e-6);
+      view.interests.forEach((i: { score: number; share: number; confidence: number }, k: number) => {
+        near(i.score, ref.interests[k]!.score, ref.interests[k]!.score * 5e-4);
+        near(i.share, ref.interests[k]!.share, 5e-5);
+        near(i.confidence, ref.interests[k]!.confidence, 5e-5);
       });
-      expect(stored.topTerms.map((t: { term: string }) => t.term)).toEqual(ref.topTerms.map((t) => t.term));
+      expect(view.topTerms.map((t: { term: string }) => t.term)).toEqual(ref.topTerms.map((t) => t.term));
+      view.topTerms.forEach((t: { score: number }, k: number) => near(t.score, ref.topTerms[k]!.score, ref.topTerms[k]!.score * 5e-4));
       expect(stored.evidence).toEqual(ref.evidence);
       expectCentroidOf(stored.centroid, ref.centroid, `centroid of ${userId}`);
       expect(stored.firstSeen).toBe(new Date(ref.firstSeen).toISOString());

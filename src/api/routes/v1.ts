@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Histogram } from 'prom-client';
 import { bearerAuth } from '../auth.js';
+import { profileView } from '../../events/profile-event.js';
 import { ApiError } from '../errors.js';
 import type { HistoryEntry } from '../history.js';
 import type { SimilarSource } from '../../similar/source.js';
@@ -48,7 +49,8 @@ export async function v1Routes(app: FastifyInstance, deps: V1Deps): Promise<void
         const userId = checkUserId(req.params.userId);
         const p = await profiles.getProfile(userId);
         if (p === null || p === undefined) throw new ApiError('NOT_FOUND', 'no profile for this user');
-        return p;
+        // the stored value is the event as published; readers get one shape for both versions
+        return profileView(p);
       },
     );
   }

@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { startProcessor } from '../../../consumers/comments.js';
 import { loadConfig, projectPath, type Config } from '../../config/index.js';
 import { fetchBundledModel } from '../../embed/model-fetch.js';
+import { profileView } from '../../events/profile-event.js';
 import { startApi } from '../../api/server.js';
 import { createTelemetry, processorTarget } from '../../app/telemetry.js';
 import { stackUp } from '../../stack/index.js';
@@ -87,7 +88,7 @@ export function registerDemo(program: Command): void {
       const watcher = await proc.parts.kafkaAs('-demo-watch').follow(cfg.kafka.topics.profiles, { groupId: `portrait-demo-${run}`, fromBeginning: false }, async (batch) => {
         for (const r of batch.records) {
           if (!r.value) continue;
-          const p = JSON.parse(r.value.toString()) as ProfileView;
+          const p = profileView(JSON.parse(r.value.toString()) as unknown) as ProfileView;
           if (!p.userId.startsWith(prefix)) continue;
           latest.set(p.userId, p);
           seen++;
@@ -120,7 +121,7 @@ export function registerDemo(program: Command): void {
       say('4. final profiles (latent interests of the simulated user → the profile Portrait built)');
       const users = runs.flatMap((r) => r.userInterests ?? []).slice(0, 8);
       for (const u of users) {
-        const p = latest.get(u.userId) ?? ((await proc.store.getProfile(u.userId)) as ProfileView | null);
+        const p = latest.get(u.userId) ?? (profileView(await proc.store.getProfile(u.userId)) as ProfileView | null);
         say(`\n   ${u.userId.slice(prefix.length)}  wrote ${u.comments} comments about: ${u.interests.join(', ')}`);
         if (!p) {
           say('     (no profile yet)');

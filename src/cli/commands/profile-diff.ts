@@ -1,4 +1,6 @@
 /** Pure: how one user's profile would change (replay --dry-run --diff). */
+import { profileView } from '../../events/profile-event.js';
+
 export interface ProfileDiff {
   userId: string;
   before: { commentCount: number; interests: string[] } | null;
@@ -14,7 +16,7 @@ interface ProfileLike {
 
 function view(p: unknown): { commentCount: number; interests: string[] } | null {
   if (p === null || typeof p !== 'object') return null;
-  const q = p as ProfileLike;
+  const q = profileView(p) as ProfileLike;
   return { commentCount: q.commentCount, interests: q.interests.map((i) => `${i.label} ${(i.share * 100).toFixed(0)}%`) };
 }
 

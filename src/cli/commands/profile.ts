@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
+import { profileView } from '../../events/profile-event.js';
 import { withParts } from '../../app/parts.js';
 import { createLogger } from '../../util/logger.js';
 import { Exit, printJson } from '../output.js';
@@ -7,7 +8,7 @@ import { Exit, printJson } from '../output.js';
 export function registerProfile(program: Command): void {
   program
     .command('profile <userId>')
-    .description("print a user's stored profile as JSON (exit code 3 when the user has none)")
+    .description("print a user's stored profile as JSON, as the API gives it (exit code 3 when the user has none)")
     .option('--namespace <ns>', 'profile namespace (default: the active one)')
     .option('--json', 'print JSON (the only output of this command; accepted like on every command that prints data)')
     .action(async (userId: string, opts: { namespace?: string; json?: boolean }) => {
@@ -20,7 +21,7 @@ export function registerProfile(program: Command): void {
           process.exitCode = Exit.NOT_FOUND;
           return;
         }
-        printJson(p);
+        printJson(profileView(p));
       });
     });
 }

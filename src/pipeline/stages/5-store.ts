@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Embedder } from '../../embed/types.js';
 import { historyEntry } from '../../events/history-entry.js';
+import { profileView } from '../../events/profile-event.js';
 import { emptyState, encodeState, finalize, type FinalizeOptions, type ProfileParams } from '../../profile/index.js';
 import type { Epoch } from '../../store/continuity.js';
 import type { LoadedUser, ProfileWrite } from '../../store/index.js';
@@ -171,7 +172,7 @@ export class StoreStage implements Stage<Labelled, OutRecord> {
           recent: plan.fold.recent,
           ...(epoch ? { epoch: epoch.id } : {}),
           profileJson: json,
-          historyJson: JSON.stringify(historyEntry(event)),
+          historyJson: JSON.stringify(historyEntry(profileView(event))),
           updatedAt: now,
         });
       }

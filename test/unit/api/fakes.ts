@@ -5,7 +5,7 @@ import type { FollowerStatus, SimilarSource } from '../../../src/similar/source.
 import { SimilarIndex } from '../../../src/similar/index.js';
 import { combineStats } from '../../../src/api/stats.js';
 import { createRegistry } from '../../../src/metrics/index.js';
-import { int8Centroid } from '../../../src/events/index.js';
+import { int8Centroid, interestTuple, topTermTuple } from '../../../src/events/index.js';
 
 export const ODD_IDS = ['u:{42}', 'a/b %*', 'glob*?[x]#frag', '用户 一号', '👩‍💻🚀', "it's (a) ~test~!", '%7B1%7D', 'x'.repeat(256), '__proto__', 'a+b=c&d'];
 
@@ -32,10 +32,16 @@ export function fakeProfile(userId: string, version = 1) {
   };
 }
 
-/** The same profile as schemaVersion 2 (profile.eventCentroid: compact), or without a centroid (none). */
-export function fakeProfileV2(userId: string, version = 1, centroid: 'compact' | 'none' = 'compact') {
+/** The same profile as schemaVersion 2 as the API gives it (interests and topTerms as objects; profile.eventCentroid: compact, or none: without a centroid). */
+export function fakeProfileViewV2(userId: string, version = 1, centroid: 'compact' | 'none' = 'compact') {
   const { schemaVersion: _s, centroid: c, ...rest } = fakeProfile(userId, version);
   return { schemaVersion: 2 as const, ...rest, ...(centroid === 'compact' ? { centroid: int8Centroid(c) } : {}) };
+}
+
+/** fakeProfileViewV2 as stored and published: interests and topTerms as arrays. */
+export function fakeProfileV2(userId: string, version = 1, centroid: 'compact' | 'none' = 'compact') {
+  const v = fakeProfileViewV2(userId, version, centroid);
+  return { ...v, interests: v.interests.map(interestTuple), topTerms: v.topTerms.map(topTermTuple) };
 }
 
 export function similarSource(ready = true): SimilarSource & { index: SimilarIndex } {

@@ -3,8 +3,10 @@ import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PortraitError } from '../../../src/util/errors.js';
-import { centroidOf, decodeProfileEvent } from '../../../src/events/index.js';
-import { fakeProfile, fakeProfileV2, fixtureApi, ODD_IDS, userUrl } from './fakes.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { profileSchema } from '../../../src/api/schemas.js';
+import { centroidOf, ProfileView } from '../../../src/events/index.js';
+import { fakeProfile, fakeProfileV2, fakeProfileViewV2, fixtureApi, ODD_IDS, userUrl } from './fakes.js';
 
 let app: FastifyInstance;
 
@@ -31,18 +33,22 @@ describe('GET /v1/users/:userId/profile', () => {
     expect(res.json()).toEqual(fakeProfile(id));
   });
 
-  it('serves a stored schemaVersion 2 profile as stored: the int8 centroid, or none', async () => {
+  it('serves a stored schemaVersion 2 profile in the shape of version 1: interests and topTerms as objects, the int8 centroid, or none', async () => {
     for (const [id, mode] of [
       ['v2-compact', 'compact'],
       ['v2-none', 'none'],
     ] as const) {
       const res = await get(userUrl(id, 'profile'));
       expect(res.statusCode).toBe(200);
-      expect(res.json()).toEqual(fakeProfileV2(id, 1, mode));
-      const d = decodeProfileEvent(Buffer.from(res.body));
-      if (!d.ok || !d.event) throw new Error(d.ok ? 'tombstone' : d.detail);
-      if (mode === 'compact') expect(Array.from(centroidOf(d.event)!).map((x) => Math.round(x * 100) / 100)).toEqual([0.6, 0.8]);
-      else expect(centroidOf(d.event)).toBeUndefined();
+      expect(fakeProfileV2(id, 1, mode).interests[0]).toEqual(['sports', 2.1, 0.7, 0.4]); // stored as published
+      expect(res.json()).toEqual(fakeProfileViewV2(id, 1, mode));
+      expect(Object.keys(res.json() as object)).toEqual(Object.keys(fakeProfileV2(id, 1, mode))); // key order as published
+      const v = ProfileView.safeParse(res.json());
+      if (!v.success) throw new Error(v.error.message);
+      if (mode === 'compact') expect(Array.from(centroidOf(v.data)!).map((x) => Math.round(x * 100) / 100)).toEqual([0.6, 0.8]);
+      else expect(centroidOf(v.data)).toBeUndefined();
+      // what the response schema (the OpenAPI document) describes
+      expect(new Ajv2020({ strict: false, validateFormats: false }).compile(profileSchema())(res.json())).toBe(true);
     }
   });
 

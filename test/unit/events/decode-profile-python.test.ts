@@ -1,7 +1,8 @@
 /**
  * docs/examples/decode_profile.py, the Python example of docs/events.md, decodes what the
  * processor writes: schemaVersion 2 (int8 centroid, the default), 1 (decimals) and 2 without a
- * centroid, to the numbers centroidOf gives. Needs only python3 (standard library); skipped, by
+ * centroid, to the numbers centroidOf gives, and interests and top terms (arrays in version 2,
+ * objects in 1) to the objects decodeProfileEvent gives. Needs only python3 (standard library); skipped, by
  * name, where there is none (.ci/run fails on a skipped test).
  */
 import { spawnSync } from 'node:child_process';
@@ -34,9 +35,15 @@ function event(userId: string, centroid: (typeof EVENT_CENTROIDS)[number]): stri
         count: 3,
         firstSeen: Date.UTC(2026, 3, 1),
         lastSeen: Date.UTC(2026, 3, 30),
-        interests: [{ label: 'sports', score: 2.5, share: 0.8, confidence: 0.4 }],
+        interests: [
+          { label: 'sports', score: 2.5, share: 0.8, confidence: 0.4 },
+          { label: 'travel', score: 0.6123456, share: 0.1987654, confidence: 0.0912345 },
+        ],
         centroid: unitVector(512, userId.length),
-        topTerms: [{ term: '梅西', score: 2 }],
+        topTerms: [
+          { term: '梅西', score: 2 },
+          { term: 'goal', score: 1.23456789 },
+        ],
         evidence: { sports: ['c-2', 'c-1'] },
       },
       embedder: { id: 'BAAI/bge-small-zh-v1.5@q8/cls', dim: 512 },
@@ -49,14 +56,14 @@ function event(userId: string, centroid: (typeof EVENT_CENTROIDS)[number]): stri
 }
 
 describe('docs/examples/decode_profile.py', () => {
-  it.skipIf(!hasPython)('decodes schemaVersion 2 (int8), 1 (decimals) and 2 without a centroid to the numbers centroidOf gives', () => {
+  it.skipIf(!hasPython)('decodes schemaVersion 2 (int8, arrays), 1 (decimals, objects) and 2 without a centroid to what centroidOf and decodeProfileEvent give', () => {
     const lines = [event('user-compact', 'compact'), event('user-decimal', 'decimal'), event('u-none', 'none')];
     const r = spawnSync('python3', [SCRIPT], { input: `${lines.join('\n')}\n`, encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     const out = r.stdout
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as { userId: string; version: number; schemaVersion: number; dim: number; top: string; centroid: number[] | null });
+      .map((l) => JSON.parse(l) as { userId: string; version: number; schemaVersion: number; dim: number; top: string; interests: unknown[]; topTerms: unknown[]; centroid: number[] | null });
     expect(out.map((o) => [o.userId, o.schemaVersion, o.version, o.dim, o.top])).toEqual([
       ['user-compact', 2, 7, 512, 'sports'],
       ['user-decimal', 1, 7, 512, 'sports'],
@@ -65,6 +72,9 @@ describe('docs/examples/decode_profile.py', () => {
     lines.forEach((line, i) => {
       const d = decodeProfileEvent(Buffer.from(line));
       if (!d.ok || !d.event) throw new Error(d.ok ? 'tombstone' : d.detail);
+      expect(out[i]!.interests).toEqual(d.event.interests);
+      expect(out[i]!.topTerms).toEqual(d.event.topTerms);
+      expect(out[i]!.interests).toHaveLength(2);
       const want = centroidOf(d.event);
       const got = out[i]!.centroid;
       if (!want) return expect(got).toBeNull();

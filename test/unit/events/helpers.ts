@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { int8Centroid, roundCentroid, type DecodeOptions, type ProfileEventV1, type ProfileEventV2, type RawRecord } from '../../../src/events/index.js';
+import { int8Centroid, interestTuple, roundCentroid, topTermTuple, type DecodeOptions, type ProfileEventV1, type ProfileEventV2, type ProfileViewV2, type RawRecord } from '../../../src/events/index.js';
 
 export const NOW = Date.UTC(2025, 4, 1, 12, 0, 0);
 export const OPTS: DecodeOptions = { maxRecordBytes: 1_048_576, now: NOW, maxFutureMs: 5 * 60_000, minTs: Date.UTC(2000, 0, 1) };
@@ -49,8 +49,14 @@ export function profileEvent(over: Partial<ProfileEventV1> = {}): ProfileEventV1
   };
 }
 
-/** The same profile as schemaVersion 2 (the centroid as int8 with its scale). */
+/** The same profile as schemaVersion 2 on the wire (the centroid as int8 with its scale, interests and terms as arrays). */
 export function profileEventV2(over: Partial<ProfileEventV2> = {}): ProfileEventV2 {
+  const { schemaVersion: _v, centroid: _c, interests, topTerms, ...rest } = profileEvent();
+  return { schemaVersion: 2, ...rest, interests: interests.map(interestTuple), topTerms: topTerms.map(topTermTuple), centroid: int8Centroid([0.5, 0.5, 0.5, 0.5]), ...over };
+}
+
+/** profileEventV2() as readers see it (decodeProfileEvent, the API): interests and terms as objects. */
+export function profileViewV2(over: Partial<ProfileViewV2> = {}): ProfileViewV2 {
   const { schemaVersion: _v, centroid: _c, ...rest } = profileEvent();
   return { schemaVersion: 2, ...rest, centroid: int8Centroid([0.5, 0.5, 0.5, 0.5]), ...over };
 }

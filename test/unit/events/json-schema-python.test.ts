@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { encodeProfileEvent, renderSchemas, type SchemaFileName } from '../../../src/events/index.js';
-import { comment, profileEvent, profileEventV2 } from './helpers.js';
+import { comment, profileEvent, profileEventV2, profileViewV2 } from './helpers.js';
 
 const hasJsonschema = spawnSync('python3', ['-c', 'import jsonschema'], { stdio: 'ignore' }).status === 0;
 
@@ -50,6 +50,14 @@ describe('docs/schemas in Python (jsonschema)', () => {
       { name: 'profile-event.schema.json', value: { ...profileEvent(), centroid: c }, valid: false },
       { name: 'profile-event.schema.json', value: { ...profileEventV2(), centroid: { ...c, data: 'f3-_fw==' } }, valid: false },
       { name: 'profile-event.schema.json', value: { ...profileEventV2(), schemaVersion: 3 }, valid: false },
+      // version 2: interests and topTerms as arrays, never objects; version 1 the other way round
+      { name: 'profile-event.schema.json', value: { ...profileEventV2(), interests: profileViewV2().interests }, valid: false },
+      { name: 'profile-event.schema.json', value: { ...profileEventV2(), topTerms: profileViewV2().topTerms }, valid: false },
+      { name: 'profile-event.schema.json', value: { ...profileEventV2(), interests: [['sports', 4.2, 0.6]] }, valid: false },
+      { name: 'profile-event.schema.json', value: { ...profileEventV2(), interests: [['sports', 4.2, 0.6, 0.42, 0]] }, valid: false },
+      { name: 'profile-event.schema.json', value: { ...profileEventV2(), topTerms: [[1, 't']] }, valid: false },
+      { name: 'profile-event.schema.json', value: { ...profileEvent(), interests: profileEventV2().interests }, valid: false },
+      { name: 'profile-event.schema.json', value: { ...profileEvent(), topTerms: profileEventV2().topTerms }, valid: false },
     ];
     const input = JSON.stringify(cases.map((c) => ({ schema: JSON.parse(schemas[c.name]), value: c.value })));
     const r = spawnSync('python3', ['-c', SCRIPT], { input, encoding: 'utf8' });

@@ -5,7 +5,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { encodeProfileEvent, renderSchemas, writeSchemas, type SchemaFileName } from '../../../src/events/index.js';
 import { tempDir } from '../../helpers/tmp.js';
-import { comment, profileEvent, profileEventV2 } from './helpers.js';
+import { comment, profileEvent, profileEventV2, profileViewV2 } from './helpers.js';
 
 const DOCS = fileURLToPath(new URL('../../../docs/schemas/', import.meta.url));
 
@@ -59,5 +59,16 @@ describe('docs/schemas', () => {
     expect(p({ ...profileEventV2(), centroid: { ...c2!, data: 'f3-_fw==' } })).toBe(false);
     expect(p({ ...profileEventV2(), centroid: { ...c2!, encoding: 'float16' } })).toBe(false);
     expect(p({ ...profileEventV2(), schemaVersion: 3 })).toBe(false);
+    // version 2: interests and topTerms as arrays (prefixItems, nothing after), never objects; version 1 the other way round
+    expect(profileEventV2().interests[0]).toEqual(['sports', 4.2, 0.6, 0.42]);
+    expect(p({ ...profileEventV2(), interests: profileViewV2().interests })).toBe(false);
+    expect(p({ ...profileEventV2(), topTerms: profileViewV2().topTerms })).toBe(false);
+    expect(p({ ...profileEventV2(), interests: [['sports', 4.2, 0.6]] })).toBe(false);
+    expect(p({ ...profileEventV2(), interests: [['sports', 4.2, 0.6, 0.42, 0]] })).toBe(false);
+    expect(p({ ...profileEventV2(), interests: [['sports', 4.2, 1.5, 0.42]] })).toBe(false);
+    expect(p({ ...profileEventV2(), topTerms: [['t', 1, 2]] })).toBe(false);
+    expect(p({ ...profileEventV2(), topTerms: [[1, 't']] })).toBe(false);
+    expect(p({ ...profileEvent(), interests: profileEventV2().interests })).toBe(false);
+    expect(p({ ...profileEvent(), topTerms: profileEventV2().topTerms })).toBe(false);
   });
 });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { centroidOf, decodeProfileEvent, encodeProfileEvent, int8Centroid, readCentroid, roundCentroid } from '../../../src/events/index.js';
+import { centroidOf, decodeProfileEvent, encodeProfileEvent, int8Centroid, interestTuple, profileView, readCentroid, roundCentroid, roundDecimals, roundSignificant, topTermTuple } from '../../../src/events/index.js';
 import { quantize } from '../../../src/util/int8.js';
 import { mulberry32 } from '../../../src/util/random.js';
-import { profileEvent, profileEventV2 } from './helpers.js';
+import { profileEvent, profileEventV2, profileViewV2 } from './helpers.js';
 
 /** A unit vector of `dim` components like a sentence embedding's: one large component, the rest small. */
 function embeddingLike(dim: number, seed: number): number[] {
@@ -60,11 +60,11 @@ describe('profile events', () => {
     expect(decodeProfileEvent(Buffer.from('{')).ok).toBe(false);
   });
 
-  it('schemaVersion 2: the int8 centroid encodes, validates and decodes back', () => {
+  it('schemaVersion 2: the int8 centroid encodes, validates and decodes back (interests and terms as objects)', () => {
     const e = profileEventV2();
     const enc = encodeProfileEvent(e);
     if (!enc.ok) throw new Error(enc.detail);
-    expect(decodeProfileEvent(enc.value)).toEqual({ ok: true, event: e });
+    expect(decodeProfileEvent(enc.value)).toEqual({ ok: true, event: profileViewV2() });
     expect(e.centroid).toEqual({ encoding: 'int8', scale: Math.fround(0.5 / 127), data: Buffer.from([127, 127, 127, 127]).toString('base64') });
     expect(Array.from(centroidOf(e)!)).toEqual([0.5, 0.5, 0.5, 0.5].map((x) => Math.fround(127 * Math.fround(x / 127))));
     // without a centroid (profile.eventCentroid: none)
@@ -93,6 +93,99 @@ describe('profile events', () => {
       if (!r.ok) expect(r.detail).toMatch(re);
     }
     expect(encodeProfileEvent(profileEventV2({ centroid: int8Centroid([0, 0, 0, 0]) })).ok).toBe(true);
+  });
+
+  it('schemaVersion 2 writes interests as [label, score, share, confidence] and top terms as [term, score]', () => {
+    const e = profileEventV2();
+    expect(e.interests).toEqual([
+      ['sports', 4.2, 0.6, 0.42],
+      ['food_dining', 2.1, 0.3, 0.21],
+    ]);
+    expect(e.topTerms).toEqual([['梅西', 2.5]]);
+    const json = JSON.stringify(e);
+    expect(json).toContain('"interests":[["sports",4.2,0.6,0.42],["food_dining",2.1,0.3,0.21]]');
+    expect(json).toContain('"topTerms":[["梅西",2.5]]');
+    // a third of the bytes of the objects
+    expect(JSON.stringify(e.interests).length).toBeLessThan(JSON.stringify(profileEvent().interests).length / 2);
+  });
+
+  it('rounds for the wire: scores to 4 significant digits, share and confidence to 4 decimals, no -0', () => {
+    expect(interestTuple({ label: 'x', score: 12.3456789, share: 0.123456, confidence: 0.0000499 })).toEqual(['x', 12.35, 0.1235, 0]);
+    expect(interestTuple({ label: 'x', score: 0.000123456, share: 1, confidence: 0.99995 })).toEqual(['x', 0.0001235, 1, 1]);
+    expect(interestTuple({ label: 'x', score: 1234.5678, share: 0.5, confidence: 0.33333333 })).toEqual(['x', 1235, 0.5, 0.3333]);
+    expect(topTermTuple({ term: 't', score: 2.718281828 })).toEqual(['t', 2.718]);
+    expect(topTermTuple({ term: 't', score: 0 })).toEqual(['t', 0]);
+    expect(roundSignificant(98765.4321, 4)).toBe(98770);
+    expect(Object.is(roundSignificant(-0, 4), 0)).toBe(true);
+    expect(Object.is(roundDecimals(-0.00001, 4), 0)).toBe(true);
+    expect(roundSignificant(Number.NaN, 4)).toBeNaN();
+    // what the wire keeps is enough to rank: relative error ≤ 5e-4 for any score, ≤ 5e-5 absolute for shares
+    const rnd = mulberry32(3);
+    for (let i = 0; i < 2000; i++) {
+      const score = rnd() * 10 ** (rnd() * 8 - 4);
+      const share = rnd();
+      const [, s, sh] = interestTuple({ label: 'x', score, share, confidence: share });
+      expect(Math.abs(s - score)).toBeLessThanOrEqual(score * 5e-4 + 1e-15);
+      expect(Math.abs(sh - share)).toBeLessThanOrEqual(5e-5 + 1e-15);
+      // at most 4 significant digits in the JSON
+      const digits = JSON.stringify(s).replace(/e.*$/, '').replace('.', '').replace(/^0+/, '').replace(/0+$/, '');
+      expect(digits.length).toBeLessThanOrEqual(4);
+    }
+  });
+
+  it('the JSON of a version 2 event refuses objects in interests and topTerms, and arrays that are not [label, score, share, confidence] / [term, score]', () => {
+    const objects = profileViewV2();
+    const cases: Array<[unknown, RegExp]> = [
+      [{ ...profileEventV2(), interests: objects.interests }, /^interests\[0\]: /],
+      [{ ...profileEventV2(), topTerms: objects.topTerms }, /^topTerms\[0\]: /],
+      [profileEventV2({ interests: [['sports', 4.2, 0.6] as never] }), /^interests\[0\]/],
+      [profileEventV2({ interests: [['sports', 4.2, 0.6, 0.42, 1] as never] }), /^interests\[0\]/],
+      [profileEventV2({ interests: [['sports', 4.2, 1.5, 0.42]] }), /^interests\[0\]\[2\]: /],
+      [profileEventV2({ interests: [['', 4.2, 0.6, 0.42]] }), /^interests\[0\]\[0\]: /],
+      [profileEventV2({ topTerms: [['t', -1]] }), /^topTerms\[0\]\[1\]: /],
+      [profileEventV2({ topTerms: [[2.5, '梅西'] as never] }), /^topTerms\[0\]\[0\]: /],
+      // and version 1 stays objects
+      [{ ...profileEvent(), interests: profileEventV2().interests }, /^interests\[0\]: /],
+      [{ ...profileEvent(), topTerms: profileEventV2().topTerms }, /^topTerms\[0\]: /],
+    ];
+    for (const [e, re] of cases) {
+      const r = encodeProfileEvent(e);
+      expect(r.ok, String(re)).toBe(false);
+      if (!r.ok) expect(r.detail).toMatch(re);
+      expect(decodeProfileEvent(Buffer.from(JSON.stringify(e))).ok).toBe(false);
+    }
+  });
+
+  it('readers see one shape: decodeProfileEvent and profileView give interests and terms as objects for version 1 and 2', () => {
+    const v1 = encodeProfileEvent(profileEvent());
+    const v2 = encodeProfileEvent(profileEventV2());
+    if (!v1.ok || !v2.ok) throw new Error('invalid');
+    const d1 = decodeProfileEvent(v1.value);
+    const d2 = decodeProfileEvent(v2.value);
+    if (!d1.ok || !d2.ok || !d1.event || !d2.event) throw new Error('not decoded');
+    expect(d1.event).toEqual(profileEvent());
+    expect(d2.event).toEqual(profileViewV2());
+    expect(d2.event.interests).toEqual(d1.event.interests);
+    expect(d2.event.topTerms).toEqual(d1.event.topTerms);
+    // key order as on the wire
+    expect(Object.keys(d2.event)).toEqual(Object.keys(JSON.parse(v2.value.toString()) as object));
+    expect(Object.keys(d2.event.interests[0]!)).toEqual(['label', 'score', 'share', 'confidence']);
+    // profileView: typed, or on JSON parsed without the schema (the stored profile the API returns)
+    expect(profileView(profileEventV2())).toEqual(profileViewV2());
+    expect(profileView(JSON.parse(v2.value.toString()) as unknown)).toEqual(profileViewV2());
+    const v1json = JSON.parse(v1.value.toString()) as unknown;
+    expect(profileView(v1json)).toBe(v1json);
+    const { interests: _i, topTerms: _t, ...bare } = profileEventV2();
+    expect(profileView(bare)).toBe(bare);
+    for (const other of [null, 5, 'x', [], { schemaVersion: 3, interests: [['a', 1, 1, 1]] }]) expect(profileView(other)).toBe(other);
+  });
+
+  it('version 1 is what it was: objects with 6 decimals', () => {
+    const e = profileEvent({ interests: [{ label: 'sports', score: 4.2, share: 0.6, confidence: 0.42 }], topTerms: [{ term: '梅西', score: 2.5 }] });
+    const enc = encodeProfileEvent(e);
+    if (!enc.ok) throw new Error(enc.detail);
+    expect(enc.value.toString()).toContain('"interests":[{"label":"sports","score":4.2,"share":0.6,"confidence":0.42}]');
+    expect(enc.value.toString()).toContain('"topTerms":[{"term":"梅西","score":2.5}]');
   });
 
   it('int8 is the quantisation of src/util/int8.ts: the same bytes and scale as the embedding cache record', () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { centroidOf, decodeProfileEvent } from '../../../src/events/index.js';
+import { centroidOf, decodeProfileEvent, profileView } from '../../../src/events/index.js';
 import { buildProfileEvent, type EventCentroid, EVENT_CENTROIDS, serializeProfileEvent } from '../../../src/pipeline/profile-event.js';
 import { emptyState, finalize, update, type ProfileParams } from '../../../src/profile/index.js';
 
@@ -49,7 +49,7 @@ describe('serializeProfileEvent (the hot path, without the schema)', () => {
     );
   });
 
-  it('compact (the default) and decimal differ only in schemaVersion and the centroid, which decodes to the same direction', () => {
+  it('compact (the default) and decimal differ only in schemaVersion, the centroid, which decodes to the same direction, and interests and terms: arrays rounded for the wire, the same numbers to 4 digits', () => {
     const os: Obs[] = [
       { ts: T0, raw: [0.9, 0.1, -0.3, 0.2, 0, 0.05], p: [3, 1, 1], terms: ['football'] },
       { ts: T0 + 86_400_000, raw: [0.2, 0.8, 0.1, -0.4, 0.3, 0], p: [1, 2, 1], terms: ['旅行', 'phone'] },
@@ -58,9 +58,20 @@ describe('serializeProfileEvent (the hot path, without the schema)', () => {
     const decimal = build(os, 'decimal');
     expect(compact.schemaVersion).toBe(2);
     expect(decimal.schemaVersion).toBe(1);
-    const { schemaVersion: _a, centroid: ca, ...restC } = compact;
-    const { schemaVersion: _b, centroid: cd, ...restD } = decimal;
+    if (compact.schemaVersion !== 2 || decimal.schemaVersion !== 1) throw new Error('versions');
+    const { schemaVersion: _a, centroid: ca, interests: ic, topTerms: tc, ...restC } = compact;
+    const { schemaVersion: _b, centroid: cd, interests: id, topTerms: td, ...restD } = decimal;
     expect(restC).toEqual(restD);
+    expect(ic.map((i) => i[0])).toEqual(id.map((i) => i.label));
+    expect(tc.map((t) => t[0])).toEqual(td.map((t) => t.term));
+    const view = profileView(compact);
+    view.interests.forEach((i, k) => {
+      const d = id[k]!;
+      expect(Math.abs(i.score - d.score)).toBeLessThanOrEqual(d.score * 5e-4);
+      expect(Math.abs(i.share - d.share)).toBeLessThanOrEqual(5e-5 + 1e-12);
+      expect(Math.abs(i.confidence - d.confidence)).toBeLessThanOrEqual(5e-5 + 1e-12);
+    });
+    view.topTerms.forEach((t, k) => expect(Math.abs(t.score - td[k]!.score)).toBeLessThanOrEqual(td[k]!.score * 5e-4));
     expect(ca).toMatchObject({ encoding: 'int8' });
     const a = centroidOf(compact)!;
     const b = centroidOf(decimal)!;
@@ -86,6 +97,14 @@ describe('serializeProfileEvent (the hot path, without the schema)', () => {
     expect(() => serializeProfileEvent({ ...good, topTerms: [{ term: 't', score: NaN }] })).toThrow(/term score of "t"/);
     expect(() => serializeProfileEvent({ ...good, causedBy: [] })).toThrow(/causedBy is empty/);
     expect(() => serializeProfileEvent({ ...good, version: 0 })).toThrow(/version/);
+  });
+
+  it('refuses non-finite interest and term numbers in version 2 arrays too', () => {
+    const good = build([{ ts: T0, raw: [1, 0, 0, 0, 0, 0], p: [1, 1, 1], terms: ['phone'] }]);
+    if (good.schemaVersion !== 2) throw new Error('compact builds version 2');
+    expect(() => serializeProfileEvent({ ...good, interests: [['x', Infinity, 1, 1]] })).toThrow(/interest "x"/);
+    expect(() => serializeProfileEvent({ ...good, interests: [['x', 1, NaN, 1]] })).toThrow(/interest "x"/);
+    expect(() => serializeProfileEvent({ ...good, topTerms: [['t', NaN]] })).toThrow(/term score of "t"/);
   });
 
   it('refuses a compact centroid that is not finite or not embedder.dim long', () => {
