@@ -16,36 +16,106 @@ export interface Problem {
   w: Float64Array; // sample weights
 }
 
+/**
+ * The objective and its gradient, for L-BFGS: class-weighted mean cross-entropy + (l2 / 2)·‖W‖²
+ * (bias not penalised). θ is k weight rows of d, then k biases.
+ *
+ * The work is two products with the n × d rows: the logits Z = X·Wᵀ and the gradient Gᵀ·X. Both run
+ * over blocks of ROWS_PER_BLOCK rows, so each weight (and gradient) value is loaded once per block
+ * instead of once per row and the eight sums do not wait on each other: 2.5-3× fewer CPU seconds
+ * per evaluation than a row at a time (measured on csl_titles_zh: 9,000 rows × 512, 13 classes).
+ * The block is 8 rows, spelled out: V8 does not unroll or vectorise loops itself.
+ */
 export function objective(p: Problem, l2: number) {
   const { X, n, d, k, y, w } = p;
   let total = 0;
   for (let i = 0; i < n; i++) total += w[i]!;
-  const z = new Float64Array(k);
+  const B = ROWS_PER_BLOCK;
+  const z = new Float64Array(B * k); // logits of the block's rows, row-major
+  const gz = new Float64Array(B * k); // d loss / d logit of the block's rows
   return (theta: Float64Array, grad: Float64Array): number => {
     grad.fill(0);
     let loss = 0;
     const bOff = k * d;
-    for (let i = 0; i < n; i++) {
-      const off = i * d;
-      let max = -Infinity;
+    for (let i0 = 0; i0 < n; i0 += B) {
+      const m = Math.min(B, n - i0);
+      // offsets of the block's rows; a short last block repeats its first row (its results unused)
+      const o0 = i0 * d;
+      const o1 = m > 1 ? o0 + d : o0;
+      const o2 = m > 2 ? o0 + 2 * d : o0;
+      const o3 = m > 3 ? o0 + 3 * d : o0;
+      const o4 = m > 4 ? o0 + 4 * d : o0;
+      const o5 = m > 5 ? o0 + 5 * d : o0;
+      const o6 = m > 6 ? o0 + 6 * d : o0;
+      const o7 = m > 7 ? o0 + 7 * d : o0;
       for (let c = 0; c < k; c++) {
-        const s = theta[bOff + c]! + dotAt(theta, c * d, X, off, d);
-        z[c] = s;
-        if (s > max) max = s;
-      }
-      let sum = 0;
-      for (let c = 0; c < k; c++) sum += Math.exp(z[c]! - max);
-      const lse = max + Math.log(sum);
-      const wi = w[i]! / total;
-      loss += wi * (lse - z[y[i]!]!);
-      for (let c = 0; c < k; c++) {
-        const g = wi * (Math.exp(z[c]! - lse) - (c === y[i] ? 1 : 0));
-        // a class with negligible probability adds nothing measurable: skip its d multiply-adds
-        // (most of the work with many classes); the error is far below the gradient tolerance
-        if (Math.abs(g) < NEGLIGIBLE * wi) continue;
         const wo = c * d;
-        for (let j = 0; j < d; j++) grad[wo + j] = grad[wo + j]! + g * X[off + j]!;
-        grad[bOff + c] = grad[bOff + c]! + g;
+        let s0 = 0;
+        let s1 = 0;
+        let s2 = 0;
+        let s3 = 0;
+        let s4 = 0;
+        let s5 = 0;
+        let s6 = 0;
+        let s7 = 0;
+        for (let j = 0; j < d; j++) {
+          const t = theta[wo + j]!;
+          s0 += t * X[o0 + j]!;
+          s1 += t * X[o1 + j]!;
+          s2 += t * X[o2 + j]!;
+          s3 += t * X[o3 + j]!;
+          s4 += t * X[o4 + j]!;
+          s5 += t * X[o5 + j]!;
+          s6 += t * X[o6 + j]!;
+          s7 += t * X[o7 + j]!;
+        }
+        const b = theta[bOff + c]!;
+        z[c] = s0 + b;
+        z[k + c] = s1 + b;
+        z[2 * k + c] = s2 + b;
+        z[3 * k + c] = s3 + b;
+        z[4 * k + c] = s4 + b;
+        z[5 * k + c] = s5 + b;
+        z[6 * k + c] = s6 + b;
+        z[7 * k + c] = s7 + b;
+      }
+      for (let r = 0; r < B; r++) {
+        const zo = r * k;
+        if (r >= m) {
+          gz.fill(0, zo, zo + k);
+          continue;
+        }
+        const i = i0 + r;
+        let max = -Infinity;
+        for (let c = 0; c < k; c++) if (z[zo + c]! > max) max = z[zo + c]!;
+        let sum = 0;
+        for (let c = 0; c < k; c++) sum += Math.exp(z[zo + c]! - max);
+        const lse = max + Math.log(sum);
+        const wi = w[i]! / total;
+        const yi = y[i]!;
+        loss += wi * (lse - z[zo + yi]!);
+        for (let c = 0; c < k; c++) {
+          const g = wi * (Math.exp(z[zo + c]! - lse) - (c === yi ? 1 : 0));
+          // a class with negligible probability adds nothing measurable: when it has that for every
+          // row of the block, its d multiply-adds are skipped (most of the work with many classes)
+          gz[zo + c] = Math.abs(g) < NEGLIGIBLE * wi ? 0 : g;
+        }
+      }
+      for (let c = 0; c < k; c++) {
+        const g0 = gz[c]!;
+        const g1 = gz[k + c]!;
+        const g2 = gz[2 * k + c]!;
+        const g3 = gz[3 * k + c]!;
+        const g4 = gz[4 * k + c]!;
+        const g5 = gz[5 * k + c]!;
+        const g6 = gz[6 * k + c]!;
+        const g7 = gz[7 * k + c]!;
+        if (g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0 && g6 === 0 && g7 === 0) continue;
+        const wo = c * d;
+        for (let j = 0; j < d; j++) {
+          grad[wo + j] = grad[wo + j]! + g0 * X[o0 + j]! + g1 * X[o1 + j]! + g2 * X[o2 + j]! + g3 * X[o3 + j]! + g4 * X[o4 + j]! + g5 * X[o5 + j]! + g6 * X[o6 + j]! + g7 * X[o7 + j]!;
+        }
+        grad[bOff + c] = grad[bOff + c]! + g0 + g1 + g2 + g3 + g4 + g5 + g6 + g7;
       }
     }
     for (let q = 0; q < bOff; q++) {
@@ -56,6 +126,8 @@ export function objective(p: Problem, l2: number) {
   };
 }
 
+/** Rows per block of the objective's kernel (the kernel spells out eight). */
+const ROWS_PER_BLOCK = 8;
 const NEGLIGIBLE = 1e-10;
 
 export function logits(theta: Float64Array, X: Float64Array, n: number, d: number, k: number): Float64Array[] {
@@ -70,7 +142,13 @@ export function logits(theta: Float64Array, X: Float64Array, n: number, d: numbe
   return out;
 }
 
-export function standardiser(rows: readonly ArrayLike<number>[], d: number): { mean: Float64Array; scale: Float64Array } {
+/** Per-dimension mean and standard deviation: features are (x - mean) / scale. */
+export interface Standardiser {
+  mean: Float64Array;
+  scale: Float64Array;
+}
+
+export function standardiser(rows: readonly ArrayLike<number>[], d: number): Standardiser {
   const mean = new Float64Array(d);
   const sq = new Float64Array(d);
   for (const r of rows) for (let j = 0; j < d; j++) mean[j] = mean[j]! + r[j]!;
@@ -81,7 +159,27 @@ export function standardiser(rows: readonly ArrayLike<number>[], d: number): { m
   return { mean, scale };
 }
 
-export function problem(rows: readonly ArrayLike<number>[], yi: readonly number[], k: number, std: { mean: Float64Array; scale: Float64Array }, balanced: boolean): Problem {
+/**
+ * θ fitted on features standardised with `from`, re-expressed for features standardised with `to`:
+ * the same logits for every x (w'_cj = w_cj · s'_j / s_j, b'_c = b_c + Σ_j w_cj (m'_j - m_j) / s_j).
+ * The refit on every row starts from the validation-slice solution this way.
+ */
+export function rebase(theta: Float64Array, k: number, from: Standardiser, to: Standardiser): Float64Array {
+  const d = from.mean.length;
+  const out = new Float64Array(theta.length);
+  for (let c = 0; c < k; c++) {
+    let b = theta[k * d + c]!;
+    for (let j = 0; j < d; j++) {
+      const w = theta[c * d + j]!;
+      out[c * d + j] = (w * to.scale[j]!) / from.scale[j]!;
+      b += (w * (to.mean[j]! - from.mean[j]!)) / from.scale[j]!;
+    }
+    out[k * d + c] = b;
+  }
+  return out;
+}
+
+export function problem(rows: readonly ArrayLike<number>[], yi: readonly number[], k: number, std: Standardiser, balanced: boolean): Problem {
   const n = rows.length;
   const d = std.mean.length;
   const X = new Float64Array(n * d);
