@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { crossValidate, crossValidateAll, trainClassifier, type TrainOptions } from '../../../src/train/train.js';
+import { AUTO_FOREST_MAX_ROWS, crossValidate, crossValidateAll, trainClassifier, type TrainOptions } from '../../../src/train/train.js';
 import { clusters } from '../classify/fixtures.js';
 
 const DIM = 8;
@@ -38,5 +38,49 @@ describe('training procedures', () => {
     expect(sel.reason).toMatch(/macro-F1|tie/);
     // the selection is part of the content: the same run gives the same version
     expect((await trainClassifier(data.X, data.y, base)).artifact.version).toBe(r.artifact.version);
+  }, 60_000);
+
+  it(`'auto' above ${AUTO_FOREST_MAX_ROWS} training rows: the linear head alone, no cross-validation, and the selection says so`, async () => {
+    const big = clusters(3, 40, DIM, 0.8, 31, 2);
+    expect(big.X.length).toBeGreaterThan(AUTO_FOREST_MAX_ROWS);
+    const messages: string[] = [];
+    const phases: string[] = [];
+    const progress = (phase: string, total: number) => {
+      phases.push(phase);
+      let last = 0;
+      return {
+        update: (done: number) => {
+          expect(done).toBeGreaterThanOrEqual(last);
+          expect(done).toBeLessThanOrEqual(total);
+          last = done;
+        },
+        stop: () => phases.push(`${phase} done`),
+      };
+    };
+    const r = await trainClassifier(big.X, big.y, { ...base, onProgress: (m) => messages.push(m), progress });
+    expect(r.cv).toBeUndefined();
+    expect(r.artifact.kind).toBe('linear');
+    expect(phases).toEqual(['path', 'path done', 'calibrate', 'calibrate done', 'refit', 'refit done']);
+    expect(messages.some((m) => m.startsWith('cross-validat'))).toBe(false);
+    const sel = r.artifact.selection as { winner: string; reason: string; method: string; candidates: Record<string, { validation: { l2: number; classWeight: string; macroF1: number } }> };
+    expect(sel.winner).toBe('linear');
+    expect(Object.keys(sel.candidates)).toEqual(['linear']);
+    expect(sel.candidates.linear!.validation).toMatchObject({ l2: r.linear!.l2, classWeight: r.linear!.classWeight });
+    expect(sel.candidates.linear!.validation.macroF1).toBeGreaterThan(0.9);
+    expect(sel.reason).toMatch(new RegExp(`at most ${AUTO_FOREST_MAX_ROWS} training rows \\(here ${big.X.length}\\)`));
+    // deterministic: the same run, the same version
+    expect((await trainClassifier(big.X, big.y, base)).artifact.version).toBe(r.artifact.version);
+  }, 60_000);
+
+  it("'auto' on few rows counts its cross-validation folds, then the winner's fit phases", async () => {
+    process.env.PORTRAIT_CV_THREADS = '1';
+    const phases: string[] = [];
+    const progress = (phase: string) => {
+      phases.push(phase);
+      return { update: () => {}, stop: () => {} };
+    };
+    const r = await trainClassifier(data.X, data.y, { ...base, progress });
+    expect(phases[0]).toBe('cross-validation');
+    expect(phases.slice(1)).toEqual(r.artifact.kind === 'linear' ? ['path', 'calibrate', 'refit'] : []);
   }, 60_000);
 });
