@@ -25,7 +25,7 @@ import { sumByOutput, type LinearModel } from '../classify/linear.js';
 import { softmax } from '../classify/math.js';
 import { macroF1 } from './metrics.js';
 import { minimizeLbfgs } from './lbfgs.js';
-import { fitTemperature, logits, meanLogLoss, objective, problem, rebase, standardiser, type Problem, type Standardiser } from './linear-fit.js';
+import { fitTemperature, logits, meanLogLoss, objective, problem, rebase, standardiser, type ChunkRunner, type Problem, type Standardiser } from './linear-fit.js';
 import { choosePath, maxFits, sameWeights, type ClassWeighting, type PathStep } from './linear-path.js';
 import { stratifiedHoldout, take } from './split.js';
 import { checkTrainingSet, trainingFingerprint, withDefaults } from './training-set.js';
@@ -82,6 +82,8 @@ export interface TrainLinearOptions extends Partial<LinearOptions> {
   metrics?: ClassifierArtifact['metrics'];
   /** Progress of the fitting phases (e.g. bars on stderr). */
   progress?: FitProgress | undefined;
+  /** Where the objective's row chunks are computed (default: this thread; src/train/objective-pool.ts: worker threads too). Never changes the result. */
+  runner?: ChunkRunner | undefined;
 }
 
 /** The phases of a fit, in order: the validation path (choosing l2 and the weighting), the temperature and confusion, the refit on every row. */
@@ -154,7 +156,7 @@ export function trainLinearWithReport(X: readonly (Float32Array | readonly numbe
     let done = 0;
     const choice = choosePath<Float64Array>(plan, new Float64Array(k * dim + k), (cw, lam, from) => {
       const before = done;
-      const r = minimizeLbfgs(objective(problemOf(cw), lam), from, { maxIterations: stepIterations, onIteration: (it) => bar?.update((done = before + it)) });
+      const r = minimizeLbfgs(objective(problemOf(cw), lam, opts.runner), from, { maxIterations: stepIterations, onIteration: (it) => bar?.update((done = before + it)) });
       evaluations += r.evaluations;
       const z = logits(r.x, va.X, va.n, dim, k);
       const pred = z.map((zi) => toLabel(argmaxOf(fine ? sumByOutput(softmax(zi), fine.outputs, labels.length) : zi)));
@@ -191,7 +193,7 @@ export function trainLinearWithReport(X: readonly (Float32Array | readonly numbe
   const all = problem(X, yi, k, std, classWeight === 'balanced');
   const refit = opts.progress?.('refit', o.maxIterations);
   const start = warm ? rebase(warm.theta, k, warm.std, std) : new Float64Array(k * dim + k);
-  const r = minimizeLbfgs(objective(all, l2), start, { maxIterations: o.maxIterations, onIteration: (it) => refit?.update(it) });
+  const r = minimizeLbfgs(objective(all, l2, opts.runner), start, { maxIterations: o.maxIterations, onIteration: (it) => refit?.update(it) });
   evaluations += r.evaluations;
   refit?.update(o.maxIterations);
   refit?.stop();

@@ -16,6 +16,8 @@ import { trainForest } from './forest-train.js';
 import { trainLinearWithReport, type LinearFitReport } from './linear-train.js';
 import { classifierFromArtifact } from '../classify/load.js';
 import { foldThreads, runFoldJobs, type FoldJob, type FoldOptions } from './cv-pool.js';
+import type { ChunkRunner } from './linear-fit.js';
+import { ObjectivePool, objectiveThreads } from './objective-pool.js';
 import { stratifiedFolds, take } from './split.js';
 import type { TrainingRows } from './training-set.js';
 import type { ModelKind, TrainOptions } from './train-options.js';
@@ -67,12 +69,37 @@ function meanStd(xs: readonly number[]): { mean: number; std: number } {
   return { mean, std: xs.length > 1 ? Math.sqrt(v) : 0 };
 }
 
-/** Train one kind on all the given rows. */
-export function fitKind(kind: ModelKind, X: TrainingRows, y: readonly string[], o: TrainOptions): { artifact: ClassifierArtifact; linear?: LinearFitReport } {
+/**
+ * The linear head's objective runs on worker threads (src/train/objective-pool.ts) from this many
+ * training rows: below, an evaluation takes milliseconds and starting a worker costs more.
+ */
+export const THREADED_MIN_ROWS = 2048;
+
+/** Train one kind on all the given rows (the linear head's objective on `runner`: same result, maybe sooner). */
+export function fitKind(kind: ModelKind, X: TrainingRows, y: readonly string[], o: TrainOptions, runner?: ChunkRunner): { artifact: ClassifierArtifact; linear?: LinearFitReport } {
   const base = { embedder: o.embedder, ...(o.createdAt ? { createdAt: o.createdAt } : {}) };
   if (kind === 'rf') return { artifact: trainForest(X, y, { ...base, seed: o.seed, ...o.forest }) };
-  const r = trainLinearWithReport(X, y, { ...base, seed: o.seed, ...o.linear, fine: o.fine, progress: o.progress });
+  const r = trainLinearWithReport(X, y, { ...base, seed: o.seed, ...o.linear, fine: o.fine, progress: o.progress, runner });
   return { artifact: r.artifact, linear: r.report };
+}
+
+/** fitKind, the linear head's objective on worker threads when the rows are many and there is more than one thread (PORTRAIT_TRAIN_THREADS). */
+async function fitKindThreaded(kind: ModelKind, X: TrainingRows, y: readonly string[], o: TrainOptions): Promise<ReturnType<typeof fitKind>> {
+  const threads = objectiveThreads();
+  if (kind !== 'linear' || X.length < THREADED_MIN_ROWS || threads < 2) return fitKind(kind, X, y, o);
+  let pool: ObjectivePool | undefined;
+  try {
+    pool = await ObjectivePool.open(threads);
+  } catch (err) {
+    o.onProgress?.(`objective workers failed to start (${err instanceof Error ? err.message : String(err)}); fitting on this thread`);
+    return fitKind(kind, X, y, o);
+  }
+  try {
+    o.onProgress?.(`fitting the linear head on ${pool.threads} threads`);
+    return fitKind(kind, X, y, o, pool);
+  } finally {
+    await pool.close();
+  }
 }
 
 /** One fold: train `kind` on every row not in `test`, predict the `test` rows. */
@@ -170,13 +197,13 @@ export async function trainClassifier(X: TrainingRows, y: readonly string[], o: 
   const started = now();
   if (o.kind !== 'auto') {
     o.onProgress?.(`training ${o.kind} on ${X.length} rows`);
-    const r = fitKind(o.kind, X, y, o);
+    const r = await fitKindThreaded(o.kind, X, y, o);
     return { artifact: r.artifact, seconds: now() - started, ...(r.linear ? { linear: r.linear } : {}) };
   }
   if (X.length > AUTO_FOREST_MAX_ROWS) {
     const reason = `linear head only: the forest is cross-validated only on at most ${AUTO_FOREST_MAX_ROWS} training rows (here ${X.length}); on the reference sets it scored 14-40 points below the linear head`;
     o.onProgress?.(`auto: ${reason}; training linear on ${X.length} rows`);
-    const r = fitKind('linear', X, y, o);
+    const r = await fitKindThreaded('linear', X, y, o);
     const chosen = r.linear!.path?.find((p) => p.l2 === r.linear!.l2 && p.classWeight === r.linear!.classWeight);
     const selection = {
       method: 'the linear head alone: its class weighting and l2 chosen on a stratified validation slice of the training rows',
@@ -200,7 +227,7 @@ export async function trainClassifier(X: TrainingRows, y: readonly string[], o: 
       ? `tie within ${TIE_MARGIN} (linear ${f3(cv.linear.macroF1.mean)} vs rf ${f3(cv.rf.macroF1.mean)}): linear kept, cheaper to predict and calibrated`
       : `${winner} had the higher cross-validated macro-F1: ${f3(cv[winner].macroF1.mean)} ± ${f3(cv[winner].macroF1.std)} vs ${loser} ${f3(cv[loser].macroF1.mean)} ± ${f3(cv[loser].macroF1.std)}`;
   o.onProgress?.(`auto: ${reason}; training ${winner} on all ${X.length} rows`);
-  const r = fitKind(winner, X, y, o);
+  const r = await fitKindThreaded(winner, X, y, o);
   const summary = (c: CvResult) => ({
     macroF1: c.macroF1,
     accuracy: c.accuracy,

@@ -1,5 +1,7 @@
+import { availableParallelism } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AUTO_FOREST_MAX_ROWS, crossValidate, crossValidateAll, trainClassifier, type TrainOptions } from '../../../src/train/train.js';
+import { AUTO_FOREST_MAX_ROWS, crossValidate, crossValidateAll, THREADED_MIN_ROWS, trainClassifier, type TrainOptions } from '../../../src/train/train.js';
+import { objectiveThreads } from '../../../src/train/objective-pool.js';
 import { clusters } from '../classify/fixtures.js';
 
 const DIM = 8;
@@ -8,6 +10,7 @@ const base: TrainOptions = { kind: 'auto', embedder: { id: 'fake', dim: DIM }, s
 
 afterEach(() => {
   delete process.env.PORTRAIT_CV_THREADS;
+  delete process.env.PORTRAIT_TRAIN_THREADS;
 });
 
 describe('training procedures', () => {
@@ -82,5 +85,18 @@ describe('training procedures', () => {
     const r = await trainClassifier(data.X, data.y, { ...base, progress });
     expect(phases[0]).toBe('cross-validation');
     expect(phases.slice(1)).toEqual(r.artifact.kind === 'linear' ? ['path', 'calibrate', 'refit'] : []);
+  }, 60_000);
+
+  it('PORTRAIT_TRAIN_THREADS puts the linear head’s objective on worker threads: the same artifact', async () => {
+    expect(objectiveThreads()).toBe(1);
+    const many = clusters(3, Math.ceil(THREADED_MIN_ROWS / 3), DIM, 1.2, 31, 4);
+    const linear = { ...base, kind: 'linear' as const };
+    const one = await trainClassifier(many.X, many.y, linear);
+    process.env.PORTRAIT_TRAIN_THREADS = '2';
+    expect(objectiveThreads()).toBe(Math.min(2, availableParallelism()));
+    const messages: string[] = [];
+    const two = await trainClassifier(many.X, many.y, { ...linear, onProgress: (m) => messages.push(m) });
+    expect(two.artifact.version).toBe(one.artifact.version);
+    if (availableParallelism() >= 2) expect(messages).toContain('fitting the linear head on 2 threads');
   }, 60_000);
 });
