@@ -46,7 +46,11 @@ const r3 = (x: number) => Math.round(x * 1000) / 1000;
 async function train(ds: string, label: string, o: Partial<TrainRunOptions>): Promise<Row> {
   say(`${ds}: training ${label}`);
   const s: TrainSummary = await runTrain({ data: projectPath(`data/${ds}.jsonl`), kind: 'linear', seed: SEED, out: join(OUT, 'models', `${ds}-${label.replace(/[^a-z0-9]+/gi, '-')}`), cacheDir: CACHE, ...o }, cfg, embedder);
-  const sel = s.selection as { winner: string; candidates: Record<string, { macroF1: { mean: number; std: number } }> } | undefined;
+  const sel = s.selection as { winner: string; candidates: Record<string, { macroF1?: { mean: number; std: number }; validation?: { macroF1?: number } }> } | undefined;
+  const cvNote = (c: NonNullable<typeof sel>) =>
+    c.candidates.rf
+      ? `CV macro-F1 linear ${r3(c.candidates.linear!.macroF1!.mean)}, rf ${r3(c.candidates.rf.macroF1!.mean)} → ${c.winner}`
+      : `linear only (validation macro-F1 ${r3(c.candidates.linear?.validation?.macroF1 ?? Number.NaN)}); the forest is cross-validated only on small sets`;
   return {
     dataset: ds,
     method: label,
@@ -58,7 +62,7 @@ async function train(ds: string, label: string, o: Partial<TrainRunOptions>): Pr
     trainSeconds: Math.round(s.trainSeconds * 10) / 10,
     predictMicros: s.predictMicros,
     version: s.version,
-    ...(sel ? { note: `CV macro-F1 linear ${r3(sel.candidates.linear!.macroF1.mean)}, rf ${r3(sel.candidates.rf!.macroF1.mean)} → ${sel.winner}` } : {}),
+    ...(sel ? { note: cvNote(sel) } : {}),
   };
 }
 

@@ -87,13 +87,14 @@ function coerceEnv(raw: string, like: unknown, name: string): unknown {
 
 /**
  * `PORTRAIT_*` variables that are not config keys: read by the process (the config file to layer,
- * cross-validation threads, the inference thread's nice value, the compiled build), by the tests,
+ * cross-validation threads, the linear head's objective threads, the inference thread's nice value, the compiled build), by the tests,
  * or by docker compose (host ports). Any other `PORTRAIT_*` variable is a mistake (README,
  * "Configuration").
  */
 export const PROCESS_VARIABLES = [
   'PORTRAIT_CONFIG',
   'PORTRAIT_CV_THREADS',
+  'PORTRAIT_TRAIN_THREADS',
   'PORTRAIT_EMBED_NICE',
   'PORTRAIT_USE_DIST',
   'PORTRAIT_CHROMIUM',

@@ -12,10 +12,18 @@ import { trainClassifier, type TrainKind } from '../train/train.js';
 import type { Config } from '../config/index.js';
 import type { Embedder } from '../embed/types.js';
 import { PortraitError } from '../util/errors.js';
-import { stepLog } from '../util/progress.js';
+import { createProgress, stepLog } from '../util/progress.js';
 import { chooseSplit, preprocessRows, readDataset, type DatasetFields } from './dataset.js';
 import { embedTexts } from './embed-cache.js';
 import { evaluateClassifier, predictMicros, summarize, type MetricsSummary } from './evaluate.js';
+
+/** Progress bar labels of the training phases (src/train: cross-validation folds; the linear head's path, calibration and refit, counted in L-BFGS iterations). */
+const PHASE_LABELS: Record<string, string> = {
+  'cross-validation': 'cross-validation (folds)',
+  path: 'linear: l2 and weighting (iterations)',
+  calibrate: 'linear: temperature and confusion',
+  refit: 'linear: refit on all rows (iterations)',
+};
 
 export interface TrainRunOptions {
   data: string;
@@ -95,7 +103,7 @@ export async function runTrain(o: TrainRunOptions, cfg: Pick<Config, 'text'>, em
     ...(o.forest ? { forest: o.forest } : {}),
     ...(o.linear ? { linear: o.linear } : {}),
     fine: fineField ? train.rows.map((r) => r.fine!) : undefined,
-    ...(o.progress ? { onProgress: say } : {}),
+    ...(o.progress ? { onProgress: say, progress: (phase: string, total: number) => createProgress({ total, label: PHASE_LABELS[phase] ?? phase }) } : {}),
   });
   const clf = classifierFromArtifact(result.artifact);
   const heldOut =

@@ -25,11 +25,12 @@ export interface FoldJob {
 
 export type FoldResult = { id: number; ok: true; predictions: string[]; seconds: number } | { id: number; ok: false; error: string };
 
-function spawn(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./cv-worker.js', import.meta.url));
+/** A worker thread running src/train/<name>.ts (through tsx in a source checkout) or the compiled .js. */
+export function spawnTrainWorker(name: 'cv-worker' | 'objective-worker'): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, import.meta.url));
   const tsxCjs = createRequire(import.meta.url).resolve('tsx/esm/api');
   const tsxApi = pathToFileURL(tsxCjs.replace(/index\.cjs$/, 'index.mjs')).href;
-  const entry = new URL('./cv-worker.ts', import.meta.url).href;
+  const entry = new URL(`./${name}.ts`, import.meta.url).href;
   return new Worker(`import(${JSON.stringify(tsxApi)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); })`, { eval: true });
 }
 
@@ -48,7 +49,7 @@ export async function runFoldJobs(jobs: readonly FoldJob[], threads: number, onD
   try {
     await Promise.all(
       Array.from({ length: Math.min(threads, jobs.length) }, async () => {
-        const w = spawn();
+        const w = spawnTrainWorker('cv-worker');
         workers.push(w);
         for (let job = queue.shift(); job; job = queue.shift()) {
           const current = job;

@@ -19,6 +19,8 @@ export interface LbfgsOptions {
   relativeTolerance: number;
   /** Number of correction pairs kept. Default 10. */
   memory: number;
+  /** Called after every accepted step with the iterations done so far (progress output). */
+  onIteration?: ((iterations: number) => void) | undefined;
 }
 
 export const DEFAULT_LBFGS: LbfgsOptions = { maxIterations: 500, gradientTolerance: 1e-5, relativeTolerance: 1e-10, memory: 10 };
@@ -139,6 +141,7 @@ export function minimizeLbfgs(f: Objective, x0: Float64Array, options: Partial<L
     g = gNew;
     gNew = swap;
     fx = fNew;
+    o.onIteration?.(iter + 1);
     if (Math.abs(previous - fx) <= o.relativeTolerance * Math.max(1, Math.abs(previous))) {
       return { x, value: fx, iterations: iter + 1, evaluations, reason: 'relative' };
     }

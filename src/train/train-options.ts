@@ -10,7 +10,7 @@ export interface TrainOptions {
   kind: TrainKind;
   embedder: { id: string; dim: number };
   seed: number;
-  /** Folds for 'auto' (default 3). */
+  /** Folds for 'auto' when it cross-validates the forest too (default 3). */
   folds?: number;
   forest?: Partial<ForestOptions>;
   linear?: Partial<LinearOptions>;
@@ -19,4 +19,9 @@ export interface TrainOptions {
   createdAt?: string;
   /** Progress messages ("cv rf fold 2/3", ...). */
   onProgress?: (message: string) => void;
+  /** Progress counters of the long phases (cross-validation folds, the linear head's path, calibration and refit), e.g. bars on stderr. */
+  progress?: PhaseProgress;
 }
+
+/** Called when a phase starts, with its most units of work; returns the phase's counter. */
+export type PhaseProgress = (phase: string, total: number) => { update(done: number): void; stop(): void };

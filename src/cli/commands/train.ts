@@ -51,7 +51,7 @@ function printText(s: TrainSummary, registered?: string): void {
 export function registerTrain(program: Command): void {
   const cmd = program
     .command('train')
-    .description('train a classifier (random forest, softmax head, or the better of both) on a labelled JSONL file and write a model artifact')
+    .description('train a classifier (softmax head, random forest, or auto) on a labelled JSONL file and write a model artifact')
     .requiredOption('--data <jsonl>', 'labelled rows, e.g. data/sib200_zh.jsonl')
     .requiredOption('--out <dir>', 'directory for classifier.json (e.g. artifacts/models/sib200_zh)');
   addFieldOptions(cmd)
@@ -64,7 +64,7 @@ export function registerTrain(program: Command): void {
     )
     .option('--fine-label-field <name>', 'train the linear head on this finer label (e.g. label_fine) and sum its probabilities into the labels')
     .option('--max-rows <n>', 'cap the training rows (stratified subsample)', intOption('--max-rows', 2))
-    .addOption(new Option('--classifier <kind>', 'rf | linear | auto (cross-validate both, keep the better)').choices([...TRAIN_KINDS]).default('auto'))
+    .addOption(new Option('--classifier <kind>', 'rf | linear | auto (the linear head; with at most 100 training rows, the better of both by cross-validation)').choices([...TRAIN_KINDS]).default('auto'))
     .option('--trees <n>', 'rf: number of trees', intOption('--trees', 1))
     .option(
       '--max-features <x>',
@@ -76,7 +76,7 @@ export function registerTrain(program: Command): void {
     .option('--rf-rows <n>', 'rf: train on at most this many rows (stratified)', intOption('--rf-rows', 2))
     .option('--l2 <x>', "linear: L2 penalty, or 'auto' (chosen on a validation slice)", (v: string) => (v === 'auto' ? 'auto' : numberOption('--l2', (n) => n >= 0, "a number >= 0 or 'auto'")(v)))
     .addOption(new Option('--class-weight <w>', "linear: 'balanced' (n / (k · n_c)), 'none', or 'auto' (the better on the validation slice)").choices(['balanced', 'none', 'auto']))
-    .option('--folds <k>', 'auto: folds of the cross-validation', intOption('--folds', 2), 3)
+    .option('--folds <k>', 'auto: folds of the cross-validation (at most 100 training rows)', intOption('--folds', 2), 3)
     .option('--seed <n>', 'seed of splits, subsamples and the forest', intOption('--seed', 0), 42);
   addEmbedCacheOptions(cmd)
     .option('--register', 'also store the artifact in the Redis model registry')

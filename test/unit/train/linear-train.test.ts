@@ -3,7 +3,7 @@ import { finalizeArtifact, loadClassifierArtifact, type ClassifierArtifact } fro
 import { minimizeLbfgs } from '../../../src/train/lbfgs.js';
 import { LinearClassifier, parseLinearModel, sumByOutput, type LinearModel } from '../../../src/classify/linear.js';
 import { heldOutConfusion, trainLinear, trainLinearWithReport } from '../../../src/train/linear-train.js';
-import { fitTemperature, objective, problem, standardiser } from '../../../src/train/linear-fit.js';
+import { fitTemperature, objective, problem, rebase, standardiser } from '../../../src/train/linear-fit.js';
 import { classificationReport, topLabel } from '../../../src/train/metrics.js';
 import { isPortraitError } from '../../../src/util/errors.js';
 import { clusters, rng } from '../classify/fixtures.js';
@@ -40,6 +40,20 @@ describe('L-BFGS', () => {
     expect(rosen.x[1]).toBeCloseTo(1, 4);
     expect(rosen.reason).toBe('gradient');
   });
+
+  it('reports every accepted step to onIteration', () => {
+    const seen: number[] = [];
+    const r = minimizeLbfgs(
+      (x, g) => {
+        g[0] = 2 * (x[0]! - 3);
+        g[1] = 20 * (x[1]! + 1);
+        return (x[0]! - 3) ** 2 + 10 * (x[1]! + 1) ** 2;
+      },
+      new Float64Array(2),
+      { onIteration: (i) => seen.push(i) },
+    );
+    expect(seen).toEqual(Array.from({ length: r.iterations }, (_, i) => i + 1));
+  });
 });
 
 describe('softmax-regression objective', () => {
@@ -63,6 +77,56 @@ describe('softmax-regression objective', () => {
       const numeric = (f(plus, tmp) - f(minus, tmp)) / 2e-6;
       expect(g[q]).toBeCloseTo(numeric, 6);
     }
+  });
+
+  it('the blocked kernel gives what a row-at-a-time loop gives, for every length of the last block', () => {
+    const r = rng(17);
+    const d = 5;
+    const k = 4;
+    for (let n = 1; n <= 17; n++) {
+      const rows = Array.from({ length: n }, () => Array.from({ length: d }, () => r() * 2 - 1));
+      const y = rows.map((_, i) => (i * 7) % k);
+      const p = problem(rows, y, k, standardiser(rows, d), true);
+      const theta = Float64Array.from({ length: k * d + k }, () => r() - 0.5);
+      const g = new Float64Array(theta.length);
+      const value = objective(p, 0.2)(theta, g);
+      // the plain definition
+      const ref = new Float64Array(theta.length);
+      let total = 0;
+      for (let i = 0; i < n; i++) total += p.w[i]!;
+      let loss = 0;
+      for (let i = 0; i < n; i++) {
+        const z = Array.from({ length: k }, (_, c) => theta[k * d + c]! + Array.from({ length: d }, (_, j) => theta[c * d + j]! * p.X[i * d + j]!).reduce((a, b) => a + b, 0));
+        const lse = Math.log(z.reduce((a, v) => a + Math.exp(v), 0));
+        loss += (p.w[i]! / total) * (lse - z[p.y[i]!]!);
+        for (let c = 0; c < k; c++) {
+          const gc = (p.w[i]! / total) * (Math.exp(z[c]! - lse) - (c === p.y[i] ? 1 : 0));
+          for (let j = 0; j < d; j++) ref[c * d + j]! += gc * p.X[i * d + j]!;
+          ref[k * d + c]! += gc;
+        }
+      }
+      for (let q = 0; q < k * d; q++) {
+        loss += 0.1 * theta[q]! ** 2;
+        ref[q]! += 0.2 * theta[q]!;
+      }
+      expect(value).toBeCloseTo(loss, 12);
+      g.forEach((v, q) => expect(v).toBeCloseTo(ref[q]!, 12));
+    }
+  });
+
+  it('rebase: weights fitted under one standardisation give the same logits under another', () => {
+    const r = rng(23);
+    const d = 6;
+    const k = 3;
+    const a = Array.from({ length: 30 }, () => Array.from({ length: d }, () => r() * 4 - 1));
+    const b = [...a.slice(0, 20), ...Array.from({ length: 15 }, () => Array.from({ length: d }, () => r() * 2))];
+    const sa = standardiser(a, d);
+    const sb = standardiser(b, d);
+    const theta = Float64Array.from({ length: k * d + k }, () => r() - 0.5);
+    const moved = rebase(theta, k, sa, sb);
+    const x = Array.from({ length: d }, () => r());
+    const logit = (t: Float64Array, s: typeof sa, c: number) => t[k * d + c]! + x.reduce((acc, v, j) => acc + (t[c * d + j]! * (v - s.mean[j]!)) / s.scale[j]!, 0);
+    for (let c = 0; c < k; c++) expect(logit(moved, sb, c)).toBeCloseTo(logit(theta, sa, c), 10);
   });
 
   it('fitTemperature recovers the temperature that generated the labels', () => {
@@ -96,20 +160,48 @@ describe('linear head', () => {
     expect(right / test.y.length).toBeGreaterThan(0.95);
   });
 
-  it('records how it was fitted: the l2 path per class weighting on the validation slice, the chosen pair and temperature', () => {
+  it('records how it was fitted: the none path on the validation slice (stopped one step below its best), the weighting decision, the chosen pair and temperature', () => {
     const grid = [3, 1, 0.3, 0.1, 0.03, 0.01, 0.003];
-    expect(report.path!.map((p) => [p.classWeight, p.l2])).toEqual([...grid.map((l) => ['balanced', l]), ...grid.map((l) => ['none', l])]);
-    const best = Math.max(...report.path!.map((p) => p.macroF1));
+    const none = report.path!.filter((p) => p.classWeight === 'none');
+    // the 'none' path comes first, strongest l2 first, and stops at the end of the grid or one step below its best
+    expect(report.path!.slice(0, none.length)).toEqual(none);
+    expect(none.map((p) => p.l2)).toEqual(grid.slice(0, none.length));
+    const noneBest = Math.max(...none.map((p) => p.macroF1));
+    if (none.length < grid.length) expect(none.at(-1)!.macroF1).toBeLessThan(noneBest);
+    // 30 equal classes: both weightings are the same problem, nothing else was fitted
+    expect(report.weighting).toMatch(/same problem/);
+    expect(report.path).toHaveLength(none.length);
     const chosen = report.path!.find((p) => p.l2 === report.l2 && p.classWeight === report.classWeight)!;
-    expect(chosen.macroF1).toBe(best);
-    // ties go to the earlier weighting: 'none' wins only when strictly better than every 'balanced' step
-    if (report.classWeight === 'none') expect(chosen.macroF1).toBeGreaterThan(Math.max(...report.path!.filter((p) => p.classWeight === 'balanced').map((p) => p.macroF1)));
+    expect(chosen.macroF1).toBe(Math.max(...report.path!.map((p) => p.macroF1)));
     expect(report.temperature).toBeGreaterThan(0);
-    expect(artifact.hyperParameters).toMatchObject({ l2: 'auto', l2Chosen: report.l2, classWeight: 'auto', classWeightChosen: report.classWeight, optimizer: 'lbfgs' });
+    expect(report.evaluations).toBeGreaterThanOrEqual(report.path!.reduce((s, p) => s + p.iterations, 0) + report.iterations);
+    expect(artifact.hyperParameters).toMatchObject({ l2: 'auto', l2Chosen: report.l2, classWeight: 'auto', classWeightChosen: report.classWeight, optimizer: 'lbfgs', pathIterations: 30, pathPatience: 1 });
     const m = artifact.model as unknown as LinearModel;
     expect(m.weights).toHaveLength(3);
     expect(m.weights[0]).toHaveLength(DIM);
     expect(m.temperature).toBe(report.temperature);
+  });
+
+  it("classWeight 'auto' on uneven labels: 'balanced' is probed at the none path's best l2, and its own path runs only if the probe wins", () => {
+    const big = clusters(3, 80, DIM, 1.2, 13, 6);
+    const keep = big.y.map((l, i) => l !== 'class_c' || i % 8 === 2);
+    const X = big.X.filter((_, i) => keep[i]);
+    const y = big.y.filter((_, i) => keep[i]);
+    const { report: r } = trainLinearWithReport(X, y, { embedder: EMBEDDER, createdAt: CREATED });
+    const none = r.path!.filter((p) => p.classWeight === 'none');
+    const noneBest = none.reduce((b, p) => (p.macroF1 > b.macroF1 + 1e-9 ? p : b));
+    const probe = r.path![none.length]!;
+    expect(probe).toMatchObject({ classWeight: 'balanced', role: 'probe', l2: noneBest.l2 });
+    const balancedPath = r.path!.slice(none.length + 1);
+    if (probe.macroF1 > noneBest.macroF1 + 1e-9) {
+      expect(r.weighting).toBeUndefined();
+      expect(balancedPath[0]).toMatchObject({ classWeight: 'balanced', role: 'path', l2: 3 });
+      expect(r.classWeight).toBe('balanced');
+    } else {
+      expect(r.weighting).toMatch(/'balanced' probed at l2/);
+      expect(balancedPath).toEqual([]);
+      expect(r.classWeight).toBe('none');
+    }
   });
 
   it('predict is softmax((W·x + b) / T) with the standardisation folded into W and b', () => {
