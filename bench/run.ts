@@ -47,6 +47,8 @@ const { values: flags } = parseArgs({
     'similar-users': { type: 'string' },
     'similar-topic-users': { type: 'string' },
     'similar-queries': { type: 'string' },
+    'similar-designs': { type: 'string' },
+    'similar-shards': { type: 'string' },
     only: { type: 'string' },
     skip: { type: 'string' },
     concurrency: { type: 'string' },
@@ -76,6 +78,9 @@ if (flags.help) {
   --similar-topic-users <n> most profile events written to the topic per size; larger sizes are
                            fed in-process and their start-up estimated   default 100000
   --similar-queries <n>    similar-users queries timed per size and design default 300
+  --similar-designs <a,b>  topic (replay the profiles topic), snapshot (load the Redis snapshot)
+                                                                         default topic,snapshot
+  --similar-shards <n>     shards of the snapshot (redis.similarShards)   default 1024
   --only <a,b>|--skip <a,b> phases: ${PHASES.join(', ')}
   --throughput <n>         events/s to base the latency and soak loads on when the drain is skipped
   --concurrency <n>        override the runner's partitions consumed concurrently (exploration)
@@ -103,6 +108,8 @@ const opts = {
   similarUsers: (flags['similar-users'] ?? '100000,1000000').split(',').map(Number),
   similarTopicUsers: num(flags['similar-topic-users'], 100_000),
   similarQueries: num(flags['similar-queries'], 300),
+  similarDesigns: (flags['similar-designs'] ?? 'topic,snapshot').split(',') as ('topic' | 'snapshot')[],
+  similarShards: num(flags['similar-shards'], 1024),
 };
 const only = flags.only ? new Set(flags.only.split(',')) : undefined;
 const skip = new Set((flags.skip ?? '').split(',').filter(Boolean));
@@ -230,7 +237,7 @@ async function main(): Promise<void> {
       else results.soak = await phase('soak', `(f) soak: ${opts.soakMinutes} min at ${opts.soakLoad * 100}% load`, () => soak(stack, tput * opts.soakLoad, opts.soakMinutes, setup, log));
     }
     results.similar = await phase('similar', `(g) similar users: ${opts.similarUsers.join(', ')} simulated users`, () =>
-      similarPhase(stack, { sizes: opts.similarUsers, topicUsers: opts.similarTopicUsers, queries: opts.similarQueries, dim: 512, redisUrl: cfg.redis.url, brokers: cfg.kafka.brokers }, log),
+      similarPhase(stack, { sizes: opts.similarUsers, topicUsers: opts.similarTopicUsers, queries: opts.similarQueries, dim: 512, shards: opts.similarShards, designs: opts.similarDesigns, redisUrl: cfg.redis.url, brokers: cfg.kafka.brokers }, log),
     );
   } finally {
     await stack.cleanup().catch((err: unknown) => log(`cleanup: ${String(err)}`));

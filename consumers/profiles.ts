@@ -5,9 +5,10 @@
  *
  * With a snapshot (api.similarSource: snapshot) it starts instead from the similar-users snapshot
  * the processors keep in Redis (src/store/similar-snapshot.ts): it takes the topic's offsets at a
- * time `followMarginMs` (default 60 s) before the load, loads every shard, then follows the topic
+ * time `followMarginMs` (default 15 s) before the load, loads every shard, then follows the topic
  * from those offsets. The overlap covers the snapshot writes still held back in a processor's
- * write-behind (up to one batch or 100 ms after the profile event) and any clock skew; a record of
+ * write-behind (up to one batch or 100 ms after the profile event) and clock skew between the
+ * processors (record timestamps) and the API; it costs margin × the profile-event rate; a record of
  * the overlap older than the version the snapshot gave the user is skipped. Ready once the
  * snapshot is loaded and the overlap read up to the end offsets taken before the load.
  *
@@ -32,7 +33,7 @@ export interface FollowerOptions {
   dim?: number;
   /** start from this snapshot instead of the beginning of the topic */
   snapshot?: SimilarSnapshotReader;
-  /** snapshot start: how far before the load the topic is read again (default 60 s) */
+  /** snapshot start: how far before the load the topic is read again (default 15 s) */
   followMarginMs?: number;
 }
 
@@ -145,7 +146,11 @@ export class ProfilesFollower implements SimilarSource {
     const ends = await this.admin.topicOffsets(this.opts.topic);
     const snapshot = this.opts.snapshot;
     if (snapshot) {
-      const from = await this.admin.offsetsAtTime(this.opts.topic, Date.now() - (this.opts.followMarginMs ?? 60_000));
+      const from = await this.admin.offsetsAtTime(this.opts.topic, Date.now() - (this.opts.followMarginMs ?? 15_000));
+      // the group is new and empty: its committed offsets are where the follower starts. Setting
+      // them on a new group takes seconds (the coordinator is found first): during the load
+      const offsetsSet = this.admin.setGroupOffsets(this.groupId, this.opts.topic, from);
+      offsetsSet.catch(() => {});
       const t0 = Date.now();
       const { entries } = await snapshot.load((e) => this.applyEntry(e));
       this.snapshotInfo = { entries, ms: Date.now() - t0 };
@@ -153,8 +158,9 @@ export class ProfilesFollower implements SimilarSource {
       if (entries === 0 && ends.some((e) => e.end > e.start))
         this.opts.log.warn({ topic: this.opts.topic }, 'the similar-users snapshot is empty but the profiles topic is not: were the profiles written before the snapshot existed? (rebuild the namespace, or api.similarSource: topic)');
       for (const e of ends) if (e.end > (from.get(e.partition) ?? e.start)) this.pending.set(e.partition, e.end);
-      // the group is new and empty: its committed offsets are where the follower starts
-      await this.admin.setGroupOffsets(this.groupId, this.opts.topic, from);
+      // nothing to catch up on: the index serves now (what follows is newer than what it holds)
+      this.markReadyIfDone();
+      await offsetsSet;
     } else for (const e of ends) if (e.end > e.start) this.pending.set(e.partition, e.end);
     this.markReadyIfDone();
     this.following = await this.kafka.follow(this.opts.topic, { groupId: this.groupId, fromBeginning: !snapshot, maxBytes: 16 * 1024 * 1024 }, (b) => this.eachBatch(b));

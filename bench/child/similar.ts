@@ -7,6 +7,11 @@
  *             in-process (generated one by one, their apply timed; no broker): memory and apply
  *             time are measured at full size, the fetch time is extrapolated from the replay.
  *
+ *   snapshot  ProfilesFollower loads the similar-users snapshot the parent wrote to Redis, then
+ *             follows the (empty) profiles topic: the new design (api.similarSource: snapshot).
+ *             Its queries are timed twice: the index alone, and as the API answers them
+ *             (CheckedSimilar: the EXISTS round trip that leaves erased users out).
+ *
  * Then `queries` similar-users queries (k = 10) for users spread over the population.
  *
  * Input (env BENCH_ARGS, JSON): see Args. Output: one 'result' message (SimilarChildResult).
@@ -18,10 +23,13 @@ import { loadConfig } from '../../src/config/index.js';
 import { quantile } from '../../src/util/stats.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { ProfilesFollower } from '../../consumers/profiles.js';
+import { CheckedSimilar } from '../../src/similar/checked.js';
 import { Population } from '../lib/population.js';
 
 export interface SimilarChildArgs {
-  mode: 'topic';
+  mode: 'topic' | 'snapshot';
+  /** redis.similarShards of the snapshot (snapshot mode) */
+  shards: number;
   users: number;
   /** users whose profile events are on the topic (topic mode) */
   topicUsers: number;
@@ -53,6 +61,8 @@ export interface SimilarChildResult {
   heapUsedMiB: number;
   indexMiB: number;
   query: { p50: number; p99: number; max: number; n: number };
+  /** snapshot mode: the load of the shards alone, ms */
+  snapshotLoadMs?: number;
   /** the query as the API answers it: the index, then the erased-user check in Redis */
   checkedQuery?: { p50: number; p99: number; max: number; n: number };
 }
@@ -68,11 +78,12 @@ const rss = () => {
 };
 
 async function main(): Promise<void> {
-  const cfg = loadConfig({ overrides: { kafka: { brokers: args.brokers }, redis: { url: args.redisUrl, keyPrefix: args.keyPrefix, namespace: args.namespace } } });
+  const cfg = loadConfig({ overrides: { kafka: { brokers: args.brokers }, redis: { url: args.redisUrl, keyPrefix: args.keyPrefix, namespace: args.namespace, similarShards: args.shards } } });
   const parts = new Parts(cfg, silentLogger, { kafkaClientIdSuffix: '-bench-similar' });
   const pop = new Population(args.dim, args.seed);
   const rssBaselineMiB = rss();
-  const follower = new ProfilesFollower(parts.kafka, { topic: args.topic, groupPrefix: 'bench-similar', log: silentLogger });
+  const snapshot = args.mode === 'snapshot' ? parts.similarSnapshot(args.namespace) : undefined;
+  const follower = new ProfilesFollower(parts.kafka, { topic: args.topic, groupPrefix: 'bench-similar', log: silentLogger, ...(snapshot ? { snapshot } : {}) });
   let applyMs = 0;
   const apply = follower.apply.bind(follower);
   follower.apply = (k, v) => {
@@ -80,15 +91,18 @@ async function main(): Promise<void> {
     apply(k, v);
     applyMs += performance.now() - t;
   };
+  // ready (what GET /similar waits for), not start(): with nothing left to catch up on, the index
+  // serves before the follower's consumer group has finished joining
   const t0 = performance.now();
-  await follower.start();
-  await follower.ready;
+  const started = follower.start();
+  await Promise.race([follower.ready, started.then(() => follower.ready)]);
   const readyMs = performance.now() - t0;
+  await started;
   const replayApplyMs = applyMs;
   let fedApplyMs: number | undefined;
   let startupMs = readyMs;
   let startupEstimated = false;
-  if (args.users > args.topicUsers) {
+  if (args.mode === 'topic' && args.users > args.topicUsers) {
     applyMs = 0;
     for (let i = args.topicUsers; i < args.users; i++) follower.apply(Buffer.from(pop.userId(i)), Buffer.from(pop.profileEventJson(i)));
     fedApplyMs = applyMs;
@@ -107,6 +121,20 @@ async function main(): Promise<void> {
     ms.push(performance.now() - t);
     if (!hits || hits.length !== 10) throw new Error(`query for ${u} returned ${hits?.length ?? 'nothing'}`);
   }
+  let checkedQuery: SimilarChildResult['checkedQuery'];
+  if (args.mode === 'snapshot') {
+    const reader = parts.reader(args.namespace);
+    const checked = new CheckedSimilar(follower, (ids) => reader.existing(ids));
+    const cms: number[] = [];
+    for (let q = 0; q < args.queries; q++) {
+      const u = pop.userId((q * 7919 + 13) % args.users);
+      const t = performance.now();
+      const hits = await checked.similarTo(u, 10);
+      cms.push(performance.now() - t);
+      if (!hits || hits.length !== 10) throw new Error(`checked query for ${u} returned ${hits?.length ?? 'nothing'}`);
+    }
+    checkedQuery = { p50: quantile(cms, 0.5), p99: quantile(cms, 0.99), max: Math.max(...cms), n: cms.length };
+  }
   const result: SimilarChildResult = {
     mode: args.mode,
     users: args.users,
@@ -121,6 +149,8 @@ async function main(): Promise<void> {
     heapUsedMiB: mib(process.memoryUsage().heapUsed),
     indexMiB: mib(st.memoryBytes),
     query: { p50: quantile(ms, 0.5), p99: quantile(ms, 0.99), max: Math.max(...ms), n: ms.length },
+    ...(checkedQuery ? { checkedQuery } : {}),
+    ...(st.snapshotLoadMs !== undefined ? { snapshotLoadMs: st.snapshotLoadMs } : {}),
   };
   await follower.stop();
   await parts.close();

@@ -70,7 +70,7 @@ export async function startApi(cfg: Readonly<Config>, log: Logger, opts: { port?
   let followerStarting: Promise<void> | undefined;
   let stopped = false;
   if (cfg.api.similarIndex) {
-    // snapshot: the active namespace's similar-users snapshot, then the topic from a minute before
+    // snapshot: the active namespace's similar-users snapshot, then the topic from 15 s before
     const snapshot = cfg.api.similarSource === 'snapshot' ? { load: async (onRow: (row: SnapshotEntry) => void) => parts.similarSnapshot(await activeNs()).load(onRow) } : undefined;
     follower = new ProfilesFollower(kafka, { topic: cfg.kafka.topics.profiles, groupPrefix: `${cfg.kafka.clientId}-api-similar`, log, ...(snapshot ? { snapshot } : {}) });
     const f = follower;
