@@ -61,6 +61,11 @@ export interface SimilarChildResult {
   heapUsedMiB: number;
   indexMiB: number;
   query: { p50: number; p99: number; max: number; n: number };
+  /**
+   * CPU time of the process per query, ms: what the query costs with the cores to itself (on a
+   * loaded machine the wall time above also holds the time waiting for a core)
+   */
+  queryCpu?: { p50: number; p99: number; max: number; n: number };
   /** snapshot mode: the load of the shards alone, ms */
   snapshotLoadMs?: number;
   /** the query as the API answers it: the index, then the erased-user check in Redis */
@@ -114,11 +119,15 @@ async function main(): Promise<void> {
   const rssReadyMiB = rss();
   const st = follower.status();
   const ms: number[] = [];
+  const cpu: number[] = [];
   for (let q = 0; q < args.queries; q++) {
     const u = pop.userId((q * 7919 + 13) % args.users);
+    const c = process.cpuUsage();
     const t = performance.now();
     const hits = follower.similarTo(u, 10);
     ms.push(performance.now() - t);
+    const d = process.cpuUsage(c);
+    cpu.push((d.user + d.system) / 1000);
     if (!hits || hits.length !== 10) throw new Error(`query for ${u} returned ${hits?.length ?? 'nothing'}`);
   }
   let checkedQuery: SimilarChildResult['checkedQuery'];
@@ -149,6 +158,7 @@ async function main(): Promise<void> {
     heapUsedMiB: mib(process.memoryUsage().heapUsed),
     indexMiB: mib(st.memoryBytes),
     query: { p50: quantile(ms, 0.5), p99: quantile(ms, 0.99), max: Math.max(...ms), n: ms.length },
+    queryCpu: { p50: quantile(cpu, 0.5), p99: quantile(cpu, 0.99), max: Math.max(...cpu), n: cpu.length },
     ...(checkedQuery ? { checkedQuery } : {}),
     ...(st.snapshotLoadMs !== undefined ? { snapshotLoadMs: st.snapshotLoadMs } : {}),
   };

@@ -170,7 +170,7 @@ export function printTable(r: Results, checks: Target[], m: MachineInfo, seconds
         rows.push([
           `(g) similar ${z.users} ${design}`,
           `start-up ${(x.startupMs / 1000).toFixed(1)} s${x.startupEstimated ? ' (est.)' : ''}`,
-          `RSS ${x.rssReadyMiB} MiB (+${Math.round(x.rssReadyMiB - x.rssBaselineMiB)}), index ${x.indexMiB} MiB, query k=10 p50 ${x.query.p50.toFixed(1)} ms p99 ${x.query.p99.toFixed(1)} ms${x.checkedQuery ? `, with the erasure check p50 ${x.checkedQuery.p50.toFixed(1)} p99 ${x.checkedQuery.p99.toFixed(1)} ms` : ''}`,
+          `RSS ${x.rssReadyMiB} MiB (+${Math.round(x.rssReadyMiB - x.rssBaselineMiB)}), index ${x.indexMiB} MiB, query k=10 p50 ${x.query.p50.toFixed(1)} ms p99 ${x.query.p99.toFixed(1)} ms${x.queryCpu ? ` (CPU p50 ${x.queryCpu.p50.toFixed(1)} p99 ${x.queryCpu.p99.toFixed(1)} ms)` : ''}${x.checkedQuery ? `, with the erasure check p50 ${x.checkedQuery.p50.toFixed(1)} p99 ${x.checkedQuery.p99.toFixed(1)} ms` : ''}`,
         ]);
       }
     }
