@@ -10,6 +10,8 @@
  *   (d) rebuild   replay into a fresh namespace with a cold, then a warm shared embedding cache
  *   (e) scale     two processors in one group, the second joining mid-stream; no double count
  *   (f) soak      optional (--soak <minutes>): lag and RSS under 80% load
+ *   (g) similar   optional (--only similar): the similar-users index at --similar-users sizes
+ *                 (simulated population): memory, start-up and query time per API process
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -21,13 +23,14 @@ import { load1, machine } from './lib/machine.js';
 import { drain, latency, type DrainResult, type ProcessorSetup } from './lib/pipeline.js';
 import { warmRebuild } from './lib/replay.js';
 import { scaleOut } from './lib/scaleout.js';
+import { similarPhase } from './lib/similar.js';
 import { soak } from './lib/soak.js';
 import { sleep, Stack } from './lib/stack.js';
 import { printTable, targets, type Results, type Target } from './lib/report.js';
 import { loadConfig, projectPath } from '../src/config/index.js';
 import { stepLog } from '../src/util/progress.js';
 
-const PHASES = ['ceiling', 'pipeline', 'profile', 'latency', 'naive', 'rebuild', 'scale', 'soak'] as const;
+const PHASES = ['ceiling', 'pipeline', 'profile', 'latency', 'naive', 'rebuild', 'scale', 'soak', 'similar'] as const;
 type Phase = (typeof PHASES)[number];
 
 const { values: flags } = parseArgs({
@@ -42,6 +45,11 @@ const { values: flags } = parseArgs({
     'profile-events': { type: 'string' },
     soak: { type: 'string' },
     'soak-load': { type: 'string' },
+    'similar-users': { type: 'string' },
+    'similar-topic-users': { type: 'string' },
+    'similar-queries': { type: 'string' },
+    'similar-designs': { type: 'string' },
+    'similar-shards': { type: 'string' },
     only: { type: 'string' },
     skip: { type: 'string' },
     concurrency: { type: 'string' },
@@ -68,6 +76,14 @@ if (flags.help) {
   --soak-load <share>      soak load as a share of the drain throughput          default 0.8
   --profile-events <n>     backlog of the profiled drain (profile): a CPU profile of the processor's
                            main thread, written beside the results                default 3000 (quick 1000)
+  --similar-users <n,m>    population sizes of the similar phase (g), only run with --only similar
+                                                                         default 100000,1000000
+  --similar-topic-users <n> most profile events written to the topic per size; larger sizes are
+                           fed in-process and their start-up estimated   default 100000
+  --similar-queries <n>    similar-users queries timed per size and design default 300
+  --similar-designs <a,b>  topic (replay the profiles topic), snapshot (load the Redis snapshot)
+                                                                         default topic,snapshot
+  --similar-shards <n>     shards of the snapshot (redis.similarShards)   default 1024
   --only <a,b>|--skip <a,b> phases: ${PHASES.join(', ')}
   --throughput <n>         events/s to base the latency and soak loads on when the drain is skipped
   --concurrency <n>        override the runner's partitions consumed concurrently (exploration)
@@ -93,11 +109,17 @@ const opts = {
   profileEvents: num(flags['profile-events'], quick ? 1000 : 3000),
   soakMinutes: num(flags.soak, 0),
   soakLoad: num(flags['soak-load'], 0.8),
+  similarUsers: (flags['similar-users'] ?? '100000,1000000').split(',').map(Number),
+  similarTopicUsers: num(flags['similar-topic-users'], 100_000),
+  similarQueries: num(flags['similar-queries'], 300),
+  similarDesigns: (flags['similar-designs'] ?? 'topic,snapshot').split(',') as ('topic' | 'snapshot')[],
+  similarShards: num(flags['similar-shards'], 1024),
 };
 const only = flags.only ? new Set(flags.only.split(',')) : undefined;
 const skip = new Set((flags.skip ?? '').split(',').filter(Boolean));
 for (const p of [...(only ?? []), ...skip]) if (!(PHASES as readonly string[]).includes(p)) throw new Error(`unknown phase ${p}; phases: ${PHASES.join(', ')}`);
-const want = (p: Phase) => (p === 'soak' ? opts.soakMinutes > 0 && !skip.has(p) : (!only || only.has(p)) && !skip.has(p));
+// opt-in phases: the soak runs when given minutes, the similar phase only when named in --only
+const want = (p: Phase) => (p === 'soak' ? opts.soakMinutes > 0 && !skip.has(p) : p === 'similar' ? only?.has(p) === true : (!only || only.has(p)) && !skip.has(p));
 
 function setOverrides(list: string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -226,6 +248,9 @@ async function main(): Promise<void> {
       if (!tput) errors.soak = 'no throughput to base the load on (run the pipeline phase or pass --throughput)';
       else results.soak = await phase('soak', `(f) soak: ${opts.soakMinutes} min at ${opts.soakLoad * 100}% load`, () => soak(stack, tput * opts.soakLoad, opts.soakMinutes, setup, log));
     }
+    results.similar = await phase('similar', `(g) similar users: ${opts.similarUsers.join(', ')} simulated users`, () =>
+      similarPhase(stack, { sizes: opts.similarUsers, topicUsers: opts.similarTopicUsers, queries: opts.similarQueries, dim: 512, shards: opts.similarShards, designs: opts.similarDesigns, redisUrl: cfg.redis.url, brokers: cfg.kafka.brokers }, log),
+    );
   } finally {
     await stack.cleanup().catch((err: unknown) => log(`cleanup: ${String(err)}`));
   }

@@ -3,6 +3,15 @@
  * beginning (the latest profile per user survives compaction), upserts each centroid, removes a
  * user on a tombstone, then follows new profile events.
  *
+ * With a snapshot (api.similarSource: snapshot) it starts instead from the similar-users snapshot
+ * the processors keep in Redis (src/store/similar-snapshot.ts): it takes the topic's offsets at a
+ * time `followMarginMs` (default 15 s) before the load, loads every shard, then follows the topic
+ * from those offsets. The overlap covers the snapshot writes still held back in a processor's
+ * write-behind (up to one batch or 100 ms after the profile event) and clock skew between the
+ * processors (record timestamps) and the API; it costs margin × the profile-event rate; a record of
+ * the overlap older than the version the snapshot gave the user is skipped. Ready once the
+ * snapshot is loaded and the overlap read up to the end offsets taken before the load.
+ *
  * The reader has a consumer group of its own (KafkaClient.follow: kafkajs has no group-less
  * `assign()`), unique per process, that never commits (so it always starts from the beginning) and
  * is deleted on stop.
@@ -11,7 +20,7 @@ import { randomBytes } from 'node:crypto';
 import { readCentroid } from '../src/events/index.js';
 import type { Following, KafkaAdmin, KafkaClient, RecordBatch } from '../src/kafka/types.js';
 import { SimilarIndex, type SimilarHit } from '../src/similar/index.js';
-import type { FollowerStatus, SimilarSource } from '../src/similar/source.js';
+import type { FollowerStatus, SimilarSnapshotReader, SimilarSource, SnapshotEntry } from '../src/similar/source.js';
 import type { Logger } from '../src/util/logger.js';
 
 export type { FollowerStatus, SimilarSource };
@@ -23,6 +32,10 @@ export interface FollowerOptions {
   log: Logger;
   /** index dimension; default: the first profile's embedder.dim */
   dim?: number;
+  /** start from this snapshot instead of the beginning of the topic */
+  snapshot?: SimilarSnapshotReader;
+  /** snapshot start: how far before the load the topic is read again (default 15 s) */
+  followMarginMs?: number;
 }
 
 interface ProfileBits {
@@ -55,7 +68,8 @@ export class ProfilesFollower implements SimilarSource {
   private admin: KafkaAdmin | undefined;
   private readonly groupId: string;
   private readonly pending = new Map<number, number>();
-  private counts = { profiles: 0, tombstones: 0, skipped: 0 };
+  private counts = { profiles: 0, tombstones: 0, skipped: 0, older: 0, dropped: 0 };
+  private snapshotInfo: { entries: number; ms: number } | undefined;
   private caughtUp = false;
   private warnedNoCentroid = false;
   private resolveReady!: () => void;
@@ -79,11 +93,28 @@ export class ProfilesFollower implements SimilarSource {
       dim: this.index?.dim ?? null,
       kernel: this.index?.kernel ?? null,
       memoryBytes: this.index?.memoryBytes ?? 0,
+      source: this.opts.snapshot ? 'snapshot' : 'topic',
+      ...(this.snapshotInfo ? { snapshotEntries: this.snapshotInfo.entries, snapshotLoadMs: this.snapshotInfo.ms } : {}),
     };
   }
 
   similarTo(userId: string, k: number): SimilarHit[] | undefined {
     return this.index?.similarTo(userId, k);
+  }
+
+  /** Remove a user whose profile is gone (the API met it in a query: src/similar/checked.ts). */
+  drop(userId: string): void {
+    if (this.index?.remove(userId)) this.counts.dropped++;
+  }
+
+  /** Apply one snapshot entry (exposed for tests). */
+  applyEntry(e: SnapshotEntry): void {
+    this.index ??= new SimilarIndex({ dim: e.row.length });
+    if (e.row.length !== this.index.dim) {
+      if (this.counts.skipped++ === 0) this.opts.log.warn({ dim: e.row.length, indexDim: this.index.dim }, 'snapshot entry of another dimension skipped');
+      return;
+    }
+    this.index.upsertQuantized(e.userId, e.row, e.version);
   }
 
   /** Apply one record of the profiles topic (exposed for tests). */
@@ -107,6 +138,11 @@ export class ProfilesFollower implements SimilarSource {
       this.counts.skipped++;
       return;
     }
+    // the overlap replayed after a snapshot load: the snapshot may already hold a newer version
+    if (this.opts.snapshot && !this.caughtUp && (this.index?.version(userId) ?? 0) > p.version) {
+      this.counts.older++;
+      return;
+    }
     this.index ??= new SimilarIndex({ dim: p.dim });
     if (p.dim !== this.index.dim) {
       // profiles of another embedder cannot be compared with these (rebuild in a new namespace)
@@ -121,10 +157,27 @@ export class ProfilesFollower implements SimilarSource {
     this.admin ??= this.kafka.admin();
     await this.admin.connect();
     const ends = await this.admin.topicOffsets(this.opts.topic);
-    for (const e of ends) if (e.end > e.start) this.pending.set(e.partition, e.end);
+    const snapshot = this.opts.snapshot;
+    if (snapshot) {
+      const from = await this.admin.offsetsAtTime(this.opts.topic, Date.now() - (this.opts.followMarginMs ?? 15_000));
+      // the group is new and empty: its committed offsets are where the follower starts. Setting
+      // them on a new group takes seconds (the coordinator is found first): during the load
+      const offsetsSet = this.admin.setGroupOffsets(this.groupId, this.opts.topic, from);
+      offsetsSet.catch(() => {});
+      const t0 = Date.now();
+      const { entries } = await snapshot.load((e) => this.applyEntry(e));
+      this.snapshotInfo = { entries, ms: Date.now() - t0 };
+      this.opts.log.info({ entries, users: this.index?.size ?? 0, ms: this.snapshotInfo.ms }, 'similar-users index loaded from the snapshot');
+      if (entries === 0 && ends.some((e) => e.end > e.start))
+        this.opts.log.warn({ topic: this.opts.topic }, 'the similar-users snapshot is empty but the profiles topic is not: were the profiles written before the snapshot existed? (rebuild the namespace, or api.similarSource: topic)');
+      for (const e of ends) if (e.end > (from.get(e.partition) ?? e.start)) this.pending.set(e.partition, e.end);
+      // nothing to catch up on: the index serves now (what follows is newer than what it holds)
+      this.markReadyIfDone();
+      await offsetsSet;
+    } else for (const e of ends) if (e.end > e.start) this.pending.set(e.partition, e.end);
     this.markReadyIfDone();
-    this.following = await this.kafka.follow(this.opts.topic, { groupId: this.groupId, fromBeginning: true, maxBytes: 16 * 1024 * 1024 }, (b) => this.eachBatch(b));
-    this.opts.log.info({ topic: this.opts.topic, groupId: this.groupId, partitions: ends.length }, 'following the profiles topic for the similar-users index');
+    this.following = await this.kafka.follow(this.opts.topic, { groupId: this.groupId, fromBeginning: !snapshot, maxBytes: 16 * 1024 * 1024 }, (b) => this.eachBatch(b));
+    this.opts.log.info({ topic: this.opts.topic, groupId: this.groupId, partitions: ends.length, from: snapshot ? 'snapshot' : 'beginning' }, 'following the profiles topic for the similar-users index');
   }
 
   private async eachBatch(batch: RecordBatch): Promise<void> {

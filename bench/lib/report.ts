@@ -6,6 +6,7 @@ import type { MachineInfo } from './machine.js';
 import type { DrainResult, LatencyResult } from './pipeline.js';
 import type { ReplayResult } from './replay.js';
 import type { ScaleOutResult } from './scaleout.js';
+import type { SimilarResult } from './similar.js';
 import type { SoakResult } from './soak.js';
 
 export interface Results {
@@ -18,6 +19,7 @@ export interface Results {
   rebuild?: ReplayResult;
   scale?: ScaleOutResult;
   soak?: SoakResult;
+  similar?: SimilarResult;
 }
 
 export interface Target {
@@ -184,6 +186,18 @@ export function printTable(r: Results, checks: Target[], m: MachineInfo, seconds
       `${s.minutes} min at ${s.rate}/s`,
       `${s.users} users; lag slope ${s.lagSlopePerSecond}/s (max ${s.lagMax}), RSS ${s.rssStartMiB} → ${s.rssEndMiB} MiB (${s.rssGrowthPct}%, ${s.rssSlopeMiBPerMin} MiB/min; heap ${s.heapSlopeMiBPerMin} MiB/min), ELD p99 ${s.eventLoopDelayMs.p99} ms`,
     ]);
+  }
+  if (r.similar) {
+    for (const z of r.similar.sizes) {
+      for (const [design, x] of Object.entries({ topic: z.topic, snapshot: z.snapshot })) {
+        if (!x) continue;
+        rows.push([
+          `(g) similar ${z.users} ${design}`,
+          `start-up ${(x.startupMs / 1000).toFixed(1)} s${x.startupEstimated ? ' (est.)' : ''}`,
+          `RSS ${x.rssReadyMiB} MiB (+${Math.round(x.rssReadyMiB - x.rssBaselineMiB)}), index ${x.indexMiB} MiB, query k=10 p50 ${x.query.p50.toFixed(1)} ms p99 ${x.query.p99.toFixed(1)} ms${x.queryCpu ? ` (CPU p50 ${x.queryCpu.p50.toFixed(1)} p99 ${x.queryCpu.p99.toFixed(1)} ms)` : ''}${x.checkedQuery ? `, with the erasure check p50 ${x.checkedQuery.p50.toFixed(1)} p99 ${x.checkedQuery.p99.toFixed(1)} ms` : ''}`,
+        ]);
+      }
+    }
   }
   process.stdout.write(`\nPortrait bench — ${m.nproc} × ${m.cpuModel}, ${m.memGiB} GiB, load ${m.loadAvgStart.join(' ')} → ${(m.loadAvgEnd ?? []).join(' ')}, ${seconds} s\n\n`);
   process.stdout.write(`${table(rows)}\n\n`);

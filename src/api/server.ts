@@ -16,6 +16,8 @@ import type { Logger } from '../util/logger.js';
 import { buildApi } from './app.js';
 import { kafkaProbe, redisProbe } from '../metrics/probes.js';
 import { ProfilesFollower } from '../../consumers/profiles.js';
+import { CheckedSimilar } from '../similar/checked.js';
+import type { SnapshotEntry } from '../similar/source.js';
 import { StatsReader } from './stats.js';
 
 export interface ApiServer {
@@ -68,7 +70,9 @@ export async function startApi(cfg: Readonly<Config>, log: Logger, opts: { port?
   let followerStarting: Promise<void> | undefined;
   let stopped = false;
   if (cfg.api.similarIndex) {
-    follower = new ProfilesFollower(kafka, { topic: cfg.kafka.topics.profiles, groupPrefix: `${cfg.kafka.clientId}-api-similar`, log });
+    // snapshot: the active namespace's similar-users snapshot, then the topic from 15 s before
+    const snapshot = cfg.api.similarSource === 'snapshot' ? { load: async (onRow: (row: SnapshotEntry) => void) => parts.similarSnapshot(await activeNs()).load(onRow) } : undefined;
+    follower = new ProfilesFollower(kafka, { topic: cfg.kafka.topics.profiles, groupPrefix: `${cfg.kafka.clientId}-api-similar`, log, ...(snapshot ? { snapshot } : {}) });
     const f = follower;
     // Kafka may come up after the API: keep trying in the background, the other routes serve meanwhile
     followerStarting = (async () => {
@@ -90,7 +94,8 @@ export async function startApi(cfg: Readonly<Config>, log: Logger, opts: { port?
     config: { token: cfg.api.token, historyLength: cfg.api.historyLength },
     profiles: { getProfile: async (u) => (await readersFor()).store.getProfile(u) },
     history: { read: async (u, n) => (await readersFor()).history.read(u, n) },
-    ...(follower ? { similar: follower } : {}),
+    // every answer leaves out users whose profile is gone (erased, expired): one EXISTS round trip
+    ...(follower ? { similar: new CheckedSimilar(follower, async (ids) => (await readersFor()).store.existing(ids)) } : {}),
     stats: async (ns) => stats.stats(ns ?? (await readersFor()).store.namespace),
     extraMetrics: async () => stats.metricsText(await activeNs()),
     probes: [redisProbe(() => anyStore.ping()), kafkaProbe(admin)],

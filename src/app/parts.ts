@@ -21,7 +21,7 @@ import type { KafkaClient } from '../kafka/types.js';
 import { ContinuityStore } from '../store/continuity.js';
 import { RedisEmbeddingCache } from '../store/embedding-cache.js';
 import { RedisHistory } from '../store/history.js';
-import { Keys, RedisProfileStore, WriteBehind } from '../store/index.js';
+import { Keys, RedisProfileStore, RedisSimilarSnapshot, WriteBehind } from '../store/index.js';
 import { RedisProcessorStats } from '../store/processor-stats.js';
 import { RedisModelRegistry } from '../store/model-registry.js';
 import { checkRedisSettings, type RedisFinding } from '../store/redis-checks.js';
@@ -191,12 +191,21 @@ export class Parts {
     let s = this.stores.get(namespace);
     if (!s) {
       const cfg = this.cfg;
-      const store = new RedisProfileStore(this.redis, { keyPrefix: cfg.redis.keyPrefix, namespace, userTtlSeconds: cfg.redis.userTtlSeconds, historyLength: cfg.api.historyLength, writeBehind: this.writeBehind });
+      const similar = cfg.redis.similarShards > 0 ? this.similarSnapshot(namespace) : undefined;
+      const store = new RedisProfileStore(this.redis, { keyPrefix: cfg.redis.keyPrefix, namespace, userTtlSeconds: cfg.redis.userTtlSeconds, historyLength: cfg.api.historyLength, writeBehind: this.writeBehind, similar });
       s = store.registerNamespace().then(() => store);
       s.catch(() => this.stores.delete(namespace));
       this.stores.set(namespace, s);
     }
     return s;
+  }
+
+  /**
+   * The similar-users snapshot of a namespace (redis.similarShards shards): the processors' store
+   * writes it through the write-behind (one round trip with the profile writes), the API loads it.
+   */
+  similarSnapshot(namespace: string): RedisSimilarSnapshot {
+    return new RedisSimilarSnapshot(this.redis, { keyPrefix: this.cfg.redis.keyPrefix, namespace, shards: Math.max(1, this.cfg.redis.similarShards), writeBehind: this.writeBehind });
   }
 
   /** A store of a namespace for reading only (the API, `portrait profile`): not registered, writes nothing. */

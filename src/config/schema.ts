@@ -38,6 +38,7 @@ export const ConfigSchema = z.strictObject({
     // same rule as `portrait namespace`: never a name the key layout uses for something else
     namespace: z.string().regex(/^(?!(?:forgotten|receipts|models|emb|namespaces|active-namespace|namespace-history)$)[A-Za-z0-9_.-]{1,64}$/, '1-64 letters, digits, _ . - and not a reserved key name'),
     userTtlSeconds: z.number().int().nonnegative(),
+    similarShards: z.number().int().min(0).max(16384),
   }),
   embedder: z.strictObject({
     model: z.string().min(1),
@@ -89,6 +90,7 @@ export const ConfigSchema = z.strictObject({
     token: z.string(),
     historyLength: z.number().int().min(1).max(100),
     similarIndex: z.boolean(),
+    similarSource: z.enum(['topic', 'snapshot']),
   }),
   metrics: z.strictObject({
     port: z.number().int().min(0).max(65535),

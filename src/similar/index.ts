@@ -137,6 +137,34 @@ export class SimilarIndex {
     return true;
   }
 
+  /**
+   * Insert or replace a user's centroid given already quantised (a similar-users snapshot entry,
+   * src/store/similar-snapshot.ts: int8 of `quantize`, whose scale cosines do not need). The row is
+   * copied. An all-zero row removes the user. Throws on a row of another dimension.
+   */
+  upsertQuantized(userId: string, q: Int8Array, version = 0): boolean {
+    if (q.length !== this.dim) throw new RangeError(`row has ${q.length} dimensions, the index ${this.dim}`);
+    let norm2 = 0;
+    for (let i = 0; i < q.length; i++) norm2 += q[i]! * q[i]!;
+    if (norm2 === 0) {
+      this.remove(userId);
+      return false;
+    }
+    let slot = this.slotOf.get(userId);
+    if (slot === undefined) {
+      if (this.count === this.capacity) this.grow();
+      slot = this.count++;
+      this.slotOf.set(userId, slot);
+      this.ids[slot] = userId;
+    }
+    const row = this.rows.subarray(slot * this.stride, (slot + 1) * this.stride);
+    row.fill(0);
+    row.set(q);
+    this.invNorm[slot] = 1 / Math.sqrt(norm2);
+    this.versions[slot] = version;
+    return true;
+  }
+
   /** Remove a user (a tombstone); false when the user was not indexed. */
   remove(userId: string): boolean {
     const slot = this.slotOf.get(userId);

@@ -13,6 +13,7 @@ export type {
   ProfileStore,
   ProfileWrite,
   StoredProfile,
+  SimilarEntry,
   Suppression,
   WriteResult,
 } from './types.js';
@@ -21,5 +22,6 @@ export { RedisModelRegistry } from './model-registry.js';
 export { RedisEmbeddingCache, type RedisEmbeddingCacheOptions } from './embedding-cache.js';
 export { RedisProcessorStats } from './processor-stats.js';
 export { RedisHistory, type RedisHistoryOptions } from './history.js';
-export { Keys, escapeUserId, unescapeUserId } from './keys.js';
+export { Keys, escapeUserId, similarShardOf, unescapeUserId } from './keys.js';
+export { RedisSimilarSnapshot, decodeSimilarEntry, encodeSimilarEntry, type SimilarSnapshotOptions, type SnapshotRow } from './similar-snapshot.js';
 export { WriteBehind } from './write-behind.js';

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
  *   <prefix>:<ns>:u:{<user>}:h      list   the user's recent profile versions (summaries)
  *   <prefix>:<ns>:continuity        hash   the namespace's state epoch and per-partition checkpoints
  *   <prefix>:<ns>:proc:{<instance>} hash   a live processor's stats snapshot (TTL ~15 s)
+ *   <prefix>:<ns>:sim:{<shard>}     hash   similar-users snapshot shard: user id → version + int8 centroid
  *   <prefix>:namespaces             set    every namespace ever written (erasure cleans them all)
  *   <prefix>:active-namespace       string the namespace reads and live writes use
  *   <prefix>:namespace-history      list   activations, newest first
@@ -25,6 +26,20 @@ export function escapeUserId(userId: string): string {
 
 export function unescapeUserId(escaped: string): string {
   return decodeURIComponent(escaped);
+}
+
+/**
+ * The similar-users snapshot shard of a user (0 ≤ shard < shards): FNV-1a (32 bit) of the id's
+ * UTF-8 bytes, modulo the shard count. Processors and API processes must use the same count
+ * (redis.similarShards); changing it means rebuilding the snapshot.
+ */
+export function similarShardOf(userId: string, shards: number): number {
+  let h = 0x811c9dc5;
+  for (const b of Buffer.from(userId, 'utf8')) {
+    h ^= b;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h % shards;
 }
 
 export class Keys {
@@ -82,6 +97,11 @@ export class Keys {
   /** A live processor's stats snapshot (src/store/processor-stats.ts); the instance id is escaped like a user id: one hash tag. */
   proc(instanceId: string, ns: string = this.namespace): string {
     return `${this.prefix}:${ns}:proc:{${escapeUserId(instanceId)}}`;
+  }
+
+  /** A shard of the namespace's similar-users snapshot (src/store/similar-snapshot.ts): one hash tag per shard, so Redis Cluster spreads the shards over its nodes. */
+  similarShard(shard: number, ns: string = this.namespace): string {
+    return `${this.prefix}:${ns}:sim:{${shard}}`;
   }
 
   /** SCAN pattern of every live processor of a namespace. */

@@ -4,7 +4,8 @@ import { PortraitError } from '../util/errors.js';
 import { Keys } from './keys.js';
 import { luaScript } from './lua.js';
 import type { RedisClient } from './redis-client.js';
-import type { ForgetReceipt, LoadedUser, ProfileStore, ProfileWrite, Suppression, WriteResult } from './types.js';
+import type { RedisSimilarSnapshot } from './similar-snapshot.js';
+import type { ForgetReceipt, LoadedUser, ProfileStore, ProfileWrite, SimilarEntry, Suppression, WriteResult } from './types.js';
 import type { WriteBehind } from './write-behind.js';
 
 type WithScripts = (Redis | Cluster) & {
@@ -22,6 +23,11 @@ export interface RedisProfileStoreOptions {
   historyLength?: number;
   /** writes waiting to ride with the next profile write (the shared embedding cache: write-behind.ts) */
   writeBehind?: WriteBehind | undefined;
+  /**
+   * the namespace's similar-users snapshot: each successful write's centroid is queued to it (with
+   * `writeBehind`, it rides in the next round trip), forget removes the user from it
+   */
+  similar?: RedisSimilarSnapshot | undefined;
 }
 
 function wrap(err: unknown, what: string): PortraitError {
@@ -95,11 +101,16 @@ export class RedisProfileStore implements ProfileStore {
   }
 
   async forget(userId: string, suppression: Suppression, eventId: string, now: number): Promise<ForgetReceipt> {
+    // a similar-users snapshot write of this user still held back goes out first: commands on one
+    // connection run in order, so it cannot land after the removal below and bring the user back
+    this.opts.writeBehind?.flush();
     try {
       await this.redis.suppress(this.keys.forgotten(userId), suppression.ts, JSON.stringify(suppression.offsets));
       const namespaces = [...new Set([...(await this.redis.smembers(this.keys.namespaces)), this.opts.namespace])].sort();
       // every key of the user, in every namespace, shares the user's hash tag: one slot, one DEL
       const keysDeleted = await this.redis.del(...namespaces.flatMap((ns) => this.keys.userKeys(userId, ns)));
+      // and the user's entry in each namespace's similar-users snapshot (another slot: its shard's)
+      await this.opts.similar?.remove(userId, namespaces);
       const receipt: ForgetReceipt = { eventId, namespaces, keysDeleted, processedAt: now };
       const key = this.keys.receipt(eventId);
       const first = await this.redis.set(key, JSON.stringify(receipt), 'EX', RECEIPT_TTL_SECONDS, 'NX');
@@ -155,11 +166,30 @@ export class RedisProfileStore implements ProfileStore {
       throw wrap(err, 'apply');
     }
     const out = new Map<string, WriteResult>();
+    const similar: SimilarEntry[] = [];
     writes.forEach((w, i) => {
       const [ok, v] = results[i]!;
       out.set(w.userId, ok === 1 ? { ok: true, version: v } : { ok: false, currentVersion: v });
+      // only a write that won its compare-and-set reaches the snapshot: a lost race never does
+      if (ok === 1 && w.centroid) similar.push({ userId: w.userId, version: w.version, centroid: w.centroid });
     });
+    // held back until the next profile write's round trip (or the write-behind's delay)
+    this.opts.similar?.queue(similar);
     return out;
+  }
+
+  refreshSimilar(entries: readonly SimilarEntry[]): void {
+    this.opts.similar?.queue(entries);
+  }
+
+  /** Whether each user has a profile in this namespace (EXISTS per user, one round trip): the API drops erased users from similar-users results. */
+  async existing(userIds: readonly string[]): Promise<boolean[]> {
+    try {
+      const n = await Promise.all(userIds.map((u) => this.redis.exists(this.keys.profile(u))));
+      return n.map((x) => x === 1);
+    } catch (err) {
+      throw wrap(err, 'exists');
+    }
   }
 
   async getProfile(userId: string): Promise<unknown> {

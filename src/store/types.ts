@@ -71,6 +71,15 @@ export interface ProfileWrite {
   updatedAt: number;
   /** summary of this version for the user's history list (no text) */
   historyJson?: string;
+  /** the derived unit centroid of this version: written to the similar-users snapshot once the write succeeded (absent = not) */
+  centroid?: ArrayLike<number>;
+}
+
+/** A user's centroid at a profile version, for the similar-users snapshot (src/store/similar-snapshot.ts). */
+export interface SimilarEntry {
+  userId: string;
+  version: number;
+  centroid: ArrayLike<number>;
 }
 
 export type WriteResult = { ok: true; version: number } | { ok: false; currentVersion: number };
@@ -93,6 +102,12 @@ export interface ProfileStore {
   apply(writes: readonly ProfileWrite[]): Promise<Map<string, WriteResult>>;
   /** The last published profile of a user (parsed JSON), or null. */
   getProfile(userId: string): Promise<unknown>;
+  /**
+   * Write stored versions to the similar-users snapshot again (a redelivery after a crash may have
+   * lost the write that follows a successful apply); sent with the next round trip. Absent or a
+   * no-op when the store keeps no snapshot.
+   */
+  refreshSimilar?(entries: readonly SimilarEntry[]): void;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -7,6 +7,9 @@
  * so the cache writes (issued when the vectors arrive) and the compare-and-sets (issued after the
  * fold) are in different ticks unless the write-behind holds the former back.
  *
+ * The similar-users snapshot's entries (src/store/similar-snapshot.ts), queued when a user's
+ * compare-and-set succeeded, ride in the next batch's write the same way: they add no round trip.
+ *
  * The embedder and classifier are the deterministic fakes (pure logic); the store, its Lua, the
  * embedding cache and the Redis client are the real ones.
  */
@@ -17,7 +20,7 @@ import { SharedCachedEmbedder } from '../../src/embed/shared-cache.js';
 import { CommentFlow } from '../../src/pipeline/flow.js';
 import type { InRecord } from '../../src/pipeline/stage.js';
 import { StateCache } from '../../src/pipeline/state-cache.js';
-import { RedisEmbeddingCache, RedisProfileStore, WriteBehind } from '../../src/store/index.js';
+import { RedisEmbeddingCache, RedisProfileStore, RedisSimilarSnapshot, WriteBehind } from '../../src/store/index.js';
 import { createRedis } from '../../src/store/redis-client.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { deleteByPrefix, registerCleanup, uniqueName } from '../helpers/services.js';
@@ -65,7 +68,7 @@ async function writesDuring(port: number, fn: () => Promise<unknown>): Promise<n
   return n;
 }
 
-function flowOn(writeBehind: WriteBehind | undefined) {
+function flowOn(writeBehind: WriteBehind | undefined, withSnapshot = false) {
   // the processor's own client (auto-pipelining on), not the tests' plain one
   const redis = createRedis(cfg);
   const prefix = uniqueName('t');
@@ -73,7 +76,8 @@ function flowOn(writeBehind: WriteBehind | undefined) {
     await deleteByPrefix(redis as never, prefix);
     redis.disconnect();
   });
-  const store = new RedisProfileStore(redis, { keyPrefix: prefix, namespace: 'main', userTtlSeconds: 0, writeBehind });
+  const similar = withSnapshot ? new RedisSimilarSnapshot(redis, { keyPrefix: prefix, namespace: 'main', shards: 64, writeBehind }) : undefined;
+  const store = new RedisProfileStore(redis, { keyPrefix: prefix, namespace: 'main', userTtlSeconds: 0, writeBehind, similar });
   const embedder = new SharedCachedEmbedder(new SlowHashEmbedder(), new RedisEmbeddingCache(redis, { keyPrefix: prefix, ttlSeconds: 60, writeBehind }), { read: false });
   const p = cfg.profile;
   const flow = new CommentFlow({
@@ -87,7 +91,7 @@ function flowOn(writeBehind: WriteBehind | undefined) {
     log: silentLogger,
     stateCache: new StateCache(100),
   });
-  return { flow, redis, prefix, port: Number(new URL(cfg.redis.url).port || 6379) };
+  return { flow, redis, prefix, similar, port: Number(new URL(cfg.redis.url).port || 6379) };
 }
 
 const batch = (from: number) => Array.from({ length: USERS }, (_, i) => comment(from + i, `u${i}`));
@@ -103,6 +107,25 @@ describe('Redis round trips per batch', () => {
     // the cache entries were written, not just held back: both batches' texts
     const keys = await (redis as import('ioredis').Redis).keys(`${prefix}:emb:*`);
     expect(keys).toHaveLength(2 * USERS);
+  });
+
+  it('the similar-users snapshot entries ride along too: still one write per batch', async () => {
+    const writeBehind = new WriteBehind(10_000);
+    const { flow, redis, similar, port } = flowOn(writeBehind, true);
+    await redis.ping();
+    const first = await writesDuring(port, () => flow.process(batch(0)));
+    expect(first).toBe(2);
+    // the second batch carries the first batch's snapshot entries with its compare-and-sets
+    const second = await writesDuring(port, () => flow.process(batch(USERS)));
+    expect(second).toBe(1);
+    const third = await writesDuring(port, () => flow.process(batch(2 * USERS)));
+    expect(third).toBe(1);
+    // written, not just held back: after the last flush every user is there at its latest version
+    writeBehind.flush();
+    const rows = new Map<string, number>();
+    await similar!.load((r) => rows.set(r.userId, r.version));
+    expect(rows.size).toBe(USERS);
+    expect([...rows.values()].every((v) => v === 3)).toBe(true);
   });
 
   it('without the write-behind the cache entries cost a round trip of their own (the control)', async () => {

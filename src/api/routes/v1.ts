@@ -78,7 +78,7 @@ export async function v1Routes(app: FastifyInstance, deps: V1Deps): Promise<void
           throw new ApiError('UNAVAILABLE', `the similar-users index is still loading the profiles topic (${st.users} users so far)`);
         }
         const end = deps.similarQuery?.startTimer();
-        const results = similar.similarTo(userId, req.query.k);
+        const results = await similar.similarTo(userId, req.query.k);
         end?.();
         if (!results) throw new ApiError('NOT_FOUND', 'user not in the similar-users index (no profile, or no centroid yet)');
         return { userId, k: req.query.k, method: SIMILAR_METHOD, indexedUsers: st.users, results };

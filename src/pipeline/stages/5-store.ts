@@ -12,7 +12,7 @@ import { historyEntry } from '../../events/history-entry.js';
 import { profileView } from '../../events/profile-event.js';
 import { emptyState, encodeState, finalize, type FinalizeOptions, type ProfileParams } from '../../profile/index.js';
 import type { Epoch } from '../../store/continuity.js';
-import type { LoadedUser, ProfileWrite } from '../../store/index.js';
+import type { LoadedUser, ProfileWrite, SimilarEntry } from '../../store/index.js';
 import { PortraitError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { planUser, type UserItem, type UserPlan } from '../plan.js';
@@ -95,6 +95,8 @@ export class StoreStage implements Stage<Labelled, OutRecord> {
 
     const profiles: OutRecord[] = [];
     const republish: string[] = [];
+    // the stored versions of the users re-published: their similar-users snapshot entries are sent again too
+    const refresh: SimilarEntry[] = [];
     let pending = [...users.keys()];
     for (let attempt = 1; pending.length > 0; attempt++) {
       if (attempt > MAX_CAS_ATTEMPTS) {
@@ -135,7 +137,10 @@ export class StoreStage implements Stage<Labelled, OutRecord> {
           count(stats, plan);
           // a redelivery: its profile event may have been lost in a crash (a repeated event id was
           // published with its first delivery)
-          if (!plan.forget && plan.base && plan.fold.duplicates > 0) republish.push(userId);
+          if (!plan.forget && plan.base && plan.fold.duplicates > 0) {
+            republish.push(userId);
+            if (store.refreshSimilar) refresh.push({ userId, version: plan.base.version, centroid: finalize(plan.base.state, params, finalizeOptions).centroid });
+          }
           continue;
         }
         // A redelivery cut into other chunks than the first delivery: some of the user's events
@@ -147,11 +152,12 @@ export class StoreStage implements Stage<Labelled, OutRecord> {
         }
         // versions only go up, across a lost state too: an epoch begun after a loss has a floor
         const version = Math.max(plan.base?.version ?? 0, epoch?.floor ?? 0) + 1;
+        const derived = finalize(plan.fold.state, params, finalizeOptions);
         const event = buildProfileEvent({
           userId,
           version,
           updatedAt: now,
-          derived: finalize(plan.fold.state, params, finalizeOptions),
+          derived,
           embedder: { id: this.opts.embedder.id, dim },
           classifier: { kind: classifier.kind, version: classifier.version },
           causedBy: plan.fold.eventIds,
@@ -174,6 +180,7 @@ export class StoreStage implements Stage<Labelled, OutRecord> {
           profileJson: json,
           historyJson: JSON.stringify(historyEntry(profileView(event))),
           updatedAt: now,
+          centroid: derived.centroid,
         });
       }
       const results = writes.length > 0 ? await store.apply(writes) : new Map();
@@ -204,6 +211,7 @@ export class StoreStage implements Stage<Labelled, OutRecord> {
 
     // Users whose events were all applied before (a redelivery): publish their current profile
     // again, same version, so a profile event lost between the Redis write and a crash is sent.
+    store.refreshSimilar?.(refresh);
     const again = await Promise.all(republish.map((u) => store.getProfile(u)));
     republish.forEach((u, i) => {
       if (again[i] !== null) profiles.push({ key: u, value: JSON.stringify(again[i]) });
