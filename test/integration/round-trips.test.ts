@@ -18,6 +18,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { SharedCachedEmbedder } from '../../src/embed/shared-cache.js';
 import { CommentFlow } from '../../src/pipeline/flow.js';
+import { profileParams } from '../../src/profile/index.js';
 import type { InRecord } from '../../src/pipeline/stage.js';
 import { StateCache } from '../../src/pipeline/state-cache.js';
 import { RedisEmbeddingCache, RedisProfileStore, RedisSimilarSnapshot, WriteBehind } from '../../src/store/index.js';
@@ -79,12 +80,11 @@ function flowOn(writeBehind: WriteBehind | undefined, withSnapshot = false) {
   const similar = withSnapshot ? new RedisSimilarSnapshot(redis, { keyPrefix: prefix, namespace: 'main', shards: 64, writeBehind }) : undefined;
   const store = new RedisProfileStore(redis, { keyPrefix: prefix, namespace: 'main', userTtlSeconds: 0, writeBehind, similar });
   const embedder = new SharedCachedEmbedder(new SlowHashEmbedder(), new RedisEmbeddingCache(redis, { keyPrefix: prefix, ttlSeconds: 60, writeBehind }), { read: false });
-  const p = cfg.profile;
   const flow = new CommentFlow({
     embedder,
     classifier: () => fakeClassifier,
     store: () => store,
-    params: { halfLifeMs: p.halfLifeDays * 86_400_000, maxTerms: p.maxTerms, evidencePerLabel: p.evidencePerLabel, topK: p.topK, topTerms: p.topTerms, confidencePrior: p.confidencePrior },
+    params: profileParams(cfg),
     text: { maxChars: cfg.text.maxChars, maxTokens: cfg.text.maxTokens },
     decode: { maxRecordBytes: cfg.events.maxRecordBytes, maxFutureMs: cfg.events.maxFutureMs, minTs: cfg.events.minTs },
     clock: () => T0 + 86_400_000,
