@@ -112,7 +112,7 @@ for (const d of DATASETS) {
     ] as const) {
       say(`${ds}: evaluate-profiles with ${label}`);
       try {
-        const p = await runEvaluateProfiles({ data: projectPath(`data/${ds}.jsonl`), users: USERS, seed: SEED, ...opts }, cfg, embedder, startProcessor, silentLogger);
+        const p = await runEvaluateProfiles({ data: projectPath(`data/${ds}.jsonl`), population: 'tidy', users: USERS, seed: SEED, ...opts }, cfg, embedder, startProcessor, silentLogger);
         profiles.push({
           dataset: ds,
           classifier: label === 'zero-shot' && p.unmixed ? 'zero-shot, calibrated' : label,

@@ -14,13 +14,17 @@ import { profileView } from '../events/profile-event.js';
 import type { Following, KafkaAdmin, KafkaClient } from '../kafka/types.js';
 import { groupLag } from '../metrics/lag.js';
 import { labelMap, loadTaxonomy } from '../classify/taxonomy.js';
-import { simulateUsers, SIM_DEFAULTS } from '../sim/users.js';
+import { simulateAuthors } from '../sim/authors.js';
+import { simulateUsers, SIM_DEFAULTS, type Simulation } from '../sim/users.js';
+import type { LabelConfusion } from '../profile/unmix.js';
+import { profileParams } from '../profile/params.js';
 import { isRejection, preprocess } from '../text/index.js';
 import { PortraitError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { readDataset, rowsOfSplit, type DatasetFields } from './dataset.js';
 import { taxonomyFor } from './evaluate-run.js';
 import { scoreProfiles, type ProfileScores } from './profile-score.js';
+import { compareAggregations, scoreUserLevel, type RankedAnswer, type UserComment, type UserLevelScore, type UserLevelTruth } from './user-aggregations.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** What the runner needs from consumers/comments.ts (passed in, so src/ does not import the composition root). */
@@ -30,8 +34,16 @@ export interface ProcessorHandle {
 }
 export type StartProcessorFn = (cfg: Readonly<Config>, log: Logger, opts: { parts: Parts; embedder: Embedder; namespace: string; groupId: string; fromBeginning: boolean }) => Promise<ProcessorHandle>;
 
+/**
+ * Who the simulated users are: `authors` (src/sim/authors.ts: shaped like forum authors, 1-50 posts,
+ * one dominant topic and a long tail, drift, near-duplicates; truth = the majority topic) or `tidy`
+ * (src/sim/users.ts: 1-3 latent interests, 5-30 comments, the main one at least 60 %).
+ */
+export type Population = 'authors' | 'tidy';
+
 export interface ProfilesRunOptions {
   data: string;
+  population?: Population;
   fields?: Partial<DatasetFields>;
   /** Rows the comments are drawn from (default 'test'; 'all' = every row). */
   split?: string;
@@ -57,6 +69,19 @@ export interface ProfilesSummary extends ProfileScores {
   seconds: number;
   /** Data labels the classifier does not have (scored as misses): another label space. */
   unmatchedLabels?: string[];
+  population: Population;
+  /**
+   * User level, against each user's majority topic: the pipeline's profile (its first interest and
+   * that interest's `confidence`) and every aggregation of src/eval/user-aggregations.ts computed
+   * from the same per-comment predictions; for all users and for those with at least 3 comments.
+   */
+  userLevel: { all: UserLevelTable; atLeast3: UserLevelTable };
+}
+
+export interface UserLevelTable {
+  users: number;
+  profile: UserLevelScore;
+  aggregations: Record<string, UserLevelScore>;
 }
 
 async function waitCaughtUp(admin: KafkaAdmin, groupId: string, topic: string, timeoutMs: number): Promise<void> {
@@ -70,7 +95,7 @@ async function waitCaughtUp(admin: KafkaAdmin, groupId: string, topic: string, t
 }
 
 /** The last profile event of every user in `topic` (highest version wins). */
-type Interests = Array<{ label: string; share: number }>;
+type Interests = Array<{ label: string; share: number; confidence: number }>;
 
 async function latestProfiles(kafka: KafkaClient, admin: KafkaAdmin, topic: string): Promise<Map<string, { version: number; interests: Interests }>> {
   const ends = new Map((await admin.topicOffsets(topic)).filter((e) => e.end > e.start).map((e) => [e.partition, e.end]));
@@ -107,11 +132,22 @@ export async function runEvaluateProfiles(o: ProfilesRunOptions, cfg: Readonly<C
   const all = readDataset(o.data, o.fields);
   const rows = split === 'all' ? all : rowsOfSplit(all, split);
   if (rows.length === 0) throw new PortraitError('USAGE', `no rows of split "${split}" in ${o.data}; use --split all`);
-  const spanMs = 7 * 86_400_000;
-  const sim = simulateUsers(
-    rows.map((r) => ({ id: `line-${r.line}`, text: r.text, label: r.label })),
-    { users: o.users, commentsPerUser: o.comments ?? [...SIM_DEFAULTS.commentsPerUser], interestsPerUser: o.interests ?? [...SIM_DEFAULTS.interestsPerUser], seed: o.seed, startTs: Date.now() - spanMs, spanMs, userPrefix: 'eval-u' },
-  );
+  const population = o.population ?? 'authors';
+  const simRows = rows.map((r) => ({ id: `line-${r.line}`, text: r.text, label: r.label }));
+  // authors write over 90 days (three profile half-lives at the default); tidy users over a week
+  const spanMs = (population === 'authors' ? 90 : 7) * 86_400_000;
+  const sim: Simulation =
+    population === 'authors'
+      ? simulateAuthors(simRows, { authors: o.users, seed: o.seed, startTs: Date.now() - spanMs, spanMs, userPrefix: 'eval-a' })
+      : simulateUsers(simRows, {
+          users: o.users,
+          commentsPerUser: o.comments ?? [...SIM_DEFAULTS.commentsPerUser],
+          interestsPerUser: o.interests ?? [...SIM_DEFAULTS.interestsPerUser],
+          seed: o.seed,
+          startTs: Date.now() - spanMs,
+          spanMs,
+          userPrefix: 'eval-u',
+        });
 
   // a run of its own: topics, group and namespace nobody else uses
   const run = `portrait-eval-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
@@ -166,6 +202,16 @@ export async function runEvaluateProfiles(o: ProfilesRunOptions, cfg: Readonly<C
       [...profiles.entries()].map(([userId, p]) => ({ userId, ranked: p.interests.map((i) => i.label), shares: Object.fromEntries(p.interests.map((i) => [i.label, i.share])) })),
       kept.map((k, i) => ({ userId: k.e.userId, truth: toLabel(k.e.metadata.simLabel), probs: probs[i]! })),
     );
+    const userLevel = scoreUserLevels(
+      sim.users.map((u) => ({ userId: u.userId, majority: toLabel(u.interests[0]!), topics: u.interests.map(toLabel), comments: u.comments })),
+      profiles,
+      kept.map((k, i) => ({ userId: k.e.userId, comment: { probs: probs[i]!, embedding: vectors[i], ts: k.e.ts } })),
+      {
+        halfLifeMs: profileParams(runCfg).halfLifeMs,
+        predict: (v) => clf.predict(v),
+        unmix: runCfg.profile.unmix && clf.confusion ? { confusion: clf.confusion as LabelConfusion, prior: runCfg.profile.unmixPrior } : undefined,
+      },
+    );
     const known = new Set(Object.keys(probs[0] ?? {}));
     const unmatched = [...new Set(rows.map((r) => toLabel(r.label)))].filter((l) => known.size > 0 && !known.has(l)).sort();
     return {
@@ -177,6 +223,8 @@ export async function runEvaluateProfiles(o: ProfilesRunOptions, cfg: Readonly<C
       seconds: Math.round((Date.now() - started) / 100) / 10,
       ...scores,
       ...(unmatched.length > 0 ? { unmatchedLabels: unmatched } : {}),
+      population,
+      userLevel,
     };
   } finally {
     await proc?.stop().catch((err: unknown) => log.warn({ err }, 'evaluate-profiles: stopping the processor failed'));
@@ -189,4 +237,30 @@ export async function runEvaluateProfiles(o: ProfilesRunOptions, cfg: Readonly<C
       .catch((err: unknown) => log.warn({ err }, 'evaluate-profiles: could not delete its Redis keys'));
     await parts.close();
   }
+}
+
+/** The pipeline's profiles and every aggregation, scored at user level (all users, and those with ≥ 3 comments). */
+function scoreUserLevels(
+  truth: readonly (UserLevelTruth & { comments: number })[],
+  profiles: ReadonlyMap<string, { interests: Interests }>,
+  comments: readonly { userId: string; comment: UserComment }[],
+  ctx: Parameters<typeof compareAggregations>[2],
+): { all: UserLevelTable; atLeast3: UserLevelTable } {
+  const byUser = new Map<string, UserComment[]>();
+  for (const { userId, comment } of comments) {
+    const list = byUser.get(userId);
+    if (list) list.push(comment);
+    else byUser.set(userId, [comment]);
+  }
+  // the profile as a recommender reads it: its interests in order, and its first interest's confidence
+  const profileAnswers = new Map<string, RankedAnswer>();
+  for (const [userId, p] of profiles) {
+    if (p.interests.length > 0) profileAnswers.set(userId, { ranked: p.interests.map((i) => i.label), confidence: p.interests[0]!.confidence });
+  }
+  const table = (users: readonly UserLevelTruth[]): UserLevelTable => ({
+    users: users.length,
+    profile: scoreUserLevel(users, profileAnswers),
+    aggregations: compareAggregations(users, byUser, ctx),
+  });
+  return { all: table(truth), atLeast3: table(truth.filter((u) => u.comments >= 3)) };
 }

@@ -17,6 +17,7 @@ import { runEvaluate } from '../../src/eval/evaluate-run.js';
 import { classificationReport } from '../../src/train/metrics.js';
 import { runEvaluateProfiles } from '../../src/eval/profiles-run.js';
 import type { Embedder } from '../../src/embed/types.js';
+import { simulateAuthors } from '../../src/sim/authors.js';
 import { simulateUsers } from '../../src/sim/users.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { runCli } from '../helpers/cli.js';
@@ -100,7 +101,7 @@ describe('evaluate-profiles (real pipeline)', () => {
     const admin = await testAdmin();
     const { redis, prefix } = testRedis();
     const cfg = loadConfig({ env: {}, overrides: { kafka: { brokers: brokers() }, redis: { url: redisUrl(), keyPrefix: prefix }, log: { level: 'silent' } } });
-    const s = await runEvaluateProfiles({ data: DATA, users: 12, seed: 5, model: dir }, cfg, embedder, startProcessor, silentLogger);
+    const s = await runEvaluateProfiles({ data: DATA, population: 'tidy', users: 12, seed: 5, model: dir }, cfg, embedder, startProcessor, silentLogger);
 
     expect(s.classifier).toEqual({ kind: 'linear', version: artifact.version });
     expect(s.users).toBe(12);
@@ -134,7 +135,7 @@ describe('evaluate-profiles (real pipeline)', () => {
     // the plain mean of the same classifier's probabilities (profile.unmix false, same users)
     expect(artifact.confusion?.matrix).toHaveLength(artifact.labels.length);
     const plainCfg = loadConfig({ env: {}, overrides: { kafka: { brokers: brokers() }, redis: { url: redisUrl(), keyPrefix: prefix }, log: { level: 'silent' }, profile: { unmix: false } } });
-    const plain = await runEvaluateProfiles({ data: DATA, users: 12, seed: 5, model: dir }, plainCfg, embedder, startProcessor, silentLogger);
+    const plain = await runEvaluateProfiles({ data: DATA, population: 'tidy', users: 12, seed: 5, model: dir }, plainCfg, embedder, startProcessor, silentLogger);
     expect(plain.perUser.map((u) => u.interests)).toEqual(s.perUser.map((u) => u.interests));
     expect(s.shareError).toBeGreaterThan(0);
     expect(plain.shareError).toBeGreaterThan(0);
@@ -146,6 +147,31 @@ describe('evaluate-profiles (real pipeline)', () => {
       expect(topics.filter((t) => t.startsWith(run))).toEqual([]);
       expect(await redis.keys(`${prefix}:${run}:*`)).toEqual([]);
       expect(await redis.sismember(`${prefix}:namespaces`, run)).toBe(0);
+    }
+  }, 300_000);
+
+  it('forum-shaped authors (the default population): the pipeline profile is scored at user level beside every aggregation, and equals the unmix aggregation of the same predictions', async () => {
+    const { prefix } = testRedis();
+    const cfg = loadConfig({ env: {}, overrides: { kafka: { brokers: brokers() }, redis: { url: redisUrl(), keyPrefix: prefix }, log: { level: 'silent' } } });
+    const s = await runEvaluateProfiles({ data: DATA, users: 60, seed: 9, model: dir }, cfg, embedder, startProcessor, silentLogger);
+    expect(s.population).toBe('authors');
+    const sim = simulateAuthors(
+      rowsOfSplit(readDataset(DATA), 'test').map((r) => ({ id: `line-${r.line}`, text: r.text, label: r.label })),
+      { authors: 60, seed: 9, startTs: 0, spanMs: 90 * 86_400_000, userPrefix: 'eval-a' },
+    );
+    expect(s.perComment.comments).toBe(sim.events.length);
+    expect(s.perUser.map((u) => u.interests[0])).toEqual(sim.users.map((u) => u.majority));
+    const { all, atLeast3 } = s.userLevel;
+    expect(all.users).toBe(60);
+    expect(atLeast3.users).toBe(sim.users.filter((u) => u.comments >= 3).length);
+    expect(Object.keys(all.aggregations).sort()).toEqual(['centroid', 'confidence', 'logsum', 'majority', 'mean', 'temperature 0.25', 'temperature 0.5', 'unmix']);
+    // the pipeline's first interests are the unmix aggregation's, computed apart from the same predictions
+    expect(all.profile.top1).toBeCloseTo(all.aggregations.unmix!.top1, 6);
+    expect(all.profile.top1).toBeCloseTo(s.top1, 4);
+    for (const x of [all.profile, ...Object.values(all.aggregations)]) {
+      expect(x.top1).toBeGreaterThan(0.5);
+      expect(x.ece).toBeGreaterThanOrEqual(0);
+      expect(x.ece).toBeLessThanOrEqual(1);
     }
   }, 300_000);
 
@@ -168,7 +194,7 @@ describe('evaluate-profiles (real pipeline)', () => {
 
     const { prefix } = testRedis();
     const cfgOf = (unmix: boolean) => loadConfig({ env: {}, overrides: { kafka: { brokers: brokers() }, redis: { url: redisUrl(), keyPrefix: prefix }, log: { level: 'silent' }, profile: { unmix } } });
-    const run = { data: DATA, users: 40, seed: 5, zeroShot: true, taxonomy: yaml };
+    const run = { data: DATA, population: 'tidy' as const, users: 40, seed: 5, zeroShot: true, taxonomy: yaml };
     const cal = await runEvaluateProfiles(run, cfgOf(true), embedder, startProcessor, silentLogger);
     expect(cal.unmixed).toBe(true);
     expect(cal.classifier).toEqual({ kind: 'zero-shot', version: c.calibratedVersion });

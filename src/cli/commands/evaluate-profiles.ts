@@ -3,17 +3,18 @@
  * Redis → profile events), scored against their latent interests beside per-comment accuracy.
  * Needs Kafka and Redis (portrait stack up); deletes its topics, group and keys afterwards.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { startProcessor } from '../../../consumers/comments.js';
 import { withEmbedder } from '../../app/parts.js';
 import { loadConfig } from '../../config/index.js';
-import { runEvaluateProfiles, type ProfilesSummary } from '../../eval/profiles-run.js';
+import { runEvaluateProfiles, type Population, type ProfilesSummary, type UserLevelTable } from '../../eval/profiles-run.js';
 import { createLogger } from '../../util/logger.js';
 import { intOption } from '../options.js';
 import { printJson } from '../output.js';
 
 interface Options {
   data: string;
+  population: Population;
   users: number;
   split: string;
   seed: number;
@@ -37,16 +38,35 @@ function printText(s: ProfilesSummary): void {
   w(`  user majority vote of comment labels      ${f3(s.majorityVoteTop1)}`);
   w(`  user mean of comment probabilities        ${f3(s.meanProbabilityTop1)}`);
   if (s.shareError !== undefined) w(`  share error (L1, profile vs true mix)     ${f3(s.shareError)}   (0 exact, 2 disjoint)`);
+  for (const [name, t] of [
+    ['all users', s.userLevel.all],
+    ['users with at least 3 comments', s.userLevel.atLeast3],
+  ] as const)
+    printUserLevel(w, name, t);
   if (s.profiled < s.users) w(`  warning: ${s.users - s.profiled} users have no profile event`);
   if (s.unmatchedLabels) w(`  warning: the classifier has no label ${s.unmatchedLabels.join(', ')} (another label space: use --zero-shot for the data set's taxonomy, or --model)`);
+}
+
+/** One table: the pipeline's profile, then every aggregation of the same per-comment predictions. */
+function printUserLevel(w: (line: string) => void, name: string, t: UserLevelTable): void {
+  w(`  user level, against each user's majority topic: ${name} (${t.users})`);
+  w(`    ${'aggregation'.padEnd(26)}top-1   top-3 recall   ECE    mean confidence`);
+  const row = (label: string, x: UserLevelTable['profile']) => w(`    ${label.padEnd(26)}${f3(x.top1)}   ${f3(x.top3Recall)}          ${f3(x.ece)}  ${f3(x.meanConfidence)}`);
+  row('profile (the pipeline)', t.profile);
+  for (const [agg, x] of Object.entries(t.aggregations)) row(agg, x);
 }
 
 export function registerEvaluateProfiles(program: Command): void {
   program
     .command('evaluate-profiles')
-    .description('simulate users (1-3 latent interests), stream their comments through the real pipeline and score the profiles')
+    .description('simulate users (forum-shaped authors, or tidy users with 1-3 interests), stream their comments through the real pipeline and score the profiles, beside every user-level aggregation of the same predictions')
     .requiredOption('--data <jsonl>', 'labelled rows the comments are drawn from, e.g. data/sib200_zh.jsonl')
     .option('--users <n>', 'simulated users', intOption('--users', 1), 50)
+    .addOption(
+      new Option('--population <kind>', 'authors: shaped like forum authors (1-50 posts, a dominant topic and a long tail, drift, near-duplicates; truth = the majority topic); tidy: 1-3 latent interests, 5-30 comments')
+        .choices(['authors', 'tidy'])
+        .default('authors'),
+    )
     .option('--split <names>', "split value(s) the comments are drawn from, or 'all'", 'test')
     .option('--seed <n>', 'seed of the simulation', intOption('--seed', 0), 42)
     .option('--model <dir>', 'classify with this artifact (default: the configured classifier / active registry model)')
@@ -61,6 +81,7 @@ export function registerEvaluateProfiles(program: Command): void {
         runEvaluateProfiles(
           {
             data: opts.data,
+            population: opts.population,
             users: opts.users,
             split: opts.split,
             seed: opts.seed,
