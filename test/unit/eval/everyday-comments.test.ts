@@ -1,0 +1,116 @@
+// data/everyday_comments.jsonl: the labelled check set of short everyday comments for the default
+// zero-shot taxonomy (issue #19). It is a check set, not training data: these tests keep it well
+// formed, balanced, and apart from the taxonomy's own prototype texts.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { loadTaxonomy } from '../../../src/classify/index.js';
+
+const FILE = fileURLToPath(new URL('../../../data/everyday_comments.jsonl', import.meta.url));
+const TAXONOMY = fileURLToPath(new URL('../../../config/taxonomy.yaml', import.meta.url));
+const MIN_PER_LABEL_AND_LANG = 30;
+/** Above this overlap (character bigrams for zh, words for en) a row counts as a near-copy of a description. */
+const NEAR_COPY = 0.5;
+
+interface Row {
+  id: string;
+  text: string;
+  label: string;
+  lang: 'zh' | 'en';
+  source: string;
+  hard?: true;
+}
+
+const KEYS = new Set(['id', 'text', 'label', 'lang', 'source', 'hard']);
+const SOURCE = /^(written|sib200\/\d+|clinc150\/(train|val|test)\/\d+|csl\/(train|dev|test)\/\d+)$/;
+
+const lines = readFileSync(FILE, 'utf8').split('\n');
+if (lines.at(-1) === '') lines.pop();
+const raw = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+const rows = raw as unknown as Row[];
+const taxonomy = loadTaxonomy(TAXONOMY);
+const ids = taxonomy.labels.map((l) => l.id);
+const descriptions = taxonomy.labels.flatMap((l) => [...l.descriptions.zh.map((d) => ({ lang: 'zh', text: d })), ...l.descriptions.en.map((d) => ({ lang: 'en', text: d }))]);
+const names = taxonomy.labels.flatMap((l) => [l.zh, l.en]);
+
+/** Character bigrams of the letters and digits (zh), or the set of words (en), lowercased. */
+function units(text: string, lang: string): Set<string> {
+  const t = text.toLowerCase();
+  if (lang === 'en') return new Set(t.match(/[a-z0-9']+/g) ?? []);
+  const c = [...t.replace(/[^\p{L}\p{N}]/gu, '')];
+  const out = new Set<string>();
+  for (let i = 0; i + 1 < c.length; i++) out.add(c[i]! + c[i + 1]!);
+  return out;
+}
+
+function dice(a: Set<string>, b: Set<string>): number {
+  let shared = 0;
+  for (const x of a) if (b.has(x)) shared++;
+  return a.size + b.size === 0 ? 0 : (2 * shared) / (a.size + b.size);
+}
+
+describe('data/everyday_comments.jsonl (check set for the default taxonomy)', () => {
+  it('every row has the schema {id, text, label, lang, source[, hard: true]}', () => {
+    expect(rows.length).toBeGreaterThanOrEqual(ids.length * 2 * MIN_PER_LABEL_AND_LANG);
+    for (const [i, r] of raw.entries()) {
+      const where = `line ${i + 1}`;
+      expect(
+        Object.keys(r).filter((k) => !KEYS.has(k)),
+        where,
+      ).toEqual([]);
+      expect(typeof r.id === 'string' && r.id !== '', where).toBe(true);
+      expect(typeof r.text === 'string' && r.text.trim() !== '' && r.text === r.text.trim(), where).toBe(true);
+      expect(typeof r.label, where).toBe('string');
+      expect(['zh', 'en'], where).toContain(r.lang);
+      expect(r.source, where).toMatch(SOURCE);
+      if ('hard' in r) expect(r.hard, where).toBe(true);
+      // the language field agrees with the script of the text
+      expect(/\p{Script=Han}/u.test(r.text as string), where).toBe(r.lang === 'zh');
+    }
+  });
+
+  it('every label is a taxonomy id, with at least 30 rows in each language, and both languages have every label', () => {
+    const counts = new Map<string, number>();
+    for (const r of rows) {
+      expect(ids, r.id).toContain(r.label);
+      counts.set(`${r.label}/${r.lang}`, (counts.get(`${r.label}/${r.lang}`) ?? 0) + 1);
+    }
+    for (const id of ids) for (const lang of ['zh', 'en']) expect(counts.get(`${id}/${lang}`) ?? 0, `${id}/${lang}`).toBeGreaterThanOrEqual(MIN_PER_LABEL_AND_LANG);
+  });
+
+  it('most rows of every label and language were written for the set (rows mapped from data files are at most a third)', () => {
+    for (const id of ids) {
+      for (const lang of ['zh', 'en']) {
+        const cell = rows.filter((r) => r.label === id && r.lang === lang);
+        const mapped = cell.filter((r) => r.source !== 'written').length;
+        expect(mapped, `${id}/${lang}`).toBeLessThanOrEqual(cell.length / 3);
+      }
+    }
+    expect(rows.filter((r) => r.hard).length).toBeGreaterThan(0);
+  });
+
+  it('has unique ids and no duplicate texts', () => {
+    expect(new Set(rows.map((r) => r.id)).size).toBe(rows.length);
+    const seen = new Map<string, string>();
+    for (const r of rows) {
+      const key = r.text.toLowerCase().replace(/\s+/g, ' ');
+      expect(seen.get(key), `${r.id} repeats ${seen.get(key)}`).toBeUndefined();
+      seen.set(key, r.id);
+    }
+  });
+
+  it('shares no text with the taxonomy prototypes: no description inside a row or row inside a description or name, no near-copy', () => {
+    const protos = descriptions.map((d) => ({ ...d, lower: d.text.toLowerCase(), units: units(d.text, d.lang) }));
+    const bad: string[] = [];
+    for (const r of rows) {
+      const t = r.text.toLowerCase();
+      const u = units(r.text, r.lang);
+      for (const d of protos) {
+        if (t.includes(d.lower) || d.lower.includes(t)) bad.push(`${r.id} "${r.text}" shares text with "${d.text}"`);
+        else if (d.lang === r.lang && dice(u, d.units) >= NEAR_COPY) bad.push(`${r.id} "${r.text}" is a near-copy of "${d.text}"`);
+      }
+      for (const n of names) if (n.toLowerCase().includes(t)) bad.push(`${r.id} "${r.text}" is inside the name "${n}"`);
+    }
+    expect(bad).toEqual([]);
+  });
+});
