@@ -33,12 +33,19 @@ export const COMMENT_FILLERS: readonly string[] = [
   '觉得', '感觉', '真的', '一下', '东西', '这个', '那个', '什么', '怎么', '没有', '就是', '还是', '可以', '已经',
   '有点', '一点', '太', '挺', '真', '没', '超', '非常', '特别', '比较',
   '楼主', '沙发', '板凳', '顶', '路过', '围观', '转发', '评论', '回复',
+  // zh: possessive pronouns and time words: in every kind of comment, about no topic (the segmenter
+  // keeps 我的 and 今天 whole, and stopwords-iso lists 我 and 的 but not them)
+  '我的', '你的', '您的', '他的', '她的', '它的', '我们的', '你们的', '他们的', '她们的', '咱们', '咱们的', '大家的', '自己的',
+  '今天', '昨天', '明天', '前天', '后天', '今晚', '昨晚', '明晚', '今年', '去年', '明年', '现在', '刚才', '刚刚', '最近',
+  '早上', '晚上', '上午', '下午', '中午', '以前', '以后', '后来', '当时', '平时', '一直', '马上', '有人', '真是', '不错',
   // zh: units that follow a number
   '元', '块', '年', '月', '日', '号', '个', '次', '岁',
   // en: laughter, interjections, chat abbreviations
   'lol', 'lmao', 'rofl', 'haha', 'hahaha', 'hehe', 'omg', 'btw', 'imo', 'imho', 'tbh', 'idk', 'pls', 'plz',
   'thx', 'ty', 'ok', 'okay', 'yeah', 'yep', 'yup', 'nope', 'wow', 'hmm', 'um', 'uh', 'gonna', 'wanna',
   'gotta', 'lot', 'lots', 'stuff', 'thing', 'u', 'ur', 'im', 'dont', 'cant', 'wont', 'ive', 'didnt', 'isnt',
+  // en: time words the iso list lacks (it has "today" and "now")
+  'yesterday', 'tomorrow', 'tonight', 'guys',
 ];
 
 /** Words in the stopwords-iso en list that carry a topic in user comments. */

@@ -48,6 +48,11 @@ describe('isContentToken', () => {
 });
 
 describe('filterTokens', () => {
+  it('drops possessive pronouns and time words in both languages: top terms say what a user writes about', () => {
+    expect(filterTokens(['我的', '电话', '欢迎', '足球', '今天', '天气', '最近', '比赛', '大家的'])).toEqual(['电话', '欢迎', '足球', '天气', '比赛']);
+    expect(filterTokens(['my', 'match', 'yesterday', 'tonight', 'goal', 'today', 'we', 'our'])).toEqual(['match', 'goal']);
+  });
+
   it('lowercases, drops non-content words and keeps each term once in first-seen order', () => {
     expect(filterTokens(['I', 'love', 'Hot', 'pot', 'hot', 'POT', '2024', '的', '火锅', 'lol', '火锅'])).toEqual(['love', 'hot', 'pot', '火锅']);
   });
