@@ -77,7 +77,6 @@ export const ConfigSchema = z.strictObject({
     evidencePerLabel: positiveInt,
     topK: positiveInt,
     topTerms: positiveInt,
-    confidencePrior: z.number().nonnegative(),
     stateCacheUsers: z.number().int().nonnegative(),
     stateCacheMiB: z.number().positive(),
     unmix: z.boolean(),

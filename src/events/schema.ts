@@ -124,7 +124,7 @@ export const Interest = z.strictObject({
   label: Label,
   score: Score.meta({ description: 'Decayed sum of the label probabilities.' }),
   share: unit.meta({ description: 'score / sum of all label scores.' }),
-  confidence: unit.meta({ description: 'share shrunk towards 0 for users with few comments.' }),
+  confidence: unit.meta({ description: "the probability that the label is the user's main topic, calibrated at user level (docs/profile.md); a profile's confidences sum to at most 1." }),
 });
 
 export const TopTerm = z.strictObject({ term: z.string().min(1), score: Score });
@@ -138,7 +138,7 @@ export const InterestTuple = z
     Label.meta({ description: 'label' }),
     Score.meta({ description: 'score: decayed sum of the label probabilities, 4 significant digits.' }),
     unit.meta({ description: 'share: score / sum of all label scores, 4 decimals.' }),
-    unit.meta({ description: 'confidence: share shrunk towards 0 for users with few comments, 4 decimals.' }),
+    unit.meta({ description: "confidence: the probability that the label is the user's main topic, calibrated at user level (docs/profile.md), 4 decimals." }),
   ])
   .meta({ description: '[label, score, share, confidence]' });
 

@@ -7,6 +7,7 @@ import { PortraitError } from '../util/errors.js';
 import { decayFactor } from './decay.js';
 import { argmaxLabel, capRecord, newestEvidence, nullRecord, own, ranked } from './order.js';
 import { assertParams } from './params.js';
+import { confidences, USER_CONFIDENCE } from './confidence.js';
 import { unmixShares, type LabelConfusion } from './unmix.js';
 import type { AggregateState, DerivedProfile, EvidenceEntry, Interest, Observation, ProfileParams } from './types.js';
 
@@ -209,32 +210,31 @@ export interface FinalizeOptions {
   unmix?: { confusion: LabelConfusion; prior: number } | undefined;
 }
 
-/** Label scores as finalize ranks them: the stored decayed sums, or the unmixed shares × weight. */
-function interestScores(state: AggregateState, o: FinalizeOptions): Record<string, number> {
-  if (!o.unmix) return state.labels;
+/** Label scores as finalize ranks them: the stored decayed sums, or the unmixed shares × weight (and which). */
+function interestScores(state: AggregateState, o: FinalizeOptions): { scores: Record<string, number>; unmixed: boolean } {
+  if (!o.unmix) return { scores: state.labels, unmixed: false };
   const shares = unmixShares(state.labels, state.weight, o.unmix.confusion, { prior: o.unmix.prior });
-  if (!shares) return state.labels; // labels of another classifier, or nothing yet
+  if (!shares) return { scores: state.labels, unmixed: false }; // labels of another classifier, or nothing yet
   const out = nullRecord<number>();
   o.unmix.confusion.labels.forEach((label, i) => {
     const v = shares[i]! * state.weight;
     if (v > 0) out[label] = v;
   });
-  return out;
+  return { scores: out, unmixed: true };
 }
 
 /** The profile a recommender receives, as of the state's refTime. */
 export function finalize(state: AggregateState, params: ProfileParams, o: FinalizeOptions = {}): DerivedProfile {
   assertParams(params);
-  const labels = ranked(interestScores(state, o)).filter(([, score]) => score > 0);
+  const { scores, unmixed } = interestScores(state, o);
+  const labels = ranked(scores).filter(([, score]) => score > 0);
   let total = 0;
   for (const [, score] of labels) total += score;
-  const denom = state.weight + params.confidencePrior;
-  const shrink = denom > 0 ? state.weight / denom : 0;
-
-  const interests: Interest[] = labels.slice(0, params.topK).map(([label, score]) => {
-    const share = total > 0 ? Math.min(1, score / total) : 0;
-    return { label, score, share, confidence: Math.min(1, Math.max(0, share * shrink)) };
-  });
+  const top = labels.slice(0, params.topK);
+  const shares = top.map(([, score]) => (total > 0 ? Math.min(1, score / total) : 0));
+  // calibrated at user level: the probability that the label is the user's main topic (confidence.ts)
+  const conf = confidences(shares, state.weight, USER_CONFIDENCE[unmixed ? 'unmixed' : 'mean']);
+  const interests: Interest[] = top.map(([label, score], i) => ({ label, score, share: shares[i]!, confidence: Math.min(1, Math.max(0, conf[i]!)) }));
   const evidence = Object.fromEntries(interests.map(({ label }) => [label, (own(state.evidence, label) ?? []).slice(0, params.evidencePerLabel).map((e) => e.commentId)]));
   const topTerms = ranked(state.terms)
     .filter(([, score]) => score > 0)

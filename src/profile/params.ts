@@ -11,20 +11,16 @@ export function profileParams(cfg: Pick<Config, 'profile'>): ProfileParams {
     evidencePerLabel: p.evidencePerLabel,
     topK: p.topK,
     topTerms: p.topTerms,
-    confidencePrior: p.confidencePrior,
   };
 }
 
 /** Why the parameters are unusable, or undefined if they are fine. */
 export function paramsProblem(params: ProfileParams): string | undefined {
-  const { halfLifeMs, maxTerms, evidencePerLabel, topK, topTerms, confidencePrior } = params;
+  const { halfLifeMs, maxTerms, evidencePerLabel, topK, topTerms } = params;
   if (!(Number.isFinite(halfLifeMs) && halfLifeMs > 0)) return `halfLifeMs must be finite and > 0, got ${halfLifeMs}`;
   const counts = { maxTerms, evidencePerLabel, topK, topTerms };
   for (const [name, value] of Object.entries(counts)) {
     if (!(Number.isSafeInteger(value) && value >= 0)) return `${name} must be an integer >= 0, got ${value}`;
-  }
-  if (!(Number.isFinite(confidencePrior) && confidencePrior >= 0)) {
-    return `confidencePrior must be finite and >= 0, got ${confidencePrior}`;
   }
   return undefined;
 }

@@ -8,6 +8,7 @@
  * agrees with it whenever its own cap never had to evict anything (see docs/profile.md).
  * Cost is O(n * everything); use it for tests and offline verification, not on the stream.
  */
+import { USER_CONFIDENCE } from './confidence.js';
 import type { AggregateState, DerivedProfile, Observation, ProfileParams } from './types.js';
 
 function byCodeUnits(a: string, b: string): number {
@@ -86,9 +87,16 @@ export function referenceProfile(observations: readonly Observation[], dim: numb
   const labelList = Object.keys(s.labels).map((label) => ({ label, score: s.labels[label] ?? 0 }));
   labelList.sort((x, y) => (x.score !== y.score ? y.score - x.score : byCodeUnits(x.label, y.label)));
   const total = labelList.reduce((acc, x) => acc + x.score, 0);
-  const interests = labelList.slice(0, params.topK).map(({ label, score }) => {
+  // confidence written out again from its formula (docs/profile.md), not through confidence.ts
+  const { intercept, share: bShare, weight: bWeight } = USER_CONFIDENCE.mean;
+  const top = labelList.slice(0, params.topK);
+  const first = top.length > 0 ? top[0]!.score / total : 0;
+  const clamp = (x: number) => Math.min(1 - 1e-6, Math.max(1e-6, x));
+  const c1 = s.weight > 0 && first > 0 ? 1 / (1 + Math.exp(-(intercept + bShare * Math.log(clamp(first) / (1 - clamp(first))) + bWeight * Math.log(s.weight)))) : 0;
+  const interests = top.map(({ label, score }, i) => {
     const share = score / total;
-    return { label, score, share, confidence: (share * s.weight) / (s.weight + params.confidencePrior) };
+    const confidence = i === 0 ? c1 : first < 1 ? Math.min(c1, ((1 - c1) * share) / (1 - first)) : 0;
+    return { label, score, share, confidence };
   });
 
   const termList = Object.keys(s.terms).map((term) => ({ term, score: s.terms[term] ?? 0 }));

@@ -14,8 +14,6 @@ export interface ProfileParams {
   topK: number;
   /** Number of terms in the derived profile. Integer >= 0. */
   topTerms: number;
-  /** Pseudo-count (in decayed comments) for confidence shrinkage, e.g. 3. Finite, >= 0. */
-  confidencePrior: number;
 }
 
 /** One processed comment. */
@@ -73,7 +71,7 @@ export interface Interest {
   score: number;
   /** score / sum of all label scores (not only the top K) */
   share: number;
-  /** share * weight / (weight + confidencePrior), in [0, 1] */
+  /** the probability that this label is the user's main topic, calibrated at user level (confidence.ts), in [0, 1] */
   confidence: number;
 }
 

@@ -29,7 +29,7 @@ function makeProcessor(store: ProfileStore, cache?: StateCache): CommentFlow {
     embedder: new HashEmbedder(),
     classifier: () => fakeClassifier,
     store: () => store,
-    params: { halfLifeMs: p.halfLifeDays * 86_400_000, maxTerms: p.maxTerms, evidencePerLabel: p.evidencePerLabel, topK: p.topK, topTerms: p.topTerms, confidencePrior: p.confidencePrior },
+    params: { halfLifeMs: p.halfLifeDays * 86_400_000, maxTerms: p.maxTerms, evidencePerLabel: p.evidencePerLabel, topK: p.topK, topTerms: p.topTerms },
     text: { maxChars: cfg.text.maxChars, maxTokens: cfg.text.maxTokens },
     decode: { maxRecordBytes: cfg.events.maxRecordBytes, maxFutureMs: cfg.events.maxFutureMs, minTs: cfg.events.minTs },
     clock: () => T0 + 86_400_000,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeRecent, foldUserEvents, idDigest, tpKey, type UserEvent } from '../../../src/pipeline/fold.js';
 import type { ProfileParams } from '../../../src/profile/index.js';
 
-const params: ProfileParams = { halfLifeMs: 86_400_000, maxTerms: 50, evidencePerLabel: 3, topK: 3, topTerms: 5, confidencePrior: 3 };
+const params: ProfileParams = { halfLifeMs: 86_400_000, maxTerms: 50, evidencePerLabel: 3, topK: 3, topTerms: 5 };
 
 function ev(offset: number, label: string, partition = 0): UserEvent {
   return {

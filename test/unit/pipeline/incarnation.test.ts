@@ -7,7 +7,7 @@ import { alignIncarnation, foldUserEvents, tpKey, type UserEvent } from '../../.
 import { isSuppressed } from '../../../src/pipeline/plan.js';
 import type { ProfileParams } from '../../../src/profile/index.js';
 
-const params: ProfileParams = { halfLifeMs: 86_400_000, maxTerms: 50, evidencePerLabel: 3, topK: 3, topTerms: 5, confidencePrior: 3 };
+const params: ProfileParams = { halfLifeMs: 86_400_000, maxTerms: 50, evidencePerLabel: 3, topK: 3, topTerms: 5 };
 
 function ev(offset: number, topicId: string | undefined, partition = 2, id = `${topicId}-${partition}-${offset}`): UserEvent {
   return {

@@ -3,7 +3,7 @@ import type { UserEvent } from '../../../src/pipeline/fold.js';
 import { isSuppressed, mergeSuppression, planUser, type UserItem } from '../../../src/pipeline/plan.js';
 import type { ProfileParams } from '../../../src/profile/index.js';
 
-const params: ProfileParams = { halfLifeMs: 86_400_000, maxTerms: 50, evidencePerLabel: 3, topK: 3, topTerms: 5, confidencePrior: 3 };
+const params: ProfileParams = { halfLifeMs: 86_400_000, maxTerms: 50, evidencePerLabel: 3, topK: 3, topTerms: 5 };
 const T0 = 1_700_000_000_000;
 
 function comment(offset: number, tsOffset = offset): UserItem {

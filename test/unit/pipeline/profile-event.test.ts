@@ -4,7 +4,7 @@ import { centroidOf, decodeProfileEvent, profileView } from '../../../src/events
 import { buildProfileEvent, type EventCentroid, EVENT_CENTROIDS, serializeProfileEvent } from '../../../src/pipeline/profile-event.js';
 import { emptyState, finalize, update, type ProfileParams } from '../../../src/profile/index.js';
 
-const params: ProfileParams = { halfLifeMs: 7 * 86_400_000, maxTerms: 50, evidencePerLabel: 3, topK: 5, topTerms: 10, confidencePrior: 3 };
+const params: ProfileParams = { halfLifeMs: 7 * 86_400_000, maxTerms: 50, evidencePerLabel: 3, topK: 5, topTerms: 10 };
 const DIM = 6;
 const T0 = Date.parse('2026-05-01T00:00:00Z');
 

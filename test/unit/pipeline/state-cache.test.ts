@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { StateCache } from '../../../src/pipeline/state-cache.js';
 import { decodeState, emptyState, encodeState, update, type ProfileParams } from '../../../src/profile/index.js';
 
-const params: ProfileParams = { halfLifeMs: 86_400_000, maxTerms: 10, evidencePerLabel: 2, topK: 2, topTerms: 2, confidencePrior: 3 };
+const params: ProfileParams = { halfLifeMs: 86_400_000, maxTerms: 10, evidencePerLabel: 2, topK: 2, topTerms: 2 };
 
 describe('StateCache', () => {
   it('returns exactly what a read from Redis would (centroid rounded to float32), per namespace', () => {

@@ -1,13 +1,21 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decayTo, emptyState, finalize, merge, observationProblem, update } from '../../../src/profile/aggregate.js';
+import { confidences, firstConfidence, USER_CONFIDENCE } from '../../../src/profile/confidence.js';
 import { decayFactor } from '../../../src/profile/decay.js';
 import { referenceProfile, referenceState } from '../../../src/profile/reference.js';
 import type { AggregateState, DerivedProfile, Observation, ProfileParams } from '../../../src/profile/types.js';
 import { isPortraitError } from '../../../src/util/errors.js';
 import { BASE, DIM, fold, H, obs, observationList, PARAMS, plain, probabilities, unit, unitVector } from './gen.js';
 
-const P: ProfileParams = { halfLifeMs: 1000, maxTerms: 10, evidencePerLabel: 3, topK: 5, topTerms: 5, confidencePrior: 3 };
+/** The first interest's confidence for plain means, written out from docs/profile.md's formula. */
+function conf1(share: number, w: number): number {
+  const { intercept, share: b, weight: d } = USER_CONFIDENCE.mean;
+  const x = Math.min(1 - 1e-6, Math.max(1e-6, share));
+  return 1 / (1 + Math.exp(-(intercept + b * Math.log(x / (1 - x)) + d * Math.log(w))));
+}
+
+const P: ProfileParams = { halfLifeMs: 1000, maxTerms: 10, evidencePerLabel: 3, topK: 5, topTerms: 5 };
 
 function allFinite(state: AggregateState, profile: DerivedProfile): boolean {
   const numbers = [
@@ -35,8 +43,8 @@ describe('a worked example (two events one half-life apart)', () => {
     firstSeen: 0,
     lastSeen: 1000,
     interests: [
-      { label: 'a', score: 1, share: 2 / 3, confidence: (2 / 3) * (1.5 / 4.5) },
-      { label: 'b', score: 0.5, share: 1 / 3, confidence: (1 / 3) * (1.5 / 4.5) },
+      { label: 'a', score: 1, share: 2 / 3, confidence: conf1(2 / 3, 1.5) },
+      { label: 'b', score: 0.5, share: 1 / 3, confidence: Math.min(conf1(2 / 3, 1.5), ((1 - conf1(2 / 3, 1.5)) * (1 / 3)) / (1 - 2 / 3)) },
     ],
     centroid: [0.5 / Math.sqrt(1.25), 1 / Math.sqrt(1.25)],
     topTerms: [
@@ -78,7 +86,7 @@ describe('a worked example (two events one half-life apart)', () => {
       ['a', 0.5, 2 / 3],
       ['b', 0.25, 1 / 3],
     ]);
-    expect(profile.interests[0]!.confidence).toBeCloseTo((2 / 3) * (0.75 / 3.75), 15);
+    expect(profile.interests[0]!.confidence).toBeCloseTo(conf1(2 / 3, 0.75), 15);
     expect([profile.count, profile.firstSeen, profile.lastSeen]).toEqual([2, 0, 1000]);
     expect(profile.centroid).toEqual(expected.centroid);
   });
@@ -123,7 +131,7 @@ describe('far-future and far-past timestamps', () => {
     expect(plain(state.terms)).toEqual({ new: 1 });
     expect(Array.from(state.centroid)).toEqual(Array.from(unit(3)));
     const profile = finalize(state, params);
-    expect(profile.interests).toEqual([{ label: 'c', score: 1, share: 1, confidence: 1 / 4 }]);
+    expect(profile.interests).toEqual([{ label: 'c', score: 1, share: 1, confidence: conf1(1, 1) }]);
     expect(allFinite(state, profile)).toBe(true);
   });
 
@@ -222,18 +230,18 @@ describe('empty and faded states', () => {
   });
 });
 
-describe('confidence = share * weight / (weight + prior)', () => {
-  it('is in [0, 1] for any state and prior', () => {
+describe('confidence: the probability that a label is the user main topic, calibrated at user level (confidence.ts)', () => {
+  it('is in [0, 1], never above the first interest, and sums to at most 1 over a profile', () => {
     fc.assert(
-      fc.property(observationList(30), fc.constantFrom(0, 0.5, 3, 1e6), fc.integer({ min: 0, max: 20 * H }), (list, prior, later) => {
-        const params = { ...PARAMS, confidencePrior: prior };
-        const state = fold(list, params);
-        const at = Number.isFinite(state.refTime) ? decayTo(state, state.refTime + later, params) : state;
-        for (const i of finalize(at, params).interests) {
+      fc.property(observationList(30), fc.integer({ min: 0, max: 20 * H }), (list, later) => {
+        const state = fold(list, PARAMS);
+        const at = Number.isFinite(state.refTime) ? decayTo(state, state.refTime + later, PARAMS) : state;
+        const interests = finalize(at, PARAMS).interests;
+        for (const i of interests) {
           expect(i.confidence).toBeGreaterThanOrEqual(0);
-          expect(i.confidence).toBeLessThanOrEqual(1);
-          expect(i.confidence).toBeLessThanOrEqual(i.share);
+          expect(i.confidence).toBeLessThanOrEqual(interests[0]!.confidence);
         }
+        expect(interests.reduce((t, i) => t + i.confidence, 0)).toBeLessThanOrEqual(1 + 1e-12);
       }),
       { numRuns: 200 },
     );
@@ -245,19 +253,29 @@ describe('confidence = share * weight / (weight + prior)', () => {
     const confidences = profiles.map((p) => p.interests[0]!.confidence);
     for (let i = 1; i < confidences.length; i++) expect(confidences[i]).toBeGreaterThan(confidences[i - 1]!);
     for (const p of profiles) expect(p.interests[0]!.share).toBeCloseTo(0.7, 12);
-    expect(confidences[0]).toBeCloseTo(0.7 * (1 / 4), 12);
+    expect(confidences[0]).toBeCloseTo(conf1(0.7, 1), 12);
+    // the rest is shared by the other labels in proportion to their shares
+    expect(profiles[0]!.interests[1]!.confidence).toBeCloseTo(Math.min(confidences[0]!, 1 - confidences[0]!), 12);
   });
 
-  it('falls as the evidence ages (decayTo later) and with a larger prior; equals share with prior 0', () => {
-    const state = fold([obs({ ts: 0, probs: { a: 1 } }), obs({ ts: 0, probs: { a: 1 }, commentId: 'c2' })]);
+  it('falls as the evidence ages (decayTo later), towards 0 when nothing is left', () => {
+    const state = fold([obs({ ts: 0, probs: { a: 0.8, b: 0.2 } }), obs({ ts: 0, probs: { a: 0.8, b: 0.2 }, commentId: 'c2' })]);
     const now = finalize(state, PARAMS).interests[0]!.confidence;
     const later = finalize(decayTo(state, 3 * H, PARAMS), PARAMS).interests[0]!.confidence;
-    const stricter = finalize(state, { ...PARAMS, confidencePrior: 10 }).interests[0]!.confidence;
-    const noPrior = finalize(state, { ...PARAMS, confidencePrior: 0 }).interests[0]!;
-    expect(now).toBeCloseTo(2 / 5, 15);
-    expect(later).toBeCloseTo(0.25 / 3.25, 15);
-    expect(stricter).toBeCloseTo(2 / 12, 15);
-    expect(noPrior.confidence).toBe(noPrior.share);
+    const gone = finalize(decayTo(state, 60 * H, PARAMS), PARAMS).interests[0]!.confidence;
+    expect(now).toBeCloseTo(conf1(0.8, 2), 15);
+    expect(later).toBeCloseTo(conf1(0.8, 0.25), 15);
+    expect(later).toBeLessThan(now);
+    expect(gone).toBeLessThan(1e-12);
+  });
+
+  it('follows the fitted formula logit(c) = a + b logit(share) + d ln W (plain means; unmixed shares have their own fit)', () => {
+    const { intercept, share, weight } = USER_CONFIDENCE.mean;
+    const z = intercept + share * Math.log(0.6 / 0.4) + weight * Math.log(4);
+    expect(firstConfidence(0.6, 4, USER_CONFIDENCE.mean)).toBeCloseTo(1 / (1 + Math.exp(-z)), 15);
+    expect(firstConfidence(0.6, 0, USER_CONFIDENCE.mean)).toBe(0);
+    expect(confidences([], 3, USER_CONFIDENCE.mean)).toEqual([]);
+    expect(USER_CONFIDENCE.unmixed).not.toEqual(USER_CONFIDENCE.mean);
   });
 });
 
@@ -324,7 +342,7 @@ describe('input validation', () => {
   });
 
   it('unusable params are a CONFIG_INVALID PortraitError', () => {
-    const bads: Array<Partial<ProfileParams>> = [{ halfLifeMs: 0 }, { halfLifeMs: Infinity }, { maxTerms: -1 }, { topK: 1.5 }, { confidencePrior: NaN }];
+    const bads: Array<Partial<ProfileParams>> = [{ halfLifeMs: 0 }, { halfLifeMs: Infinity }, { maxTerms: -1 }, { topK: 1.5 }];
     for (const b of bads) {
       const params = { ...PARAMS, ...b };
       for (const call of [() => update(state, obs({ ts: 1 }), params), () => merge(state, state, params), () => finalize(state, params), () => decayTo(state, 1, params)]) {

@@ -19,7 +19,6 @@ export const PARAMS: ProfileParams = {
   evidencePerLabel: 3,
   topK: LABELS.length,
   topTerms: VOCAB.length,
-  confidencePrior: 3,
 };
 
 export const REL = 1e-9;

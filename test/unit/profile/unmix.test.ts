@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { emptyState, finalize, update } from '../../../src/profile/aggregate.js';
+import { confidences, USER_CONFIDENCE } from '../../../src/profile/confidence.js';
 import type { Observation, ProfileParams } from '../../../src/profile/types.js';
 import { confusionProblem, unmixShares, type LabelConfusion } from '../../../src/profile/unmix.js';
 
-const P: ProfileParams = { halfLifeMs: 1e12, maxTerms: 10, evidencePerLabel: 3, topK: 5, topTerms: 5, confidencePrior: 3 };
+const P: ProfileParams = { halfLifeMs: 1e12, maxTerms: 10, evidencePerLabel: 3, topK: 5, topTerms: 5 };
 const labels = ['a', 'b', 'c'];
 const rec = (v: number[]) => Object.fromEntries(labels.map((l, i) => [l, v[i]!]));
 /** m = Cᵀθ */
@@ -147,7 +148,13 @@ describe('finalize with unmix', () => {
     // scores are comments attributed to each label: they add up to the decayed count
     expect(unmixed.interests.reduce((s, i) => s + i.score, 0)).toBeCloseTo(state.weight, 6);
     expect(unmixed.interests.reduce((s, i) => s + i.share, 0)).toBeCloseTo(1, 6);
-    for (const i of unmixed.interests) expect(i.confidence).toBeCloseTo(i.share * (state.weight / (state.weight + P.confidencePrior)), 9);
+    // confidence from the unmixed shares, with the fit for unmixed shares
+    const expected = confidences(
+      unmixed.interests.map((i) => i.share),
+      state.weight,
+      USER_CONFIDENCE.unmixed,
+    );
+    unmixed.interests.forEach((i, k) => expect(i.confidence).toBeCloseTo(expected[k]!, 12));
     // nothing else changes
     expect({ ...unmixed, interests: [] }).toEqual({ ...plain, interests: [] });
   });

@@ -47,7 +47,7 @@ describe('PII redaction, Chinese and English comments', () => {
       embedder: new HashEmbedder(),
       classifier: () => fakeClassifier,
       store: () => store.asStore(),
-      params: { halfLifeMs: p.halfLifeDays * 86_400_000, maxTerms: p.maxTerms, evidencePerLabel: p.evidencePerLabel, topK: p.topK, topTerms: p.topTerms, confidencePrior: p.confidencePrior },
+      params: { halfLifeMs: p.halfLifeDays * 86_400_000, maxTerms: p.maxTerms, evidencePerLabel: p.evidencePerLabel, topK: p.topK, topTerms: p.topTerms },
       text: cfg.text,
       decode: cfg.events,
       clock: () => POISON_TS + 1000,
