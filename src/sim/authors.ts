@@ -24,7 +24,7 @@
  */
 import { PortraitError } from '../util/errors.js';
 import { createRng, type Rng } from './random.js';
-import type { SimCommentEvent, Simulation, SimRow, SimUser } from './users.js';
+import { rowsByLabel, type SimCommentEvent, type Simulation, type SimRow, type SimUser } from './users.js';
 
 export const AUTHOR_SIM = {
   minPosts: 1,
@@ -112,13 +112,7 @@ export function simulateAuthors(rows: readonly SimRow[], opts: AuthorOptions): A
   if (!Number.isSafeInteger(opts.authors) || opts.authors < 1) throw new PortraitError('USAGE', `authors must be an integer >= 1, got ${opts.authors}`);
   const P = AUTHOR_SIM;
   const rng = createRng(opts.seed);
-  const byLabel = new Map<string, number[]>();
-  rows.forEach((r, i) => {
-    const list = byLabel.get(r.label);
-    if (list) list.push(i);
-    else byLabel.set(r.label, [i]);
-  });
-  const labels = [...byLabel.keys()].sort();
+  const { byLabel, labels } = rowsByLabel(rows);
   const draw = (label: string) => rng.pick(byLabel.get(label)!);
   const postsW = postsWeights(P.minPosts, P.maxPosts, P.postsExponent);
   const prefix = opts.userPrefix ?? 'a';

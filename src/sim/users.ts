@@ -127,6 +127,17 @@ class Deck {
   }
 }
 
+/** Row indices per label, and the labels sorted (so a simulation does not depend on the order labels first appear in the file). */
+export function rowsByLabel(rows: readonly SimRow[]): { byLabel: Map<string, number[]>; labels: string[] } {
+  const byLabel = new Map<string, number[]>();
+  rows.forEach((r, i) => {
+    const list = byLabel.get(r.label);
+    if (list) list.push(i);
+    else byLabel.set(r.label, [i]);
+  });
+  return { byLabel, labels: [...byLabel.keys()].sort() };
+}
+
 /** Simulate users and their comment events from labelled rows. */
 export function simulateUsers(rows: readonly SimRow[], opts: SimOptions): Simulation {
   if (rows.length === 0) throw usage('no rows to simulate users from');
@@ -143,14 +154,7 @@ export function simulateUsers(rows: readonly SimRow[], opts: SimOptions): Simula
   const source = opts.source ?? SIM_DEFAULTS.source;
 
   const rng = createRng(opts.seed);
-  const byLabel = new Map<string, number[]>();
-  rows.forEach((r, i) => {
-    const list = byLabel.get(r.label);
-    if (list) list.push(i);
-    else byLabel.set(r.label, [i]);
-  });
-  // Sorted so the result does not depend on the order labels first appear in the file.
-  const labels = [...byLabel.keys()].sort();
+  const { byLabel, labels } = rowsByLabel(rows);
   const decks = new Map(labels.map((l) => [l, new Deck(byLabel.get(l) ?? [], rng)]));
 
   const nUsers = opts.limit === undefined ? opts.users : Math.min(opts.users, opts.limit);
