@@ -4,7 +4,9 @@
  * Pooling is the mean of the chunk vectors weighted by chunk length, re-normalised to unit length:
  * - weighted by length, because a chunk stands for that much of the comment: a 500-character chunk
  *   and a 40-character tail ("thanks, that's all!") should not count the same, which a plain mean
- *   would do (on the long-review evaluation the two differ by at most ~1 point: docs/text.md);
+ *   would do (on the long-review evaluation the plain mean scored 0-2 points higher with the
+ *   zero-shot taxonomy, where the short last chunk is always on topic, and the same with the
+ *   linear head: docs/text.md, "Long comments");
  * - re-normalised, because everything downstream reads unit vectors: the zero-shot classifier's
  *   cosine with a temperature, the linear head trained on unit vectors, the profile centroid. The
  *   mean of unit vectors is shorter the more its chunks disagree; left as it is, a long comment
