@@ -12,11 +12,14 @@
  *   (f) soak      optional (--soak <minutes>): lag and RSS under 80% load
  *   (g) similar   optional (--only similar): the similar-users index at --similar-users sizes
  *                 (simulated population): memory, start-up and query time per API process
+ *   (h) long      what a long comment costs: model time and CPU per event of ~3,000 characters
+ *                 (chunked, and cut at text.maxChars) against a short one, text and embed stages only
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { CeilingResult } from './child/ceiling.js';
+import type { LongCostResult } from './child/long.js';
 import { BenchChild } from './lib/child.js';
 import { baseline } from './lib/baseline.js';
 import { load1, machine } from './lib/machine.js';
@@ -30,7 +33,7 @@ import { printTable, targets, type Results, type Target } from './lib/report.js'
 import { loadConfig, projectPath } from '../src/config/index.js';
 import { stepLog } from '../src/util/progress.js';
 
-const PHASES = ['ceiling', 'pipeline', 'profile', 'latency', 'naive', 'rebuild', 'scale', 'soak', 'similar'] as const;
+const PHASES = ['ceiling', 'pipeline', 'profile', 'latency', 'naive', 'rebuild', 'scale', 'soak', 'similar', 'long'] as const;
 type Phase = (typeof PHASES)[number];
 
 const { values: flags } = parseArgs({
@@ -50,6 +53,8 @@ const { values: flags } = parseArgs({
     'similar-queries': { type: 'string' },
     'similar-designs': { type: 'string' },
     'similar-shards': { type: 'string' },
+    'long-events': { type: 'string' },
+    'long-chars': { type: 'string' },
     only: { type: 'string' },
     skip: { type: 'string' },
     concurrency: { type: 'string' },
@@ -84,6 +89,8 @@ if (flags.help) {
   --similar-designs <a,b>  topic (replay the profiles topic), snapshot (load the Redis snapshot)
                                                                          default topic,snapshot
   --similar-shards <n>     shards of the snapshot (redis.similarShards)   default 1024
+  --long-events <n>        long comments per language in the long phase (h)      default 16 (quick 8)
+  --long-chars <n>         characters of a long comment (h)                      default 3000
   --only <a,b>|--skip <a,b> phases: ${PHASES.join(', ')}
   --throughput <n>         events/s to base the latency and soak loads on when the drain is skipped
   --concurrency <n>        override the runner's partitions consumed concurrently (exploration)
@@ -114,6 +121,8 @@ const opts = {
   similarQueries: num(flags['similar-queries'], 300),
   similarDesigns: (flags['similar-designs'] ?? 'topic,snapshot').split(',') as ('topic' | 'snapshot')[],
   similarShards: num(flags['similar-shards'], 1024),
+  longEvents: num(flags['long-events'], quick ? 8 : 16),
+  longChars: num(flags['long-chars'], 3000),
 };
 const only = flags.only ? new Set(flags.only.split(',')) : undefined;
 const skip = new Set((flags.skip ?? '').split(',').filter(Boolean));
@@ -166,6 +175,33 @@ async function ceiling(cfg: ReturnType<typeof loadConfig>): Promise<CeilingResul
   );
   try {
     return (await child.waitFor('result', 900_000)).result as CeilingResult;
+  } finally {
+    await child.exit;
+  }
+}
+
+/** (h): the text and embed stages on long comments against short ones, in a child of its own. */
+async function longCost(cfg: ReturnType<typeof loadConfig>): Promise<LongCostResult> {
+  const child = new BenchChild(
+    'long.ts',
+    {
+      BENCH_ARGS: JSON.stringify({
+        short: 128,
+        long: opts.longEvents,
+        longChars: opts.longChars,
+        batch: 16,
+        threads: cfg.embedder.threads,
+        batchSize: cfg.embedder.batchSize,
+        modelDir: projectPath(cfg.embedder.modelDir),
+        model: cfg.embedder.model,
+        maxChars: cfg.text.maxChars,
+        maxChunks: cfg.text.maxChunks,
+      }),
+    },
+    'long',
+  );
+  try {
+    return (await child.waitFor('result', 900_000)).result as LongCostResult;
   } finally {
     await child.exit;
   }
@@ -251,6 +287,7 @@ async function main(): Promise<void> {
     results.similar = await phase('similar', `(g) similar users: ${opts.similarUsers.join(', ')} simulated users`, () =>
       similarPhase(stack, { sizes: opts.similarUsers, topicUsers: opts.similarTopicUsers, queries: opts.similarQueries, dim: 512, shards: opts.similarShards, designs: opts.similarDesigns, redisUrl: cfg.redis.url, brokers: cfg.kafka.brokers }, log),
     );
+    results.long = await phase('long', `(h) long comments: ${opts.longEvents} of ~${opts.longChars} characters per language against short ones`, () => longCost(cfg));
   } finally {
     await stack.cleanup().catch((err: unknown) => log(`cleanup: ${String(err)}`));
   }

@@ -131,7 +131,7 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
     store: () => store,
     params: profileParams(cfg),
     ...(cfg.profile.unmix ? { unmix: { prior: cfg.profile.unmixPrior } } : {}),
-    text: { maxChars: cfg.text.maxChars, maxTokens: cfg.text.maxTokens },
+    text: cfg.text,
     decode: { maxRecordBytes: cfg.events.maxRecordBytes, maxFutureMs: cfg.events.maxFutureMs, minTs: cfg.events.minTs },
     dedupeWindow: cfg.events.dedupeWindow,
     eventCentroid: cfg.profile.eventCentroid,

@@ -1,6 +1,7 @@
 /** Targets of issue 6 (reported, never asserted) and the printed table. */
 import type { CpuProfileSummary } from './cpu-profile.js';
 import type { CeilingResult } from '../child/ceiling.js';
+import type { LongCostResult } from '../child/long.js';
 import type { BaselineResult } from './baseline.js';
 import type { MachineInfo } from './machine.js';
 import type { DrainResult, LatencyResult } from './pipeline.js';
@@ -20,6 +21,8 @@ export interface Results {
   scale?: ScaleOutResult;
   soak?: SoakResult;
   similar?: SimilarResult;
+  /** (h) what a long comment costs in the text and embed stages */
+  long?: LongCostResult;
 }
 
 export interface Target {
@@ -197,6 +200,17 @@ export function printTable(r: Results, checks: Target[], m: MachineInfo, seconds
           `RSS ${x.rssReadyMiB} MiB (+${Math.round(x.rssReadyMiB - x.rssBaselineMiB)}), index ${x.indexMiB} MiB, query k=10 p50 ${x.query.p50.toFixed(1)} ms p99 ${x.query.p99.toFixed(1)} ms${x.queryCpu ? ` (CPU p50 ${x.queryCpu.p50.toFixed(1)} p99 ${x.queryCpu.p99.toFixed(1)} ms)` : ''}${x.checkedQuery ? `, with the erasure check p50 ${x.checkedQuery.p50.toFixed(1)} p99 ${x.checkedQuery.p99.toFixed(1)} ms` : ''}`,
         ]);
       }
+    }
+  }
+  if (r.long) {
+    const l = r.long;
+    const short = l.rows.find((x) => x.name === 'short');
+    for (const x of l.rows) {
+      rows.push([
+        x.name === 'short' ? `(h) long comments: short` : `    ${x.name}`,
+        `${x.modelMs} ms model/event`,
+        `CPU ${x.cpuMs} ms/event${short && x !== short ? ` (${(x.cpuMs / short.cpuMs).toFixed(1)}× short)` : ''}, ${x.chars} chars, ${x.chunks} chunks, text stage ${x.preprocessMs} ms; ${x.events} events, ${l.batch} per call`,
+      ]);
     }
   }
   process.stdout.write(`\nPortrait bench — ${m.nproc} × ${m.cpuModel}, ${m.memGiB} GiB, load ${m.loadAvgStart.join(' ')} → ${(m.loadAvgEnd ?? []).join(' ')}, ${seconds} s\n\n`);

@@ -62,6 +62,7 @@ export const ConfigSchema = z.strictObject({
   text: z.strictObject({
     maxChars: positiveInt,
     maxTokens: positiveInt,
+    maxChunks: z.number().int().min(1).max(64),
   }),
   classifier: z.strictObject({
     kind: z.enum(['zero-shot', 'artifact']),

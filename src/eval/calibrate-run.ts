@@ -13,7 +13,7 @@ import { measureConfusion } from '../train/zero-shot-calibration.js';
 import { buildZeroShot } from '../classify/zero-shot.js';
 import { PortraitError } from '../util/errors.js';
 import { describeSplits, preprocessRows, readDataset, rowsOfSplit, type DatasetFields, type PreparedRow } from './dataset.js';
-import { embedTexts } from './embed-cache.js';
+import { embedChunkLists } from './embed-cache.js';
 import { evaluateClassifier, summarize } from './evaluate.js';
 import { taxonomyFor } from './evaluate-run.js';
 
@@ -65,7 +65,7 @@ export async function runCalibrate(o: CalibrateRunOptions, cfg: Pick<Config, 'te
   const taxonomyFile = o.taxonomy ?? taxonomyFor(o.data[0]!, cfg.classifier.taxonomy);
   const taxonomy = loadTaxonomy(taxonomyFile);
   const map = labelMap(taxonomy);
-  const text = { maxChars: cfg.text.maxChars, maxTokens: cfg.text.maxTokens };
+  const text = cfg.text;
 
   const rows: PreparedRow[] = [];
   const skipped: Record<string, number> = {};
@@ -97,9 +97,9 @@ export async function runCalibrate(o: CalibrateRunOptions, cfg: Pick<Config, 'te
 
   const zs = await buildZeroShot(taxonomy, embedder, cfg.classifier.temperature);
   const X = (
-    await embedTexts(
+    await embedChunkLists(
       embedder,
-      rows.map((r) => r.input),
+      rows.map((r) => r.chunks),
       { cacheDir: o.cacheDir, ...(o.progress ? { progressLabel: 'embed' } : {}) },
     )
   ).vectors;

@@ -77,8 +77,10 @@ export function rowsOfSplit(rows: readonly DataRow[], names: string | readonly s
 }
 
 export interface PreparedRow extends DataRow {
-  /** What the embedder sees: the pipeline's preprocess() text. */
+  /** The pipeline's preprocess() text: all that is embedded. */
   input: string;
+  /** What the embedder sees: the pipeline's preprocess() chunks (`[input]` unless the text is long); pooled into one vector (src/embed/pool.ts). */
+  chunks: string[];
 }
 
 /** Apply the pipeline's preprocessing; rows left with nothing to embed are dropped and counted. */
@@ -88,7 +90,7 @@ export function preprocessRows(rows: readonly DataRow[], text: PreprocessOptions
   for (const r of rows) {
     const p = preprocess(r.text, text);
     if (isRejection(p)) dropped++;
-    else out.push({ ...r, input: p.text });
+    else out.push({ ...r, input: p.text, chunks: p.chunks });
   }
   return { rows: out, dropped };
 }

@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { poolFlat } from '../embed/pool.js';
 import type { Embedder } from '../embed/types.js';
 import { createProgress } from '../util/progress.js';
 
@@ -96,4 +97,14 @@ export async function embedTexts(embedder: Embedder, texts: readonly string[], o
     vectors: keys.map((k) => cache.get(k)!),
     stats: { texts: texts.length, unique, cached: unique - todo.length, embedded: todo.length, seconds: (Date.now() - started) / 1000 },
   };
+}
+
+/**
+ * One vector per text given as its chunks (preprocess()'s `chunks`): every chunk embedded through
+ * embedTexts (so the disk cache keys chunks by their text), then pooled as the pipeline pools them
+ * (src/embed/pool.ts). A text of one chunk gets that chunk's vector. `stats` counts chunks.
+ */
+export async function embedChunkLists(embedder: Embedder, chunkLists: readonly (readonly string[])[], opts: EmbedOptions = {}): Promise<{ vectors: Float32Array[]; stats: EmbedStats }> {
+  const { vectors, stats } = await embedTexts(embedder, chunkLists.flat(), opts);
+  return { vectors: poolFlat(vectors, chunkLists), stats };
 }

@@ -20,7 +20,7 @@ import type { Embedder } from '../embed/types.js';
 import { PortraitError } from '../util/errors.js';
 import { stepLog } from '../util/progress.js';
 import { describeSplits, preprocessRows, readDataset, rowsOfSplit, type DatasetFields, type DataRow } from './dataset.js';
-import { embedTexts } from './embed-cache.js';
+import { embedChunkLists } from './embed-cache.js';
 import { evaluateClassifier, predictMicros, summarize, type MetricsSummary } from './evaluate.js';
 import { classificationReport, logLoss, type ClassificationReport } from '../train/metrics.js';
 
@@ -87,14 +87,14 @@ export async function runEvaluate(o: EvaluateRunOptions, cfg: Pick<Config, 'text
   if (modes === 0) throw new PortraitError('USAGE', 'give --model <dir>, --zero-shot, or --folds <k>');
   const all = readDataset(o.data, o.fields);
   const split = o.split ?? (o.folds !== undefined ? 'all' : 'test');
-  const text = { maxChars: cfg.text.maxChars, maxTokens: cfg.text.maxTokens };
+  const text = cfg.text;
   const chosen = preprocessRows(pickRows(all, split), text);
   const rows = chosen.rows;
   const progress = o.progress ? { progressLabel: 'embed' } : {};
   const X = (
-    await embedTexts(
+    await embedChunkLists(
       embedder,
-      rows.map((r) => r.input),
+      rows.map((r) => r.chunks),
       { cacheDir: o.cacheDir, ...progress },
     )
   ).vectors;
@@ -151,9 +151,9 @@ export async function runEvaluate(o: EvaluateRunOptions, cfg: Pick<Config, 'text
     if (o.calibrate) {
       const cal = preprocessRows(pickRows(all, o.calibrate), text).rows.filter((r) => map.has(r.label));
       const Xc = (
-        await embedTexts(
+        await embedChunkLists(
           embedder,
-          cal.map((r) => r.input),
+          cal.map((r) => r.chunks),
           { cacheDir: o.cacheDir },
         )
       ).vectors;

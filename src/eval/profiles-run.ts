@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/index.js';
 import { projectPath } from '../config/index.js';
+import { embedChunked } from '../embed/pool.js';
 import type { Embedder } from '../embed/types.js';
 import { Parts } from '../app/parts.js';
 import { profileView } from '../events/profile-event.js';
@@ -186,12 +187,15 @@ export async function runEvaluateProfiles(o: ProfilesRunOptions, cfg: Readonly<C
     const map = taxonomyFile ? labelMap(loadTaxonomy(taxonomyFile)) : undefined;
     const toLabel = (l: string) => map?.get(l) ?? l;
     // per-comment predictions of the same classifier on the same (cached) embeddings
-    const textOpts = { maxChars: cfg.text.maxChars, maxTokens: cfg.text.maxTokens };
+    const textOpts = cfg.text;
     const kept = sim.events.flatMap((e) => {
       const p = preprocess(e.text, textOpts);
-      return isRejection(p) ? [] : [{ e, text: p.text }];
+      return isRejection(p) ? [] : [{ e, chunks: p.chunks }];
     });
-    const vectors = await embedder.embed(kept.map((k) => k.text));
+    const vectors = await embedChunked(
+      embedder,
+      kept.map((k) => k.chunks),
+    );
     const probs = clf.predict(vectors);
     const scores = scoreProfiles(
       sim.users.map((u) => ({

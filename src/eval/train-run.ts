@@ -14,7 +14,7 @@ import type { Embedder } from '../embed/types.js';
 import { PortraitError } from '../util/errors.js';
 import { createProgress, stepLog } from '../util/progress.js';
 import { chooseSplit, preprocessRows, readDataset, type DatasetFields } from './dataset.js';
-import { embedTexts } from './embed-cache.js';
+import { embedChunkLists } from './embed-cache.js';
 import { evaluateClassifier, predictMicros, summarize, type MetricsSummary } from './evaluate.js';
 
 /** Progress bar labels of the training phases (src/train: cross-validation folds; the linear head's path, calibration and refit, counted in L-BFGS iterations). */
@@ -71,7 +71,7 @@ export async function runTrain(o: TrainRunOptions, cfg: Pick<Config, 'text'>, em
     ...(o.testRatio !== undefined ? { testRatio: o.testRatio } : {}),
     ...(o.maxRows !== undefined ? { maxRows: o.maxRows } : {}),
   });
-  const textOpts = { maxChars: cfg.text.maxChars, maxTokens: cfg.text.maxTokens };
+  const textOpts = cfg.text;
   const train = preprocessRows(split.train, textOpts);
   const test = preprocessRows(split.test, textOpts);
   if (new Set(train.rows.map((r) => r.label)).size < 2) throw new PortraitError('USAGE', `${o.data}: the training rows (${split.description}) hold fewer than 2 labels`);
@@ -83,9 +83,9 @@ export async function runTrain(o: TrainRunOptions, cfg: Pick<Config, 'text'>, em
   }
   const say = stepLog('train: ', { enabled: o.progress === true });
   say(`${split.description}; embedding ${train.rows.length + test.rows.length} texts with ${embedder.id}`);
-  const embedded = await embedTexts(
+  const embedded = await embedChunkLists(
     embedder,
-    [...train.rows, ...test.rows].map((r) => r.input),
+    [...train.rows, ...test.rows].map((r) => r.chunks),
     {
       cacheDir: o.cacheDir,
       ...(o.progress ? { progressLabel: 'embed' } : {}),

@@ -50,8 +50,9 @@ interface CommentItem {
   event: CommentEvent;
 }
 export type Decoded = ForgetItem | CommentItem;
-export type Prepared = ForgetItem | (CommentItem & { text: string; terms: string[] });
-export type Embedded = ForgetItem | (CommentItem & { text: string; terms: string[]; vector: Float32Array });
+/** `text`: all that is embedded; `chunks`: the pieces the embedder sees (one, `[text]`, for most comments: src/text/chunk.ts) */
+export type Prepared = ForgetItem | (CommentItem & { text: string; chunks: string[]; terms: string[] });
+export type Embedded = ForgetItem | (CommentItem & { text: string; chunks: string[]; terms: string[]; vector: Float32Array });
 export type Labelled = ForgetItem | (CommentItem & { terms: string[]; vector: Float32Array; probs: Record<string, number> });
 
 export const isForget = (item: { event: CommentEvent | ForgetEvent }): item is ForgetItem => item.event.type === 'forget';

@@ -1,14 +1,16 @@
-/** The text stage: normalise, redact PII, lowercase, cap, segment, filter. See docs/text.md. */
+/** The text stage: normalise, redact PII, lowercase, cap and chunk, segment, filter. See docs/text.md. */
 export {
   preprocess,
   isRejection,
   DEFAULT_MAX_CHARS,
   DEFAULT_MAX_TOKENS,
+  DEFAULT_MAX_CHUNKS,
   WINDOW_FACTOR,
   type Preprocessed,
   type PreprocessOptions,
 } from './preprocess.js';
-export { normalizeText, removeLoneSurrogates } from './normalize.js';
+export { normalizeText, removeLoneSurrogates, hasLineBreak } from './normalize.js';
+export { chunkText, sentenceEnds, hardCut, type Chunked } from './chunk.js';
 export {
   redactPii,
   PII_PLACEHOLDERS,

@@ -11,6 +11,7 @@ import { profileParams } from '../../src/profile/index.js';
 import type { Classifier } from '../../src/classify/index.js';
 import { loadConfig, projectPath, type Config } from '../../src/config/index.js';
 import { profileView } from '../../src/events/index.js';
+import { embedChunked } from '../../src/embed/pool.js';
 import type { Embedder } from '../../src/embed/types.js';
 import { referenceProfile, type Observation } from '../../src/profile/index.js';
 import { readLabelledRows } from '../../src/sim/jsonl.js';
@@ -45,9 +46,12 @@ beforeAll(async () => {
   events[10] = { ...events[10]!, text: `联系我 ${PII_EMAIL} 或者打 ${PII_PHONE}，${events[10]!.text}` };
   // The reference: the same preprocessing, embedding (through the same cache, so identical
   // vectors) and classifier, folded by the naive reference aggregate.
-  const prepared = events.map((e) => ({ e, p: preprocess(e.text, { maxChars: base.text.maxChars, maxTokens: base.text.maxTokens }) }));
+  const prepared = events.map((e) => ({ e, p: preprocess(e.text, base.text) }));
   const ok = prepared.filter((x) => !isRejection(x.p));
-  const vecs = await embedder.embed(ok.map((x) => (x.p as { text: string }).text));
+  const vecs = await embedChunked(
+    embedder,
+    ok.map((x) => (x.p as { chunks: string[] }).chunks),
+  );
   const probs = classifier.predict(vecs);
   ok.forEach((x, i) => {
     const p = x.p as { tokens: string[] };

@@ -1,4 +1,4 @@
-/** Stage 2: a comment's text normalised, PII redacted, lowercased, cut to size and segmented into terms (src/text/); an empty result is rejected. */
+/** Stage 2: a comment's text normalised, PII redacted, lowercased, cut into chunks of the model's size and segmented into terms (src/text/); an empty result is rejected. */
 import { isRejection, preprocess, type PreprocessOptions } from '../../text/index.js';
 import type { Rejection } from '../../util/errors.js';
 import { isForget, type Decoded, type InRecord, type Prepared, type Stage } from '../stage.js';
@@ -16,7 +16,7 @@ export function preprocessStage(opts: PreprocessOptions): Stage<Decoded, Prepare
         }
         const p = preprocess(item.event.text, opts);
         if (isRejection(p)) rejected.push({ rec: item.rec, rejection: p });
-        else out.push({ ...item, text: p.text, terms: p.tokens });
+        else out.push({ ...item, text: p.text, chunks: p.chunks, terms: p.tokens });
       }
       return { out, rejected };
     },

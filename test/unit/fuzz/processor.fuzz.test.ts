@@ -30,7 +30,7 @@ function processor(store: MemoryStore, eventCentroid: EventCentroid = cfg.profil
     classifier: () => fakeClassifier,
     store: () => store.asStore(),
     params: { halfLifeMs: p.halfLifeDays * 86_400_000, maxTerms: p.maxTerms, evidencePerLabel: p.evidencePerLabel, topK: p.topK, topTerms: p.topTerms },
-    text: { maxChars: cfg.text.maxChars, maxTokens: cfg.text.maxTokens },
+    text: cfg.text,
     decode: { maxRecordBytes: cfg.events.maxRecordBytes, maxFutureMs: cfg.events.maxFutureMs, minTs: cfg.events.minTs },
     clock: () => NOW,
     eventCentroid,
