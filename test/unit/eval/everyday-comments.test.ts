@@ -8,6 +8,8 @@ import { loadTaxonomy } from '../../../src/classify/index.js';
 
 const FILE = fileURLToPath(new URL('../../../data/everyday_comments.jsonl', import.meta.url));
 const TAXONOMY = fileURLToPath(new URL('../../../config/taxonomy.yaml', import.meta.url));
+/** The default taxonomy with example comments (not the default; docs/models.md): its prototype texts must stay apart from the set too. */
+const WITH_EXAMPLES = fileURLToPath(new URL('../../../config/taxonomy-examples.yaml', import.meta.url));
 const MIN_PER_LABEL_AND_LANG = 30;
 /** Above this overlap (character bigrams for zh, words for en) a row counts as a near-copy of a description. */
 const NEAR_COPY = 0.5;
@@ -30,8 +32,9 @@ const raw = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
 const rows = raw as unknown as Row[];
 const taxonomy = loadTaxonomy(TAXONOMY);
 const ids = taxonomy.labels.map((l) => l.id);
-const descriptions = taxonomy.labels.flatMap((l) => [...l.descriptions.zh.map((d) => ({ lang: 'zh', text: d })), ...l.descriptions.en.map((d) => ({ lang: 'en', text: d }))]);
-const names = taxonomy.labels.flatMap((l) => [l.zh, l.en]);
+const withExamples = loadTaxonomy(WITH_EXAMPLES);
+const descriptions = [...taxonomy.labels, ...withExamples.labels].flatMap((l) => [...l.descriptions.zh.map((d) => ({ lang: 'zh', text: d })), ...l.descriptions.en.map((d) => ({ lang: 'en', text: d }))]);
+const names = [...taxonomy.labels, ...withExamples.labels].flatMap((l) => [l.zh, l.en]);
 
 /** Character bigrams of the letters and digits (zh), or the set of words (en), lowercased. */
 function units(text: string, lang: string): Set<string> {
@@ -97,6 +100,17 @@ describe('data/everyday_comments.jsonl (check set for the default taxonomy)', ()
       expect(seen.get(key), `${r.id} repeats ${seen.get(key)}`).toBeUndefined();
       seen.set(key, r.id);
     }
+  });
+
+  it('config/taxonomy-examples.yaml is the default taxonomy plus example comments: same ids and names, the default descriptions first', () => {
+    expect(withExamples.labels.map((l) => [l.id, l.zh, l.en])).toEqual(taxonomy.labels.map((l) => [l.id, l.zh, l.en]));
+    withExamples.labels.forEach((l, i) => {
+      for (const lang of ['zh', 'en'] as const) {
+        const own = taxonomy.labels[i]!.descriptions[lang];
+        expect(l.descriptions[lang].slice(0, own.length), `${l.id}/${lang}`).toEqual(own);
+        expect(l.descriptions[lang].length - own.length, `${l.id}/${lang}`).toBe(12);
+      }
+    });
   });
 
   it('shares no text with the taxonomy prototypes: no description inside a row or row inside a description or name, no near-copy', () => {
