@@ -1,12 +1,16 @@
 // data/everyday_comments.jsonl: the labelled check set of short everyday comments for the default
 // zero-shot taxonomy (issue #19). It is a check set, not training data: these tests keep it well
-// formed, balanced, and apart from the taxonomy's own prototype texts.
+// formed, balanced, and apart from the taxonomy's own prototype texts. data/everyday_comments_dev.jsonl
+// is the small dev set the taxonomy's descriptions are tuned on: same schema, written apart from
+// both the check set and the taxonomy.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadTaxonomy } from '../../../src/classify/index.js';
 
 const FILE = fileURLToPath(new URL('../../../data/everyday_comments.jsonl', import.meta.url));
+const DEV_FILE = fileURLToPath(new URL('../../../data/everyday_comments_dev.jsonl', import.meta.url));
+const MIN_DEV_PER_LABEL_AND_LANG = 8;
 const TAXONOMY = fileURLToPath(new URL('../../../config/taxonomy.yaml', import.meta.url));
 /** The default taxonomy with example comments (not the default; docs/models.md): its prototype texts must stay apart from the set too. */
 const WITH_EXAMPLES = fileURLToPath(new URL('../../../config/taxonomy-examples.yaml', import.meta.url));
@@ -26,10 +30,16 @@ interface Row {
 const KEYS = new Set(['id', 'text', 'label', 'lang', 'source', 'hard']);
 const SOURCE = /^(written|sib200\/\d+|clinc150\/(train|val|test)\/\d+|csl\/(train|dev|test)\/\d+)$/;
 
-const lines = readFileSync(FILE, 'utf8').split('\n');
-if (lines.at(-1) === '') lines.pop();
-const raw = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+function readJsonl(file: string): Record<string, unknown>[] {
+  const lines = readFileSync(file, 'utf8').split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  return lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+const raw = readJsonl(FILE);
 const rows = raw as unknown as Row[];
+const devRaw = readJsonl(DEV_FILE);
+const devRows = devRaw as unknown as Row[];
 const taxonomy = loadTaxonomy(TAXONOMY);
 const ids = taxonomy.labels.map((l) => l.id);
 const withExamples = loadTaxonomy(WITH_EXAMPLES);
@@ -46,30 +56,50 @@ function units(text: string, lang: string): Set<string> {
   return out;
 }
 
+function checkSchema(raw: Record<string, unknown>[], source: RegExp): void {
+  for (const [i, r] of raw.entries()) {
+    const where = `line ${i + 1}`;
+    expect(
+      Object.keys(r).filter((k) => !KEYS.has(k)),
+      where,
+    ).toEqual([]);
+    expect(typeof r.id === 'string' && r.id !== '', where).toBe(true);
+    expect(typeof r.text === 'string' && r.text.trim() !== '' && r.text === r.text.trim(), where).toBe(true);
+    expect(typeof r.label, where).toBe('string');
+    expect(['zh', 'en'], where).toContain(r.lang);
+    expect(r.source, where).toMatch(source);
+    if ('hard' in r) expect(r.hard, where).toBe(true);
+    // the language field agrees with the script of the text
+    expect(/\p{Script=Han}/u.test(r.text as string), where).toBe(r.lang === 'zh');
+  }
+}
+
 function dice(a: Set<string>, b: Set<string>): number {
   let shared = 0;
   for (const x of a) if (b.has(x)) shared++;
   return a.size + b.size === 0 ? 0 : (2 * shared) / (a.size + b.size);
 }
 
+/** Rows that share text with a taxonomy prototype text: a description inside a row or a row inside a description or name, or a near-copy. */
+function sharedWithPrototypes(rows: readonly Row[]): string[] {
+  const protos = descriptions.map((d) => ({ ...d, lower: d.text.toLowerCase(), units: units(d.text, d.lang) }));
+  const bad: string[] = [];
+  for (const r of rows) {
+    const t = r.text.toLowerCase();
+    const u = units(r.text, r.lang);
+    for (const d of protos) {
+      if (t.includes(d.lower) || d.lower.includes(t)) bad.push(`${r.id} "${r.text}" shares text with "${d.text}"`);
+      else if (d.lang === r.lang && dice(u, d.units) >= NEAR_COPY) bad.push(`${r.id} "${r.text}" is a near-copy of "${d.text}"`);
+    }
+    for (const n of names) if (n.toLowerCase().includes(t)) bad.push(`${r.id} "${r.text}" is inside the name "${n}"`);
+  }
+  return bad;
+}
+
 describe('data/everyday_comments.jsonl (check set for the default taxonomy)', () => {
   it('every row has the schema {id, text, label, lang, source[, hard: true]}', () => {
     expect(rows.length).toBeGreaterThanOrEqual(ids.length * 2 * MIN_PER_LABEL_AND_LANG);
-    for (const [i, r] of raw.entries()) {
-      const where = `line ${i + 1}`;
-      expect(
-        Object.keys(r).filter((k) => !KEYS.has(k)),
-        where,
-      ).toEqual([]);
-      expect(typeof r.id === 'string' && r.id !== '', where).toBe(true);
-      expect(typeof r.text === 'string' && r.text.trim() !== '' && r.text === r.text.trim(), where).toBe(true);
-      expect(typeof r.label, where).toBe('string');
-      expect(['zh', 'en'], where).toContain(r.lang);
-      expect(r.source, where).toMatch(SOURCE);
-      if ('hard' in r) expect(r.hard, where).toBe(true);
-      // the language field agrees with the script of the text
-      expect(/\p{Script=Han}/u.test(r.text as string), where).toBe(r.lang === 'zh');
-    }
+    checkSchema(raw, SOURCE);
   });
 
   it('every label is a taxonomy id, with at least 30 rows in each language, and both languages have every label', () => {
@@ -114,17 +144,48 @@ describe('data/everyday_comments.jsonl (check set for the default taxonomy)', ()
   });
 
   it('shares no text with the taxonomy prototypes: no description inside a row or row inside a description or name, no near-copy', () => {
-    const protos = descriptions.map((d) => ({ ...d, lower: d.text.toLowerCase(), units: units(d.text, d.lang) }));
+    expect(sharedWithPrototypes(rows)).toEqual([]);
+  });
+});
+
+describe('data/everyday_comments_dev.jsonl (dev set for tuning the default taxonomy)', () => {
+  it('every row has the schema {id, text, label, lang, source: written[, hard: true]}, with some hard rows', () => {
+    checkSchema(devRaw, /^written$/);
+    expect(devRows.filter((r) => r.hard).length).toBeGreaterThan(0);
+  });
+
+  it(`every label is a taxonomy id, with at least ${MIN_DEV_PER_LABEL_AND_LANG} rows in each language`, () => {
+    const counts = new Map<string, number>();
+    for (const r of devRows) {
+      expect(ids, r.id).toContain(r.label);
+      counts.set(`${r.label}/${r.lang}`, (counts.get(`${r.label}/${r.lang}`) ?? 0) + 1);
+    }
+    for (const id of ids) for (const lang of ['zh', 'en']) expect(counts.get(`${id}/${lang}`) ?? 0, `${id}/${lang}`).toBeGreaterThanOrEqual(MIN_DEV_PER_LABEL_AND_LANG);
+  });
+
+  it('has unique ids and texts, none shared with the check set', () => {
+    const checkIds = new Set(rows.map((r) => r.id));
+    expect(new Set(devRows.map((r) => r.id)).size).toBe(devRows.length);
+    for (const r of devRows) expect(checkIds.has(r.id), r.id).toBe(false);
+    const keys = devRows.map((r) => r.text.toLowerCase().replace(/\s+/g, ' '));
+    expect(new Set(keys).size).toBe(devRows.length);
+  });
+
+  it('shares no text with the check set: no row inside another, no near-copy', () => {
+    const check = rows.map((c) => ({ ...c, lower: c.text.toLowerCase(), units: units(c.text, c.lang) }));
     const bad: string[] = [];
-    for (const r of rows) {
+    for (const r of devRows) {
       const t = r.text.toLowerCase();
       const u = units(r.text, r.lang);
-      for (const d of protos) {
-        if (t.includes(d.lower) || d.lower.includes(t)) bad.push(`${r.id} "${r.text}" shares text with "${d.text}"`);
-        else if (d.lang === r.lang && dice(u, d.units) >= NEAR_COPY) bad.push(`${r.id} "${r.text}" is a near-copy of "${d.text}"`);
+      for (const c of check) {
+        if (t.includes(c.lower) || c.lower.includes(t)) bad.push(`${r.id} "${r.text}" shares text with ${c.id} "${c.text}"`);
+        else if (c.lang === r.lang && dice(u, c.units) >= NEAR_COPY) bad.push(`${r.id} "${r.text}" is a near-copy of ${c.id} "${c.text}"`);
       }
-      for (const n of names) if (n.toLowerCase().includes(t)) bad.push(`${r.id} "${r.text}" is inside the name "${n}"`);
     }
     expect(bad).toEqual([]);
+  });
+
+  it('shares no text with the taxonomy prototypes', () => {
+    expect(sharedWithPrototypes(devRows)).toEqual([]);
   });
 });
