@@ -1,3 +1,5 @@
+import type { Lang } from '../text/segment.js';
+
 /** A classifier turns embeddings into a probability per label. Pure: no I/O in predict. */
 export type ClassifierKind = 'zero-shot' | 'rf' | 'linear';
 
@@ -14,6 +16,10 @@ export interface Classifier {
    * over rows of true label t, label order): profiles turn mean probabilities into shares with it.
    */
   readonly confusion?: { readonly labels: readonly string[]; readonly confusion: readonly (readonly number[])[] } | undefined;
-  /** One record per embedding: probability per label (every label present, values >= 0, sum 1). */
-  predict(embeddings: readonly Float32Array[]): Record<string, number>[];
+  /**
+   * One record per embedding: probability per label (every label present, values >= 0, sum 1).
+   * `langs` (one per embedding, from preprocessing) matter to a calibrated zero-shot taxonomy only,
+   * whose label bias is per language; the other kinds ignore them.
+   */
+  predict(embeddings: readonly Float32Array[], langs?: readonly (Lang | undefined)[]): Record<string, number>[];
 }

@@ -6,7 +6,13 @@
  * pulls in geography sentences, a 工学 prototype that pulls in agriculture titles), and averaging
  * more of a user's comments does not remove a bias. A few labelled rows per label (a dev split)
  * measure it: confusion[t][p] is the mean probability of label p over the rows of true label t.
- * The per-comment predictions do not change; only how a profile turns their mean into shares.
+ * The confusion does not change per-comment predictions; only how a profile turns their mean into shares.
+ *
+ * A calibration may also hold a **label bias** per language (`bias`): offsets taken off each label's
+ * cosine so that, on the calibration rows' texts, every label is predicted as often as the others
+ * (src/train/zero-shot-calibration.ts, balanceBias). It corrects prototypes that sit near every
+ * comment of a language ("hubs": the English side of a Chinese-first model) and does change
+ * per-comment predictions; the confusion is then measured with it applied.
  *
  * The calibration lives beside the taxonomy (`<name>.calibration.json`, written by
  * `portrait calibrate`, measured by src/train/zero-shot-calibration.ts) and names the classifier it
@@ -39,6 +45,20 @@ export const ZeroShotCalibration = z.strictObject({
     /** matrix[t][p]: mean probability of label p over the rows of true label t; rows sum to 1. */
     matrix: z.array(z.array(z.number().min(0).max(1))),
   }),
+  /**
+   * Per-label offsets taken off the cosines, per language (label order), fitted without the labels
+   * so that every label is predicted equally often on the calibration rows of that language.
+   */
+  bias: z
+    .strictObject({
+      /** How it was fitted, in words. */
+      source: z.string().max(500),
+      /** Calibration rows of each language it was fitted on (0 = that language's offsets are 0). */
+      rows: z.strictObject({ zh: z.int().min(0), en: z.int().min(0) }),
+      zh: z.array(z.number()),
+      en: z.array(z.number()),
+    })
+    .optional(),
   /** The labelled rows it was measured on: file, split and row count each. */
   data: z.array(z.strictObject({ file: z.string(), split: z.string(), rows: z.int().min(0) })),
   /** Per-comment accuracy and macro-F1 of the classifier on those rows (for the record). */
@@ -75,6 +95,10 @@ export function readCalibration(file: string): ZeroShotCalibration | undefined {
       ? `expected ${k} rows (one per label), got ${m.length}`
       : m.map((row, t) => (row.length !== k ? `row ${t} has ${row.length} values, expected ${k}` : Math.abs(row.reduce((a, b) => a + b, 0) - 1) > 1e-3 ? `row ${t} does not sum to 1` : '')).find(Boolean);
   if (bad) throw new PortraitError('CONFIG_INVALID', `invalid zero-shot calibration ${file}: confusion ${bad}`, { details: { file } });
+  const b = r.data.bias;
+  if (b && (b.zh.length !== k || b.en.length !== k)) {
+    throw new PortraitError('CONFIG_INVALID', `invalid zero-shot calibration ${file}: bias needs ${k} values per language (one per label), got zh ${b.zh.length}, en ${b.en.length}`, { details: { file } });
+  }
   return r.data;
 }
 
@@ -99,8 +123,10 @@ export function applyCalibration(zs: ZeroShotClassifier, c: ZeroShotCalibration)
   if (c.labels.length !== zs.labels.length || c.labels.some((l, i) => l !== zs.labels[i])) {
     return { classifier: zs, applied: false, reason: 'its labels are not the taxonomy labels' };
   }
-  const version = contentHash({ zeroShot: zs.version, confusion: c.confusion.matrix });
-  return { classifier: zs.withConfusion({ labels: c.labels, confusion: c.confusion.matrix }, version), applied: true };
+  // a calibration without a bias keeps the version it always had
+  const version = contentHash({ zeroShot: zs.version, confusion: c.confusion.matrix, ...(c.bias ? { bias: { zh: c.bias.zh, en: c.bias.en } } : {}) });
+  const calibrated = zs.withCalibration({ confusion: { labels: c.labels, confusion: c.confusion.matrix }, ...(c.bias ? { bias: { zh: c.bias.zh, en: c.bias.en } } : {}) }, version);
+  return { classifier: calibrated, applied: true };
 }
 
 export interface LoadedZeroShot {

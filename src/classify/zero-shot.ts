@@ -4,9 +4,12 @@
  * averaged and L2-normalised: that is the label's prototype. A comment's probabilities are
  * softmax(cosine(embedding, prototype) / temperature) over the labels. A `prototypes: multi` taxonomy keeps
  * every name and description as its own prototype and scores a label by the mean of its `top` best
- * cosines. Method: docs/classifiers.md.
+ * cosines. A calibration (zero-shot-calibration.ts) may add a bias per label and language, taken off
+ * the cosines before the softmax: some prototypes sit closer to every comment of a language than
+ * others ("hubs") and would otherwise take its ambiguous comments. Method: docs/classifiers.md.
  */
 import type { Embedder } from '../embed/types.js';
+import type { Lang } from '../text/segment.js';
 import { PortraitError } from '../util/errors.js';
 import { contentHash } from './canonical.js';
 import { dotAt, mean, norm, normalize, softmax, toRecord } from './math.js';
@@ -31,6 +34,15 @@ export function prototypeTexts(label: TaxonomyLabel): { zh: string[]; en: string
   };
 }
 
+/**
+ * Per-label offsets taken off the cosines (label order), one list per language the calibration saw.
+ * A comment in another language ('mixed', 'other', or no language given) gets the mean of the two.
+ */
+export interface LabelBias {
+  readonly zh: readonly number[];
+  readonly en: readonly number[];
+}
+
 export interface PrototypeLayout {
   /** Index of the label each prototype belongs to (prototypes of one label are contiguous or not). */
   owners: readonly number[];
@@ -48,6 +60,9 @@ export class ZeroShotClassifier implements Classifier {
   private readonly matrix: Float64Array;
   /** Measured on labelled calibration rows (zero-shot-calibration.ts), when there are some: profiles unmix with it. */
   readonly confusion: Classifier['confusion'];
+  /** From a calibration, when it has one; undefined = no offsets. */
+  readonly bias: LabelBias | undefined;
+  private readonly biasRows: Record<'zh' | 'en' | 'other', Float64Array> | undefined;
 
   /** One prototype per label (label order), or several with `layout`. */
   constructor(
@@ -58,6 +73,7 @@ export class ZeroShotClassifier implements Classifier {
     readonly version: string,
     private readonly layout?: PrototypeLayout,
     confusion?: Classifier['confusion'],
+    bias?: LabelBias,
   ) {
     if (labels.length === 0 || prototypes.length === 0) throw new RangeError('zero-shot: at least one label and one prototype');
     if (!layout && labels.length !== prototypes.length) throw new RangeError('zero-shot: one prototype per label');
@@ -74,11 +90,23 @@ export class ZeroShotClassifier implements Classifier {
       throw new RangeError('zero-shot: the confusion must name the classifier labels, in order');
     }
     this.confusion = confusion;
+    if (bias && (bias.zh.length !== this.labels.length || bias.en.length !== this.labels.length || [...bias.zh, ...bias.en].some((b) => !Number.isFinite(b)))) {
+      throw new RangeError('zero-shot: a bias needs one finite number per label and language');
+    }
+    this.bias = bias;
+    this.biasRows = bias && {
+      zh: Float64Array.from(bias.zh),
+      en: Float64Array.from(bias.en),
+      other: Float64Array.from(bias.zh, (b, i) => (b + bias.en[i]!) / 2),
+    };
   }
 
-  /** The same classifier with a calibration's confusion, under `version` (the confusion changes profiles, so it is part of it). */
-  withConfusion(confusion: NonNullable<Classifier['confusion']>, version: string): ZeroShotClassifier {
-    return new ZeroShotClassifier(this.labels, this.prototypes, this.embedderId, this.temperature, version, this.layout, confusion);
+  /**
+   * The same classifier with a calibration's confusion and label bias, under `version` (both change
+   * what it outputs, so they are part of it).
+   */
+  withCalibration(c: { confusion?: NonNullable<Classifier['confusion']>; bias?: LabelBias }, version: string): ZeroShotClassifier {
+    return new ZeroShotClassifier(this.labels, this.prototypes, this.embedderId, this.temperature, version, this.layout, c.confusion ?? this.confusion, c.bias ?? this.bias);
   }
 
   /** Cosine of `e` to every prototype (prototypes are unit vectors: e·p / |e|). */
@@ -92,8 +120,23 @@ export class ZeroShotClassifier implements Classifier {
     return out;
   }
 
-  /** Per embedding, each label's score (label order): its cosine to the prototype, or the mean of its best `top`. */
-  similarities(embeddings: readonly Float32Array[]): number[][] {
+  /**
+   * Per embedding, each label's score (label order): its cosine to the prototype, or the mean of its
+   * best `top`, less the label's bias for the comment's language (`langs[i]`) when there is one.
+   */
+  similarities(embeddings: readonly Float32Array[], langs?: readonly (Lang | undefined)[]): number[][] {
+    const raw = this.rawSimilarities(embeddings);
+    const rows = this.biasRows;
+    if (!rows) return raw;
+    return raw.map((s, i) => {
+      const lang = langs?.[i];
+      const b = lang === 'zh' ? rows.zh : lang === 'en' ? rows.en : rows.other;
+      return s.map((v, k) => v - b[k]!);
+    });
+  }
+
+  /** The scores without the bias: what a calibration fits the bias on. */
+  rawSimilarities(embeddings: readonly Float32Array[]): number[][] {
     return embeddings.map((e, i) => {
       if (e.length !== this.dim) {
         throw new PortraitError('CLASSIFIER_MISMATCH', `zero-shot classifier expects ${this.dim}-dim embeddings from ${this.embedderId}; embedding ${i} has ${e.length}`);
@@ -119,8 +162,8 @@ export class ZeroShotClassifier implements Classifier {
     });
   }
 
-  predict(embeddings: readonly Float32Array[]): Record<string, number>[] {
-    return this.similarities(embeddings).map((sims) => toRecord(this.labels, softmax(sims, this.temperature)));
+  predict(embeddings: readonly Float32Array[], langs?: readonly (Lang | undefined)[]): Record<string, number>[] {
+    return this.similarities(embeddings, langs).map((sims) => toRecord(this.labels, softmax(sims, this.temperature)));
   }
 
   /** The prototypes (copies). */

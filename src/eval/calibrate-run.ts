@@ -1,7 +1,9 @@
 /**
  * `portrait calibrate` without the command line: measure a zero-shot taxonomy's confusion on
  * labelled rows (one or more files, a dev split by default) and write it beside the taxonomy
- * (src/classify/zero-shot-calibration.ts), so processors unmix zero-shot profiles with it.
+ * (src/classify/zero-shot-calibration.ts), so processors unmix zero-shot profiles with it. With
+ * `balance`, first fit a per-language label bias on the rows' texts (labels unused) and measure the
+ * confusion with it applied.
  */
 import { basename } from 'node:path';
 import type { Config } from '../config/index.js';
@@ -9,7 +11,7 @@ import type { Embedder } from '../embed/types.js';
 import { fitTemperature } from '../train/linear-fit.js';
 import { labelMap, loadTaxonomy } from '../classify/taxonomy.js';
 import { applyCalibration, CALIBRATION_FORMAT, calibrationPath, writeCalibration, type ZeroShotCalibration } from '../classify/zero-shot-calibration.js';
-import { measureConfusion } from '../train/zero-shot-calibration.js';
+import { balanceBias, measureConfusion } from '../train/zero-shot-calibration.js';
 import { buildZeroShot } from '../classify/zero-shot.js';
 import { PortraitError } from '../util/errors.js';
 import { describeSplits, preprocessRows, readDataset, rowsOfSplit, type DatasetFields, type PreparedRow } from './dataset.js';
@@ -30,6 +32,11 @@ export interface CalibrateRunOptions {
   taxonomy?: string;
   /** Where to write; default beside the taxonomy (<name>.calibration.json). */
   out?: string;
+  /**
+   * Also fit a label bias per language (balanceBias) on the rows, which must be balanced across
+   * labels in each language: it changes per-comment predictions.
+   */
+  balance?: boolean;
   /** Measure and report, write nothing. */
   dryRun?: boolean;
   cacheDir?: string | undefined;
@@ -95,7 +102,7 @@ export async function runCalibrate(o: CalibrateRunOptions, cfg: Pick<Config, 'te
     throw new PortraitError('USAGE', `none of the rows has a label of ${taxonomyFile} (data labels: ${Object.keys(skipped).slice(0, 10).join(', ')}); add them as ids or aliases`);
   }
 
-  const zs = await buildZeroShot(taxonomy, embedder, cfg.classifier.temperature);
+  const plain = await buildZeroShot(taxonomy, embedder, cfg.classifier.temperature);
   const X = (
     await embedChunkLists(
       embedder,
@@ -103,12 +110,16 @@ export async function runCalibrate(o: CalibrateRunOptions, cfg: Pick<Config, 'te
       { cacheDir: o.cacheDir, ...(o.progress ? { progressLabel: 'embed' } : {}) },
     )
   ).vectors;
+  const langs = rows.map((r) => r.lang);
+  const bias = o.balance ? fitBias(plain.rawSimilarities(X), langs, plain.temperature, plain.labels.length) : undefined;
+  const zs = bias ? plain.withCalibration({ bias }, plain.version) : plain;
   const index = new Map(zs.labels.map((l, i) => [l, i]));
   const truth = rows.map((r) => index.get(r.label)!);
   const { report, probs } = evaluateClassifier(
     zs,
     X,
     rows.map((r) => r.label),
+    langs,
   );
   const confusion = measureConfusion(
     zs,
@@ -123,12 +134,13 @@ export async function runCalibrate(o: CalibrateRunOptions, cfg: Pick<Config, 'te
     temperature: zs.temperature,
     labels: [...zs.labels],
     confusion,
+    ...(bias ? { bias } : {}),
     data,
     metrics: { accuracy: r4(metrics.accuracy), macroF1: r4(metrics.macroF1) },
-    bestTemperature: r4(fitTemperature(zs.similarities(X), truth)),
+    bestTemperature: r4(fitTemperature(zs.similarities(X, langs), truth)),
     createdAt: (o.now?.() ?? new Date()).toISOString(),
   };
-  const applied = applyCalibration(zs, calibration);
+  const applied = applyCalibration(plain, calibration);
   if (!applied.applied) throw new Error(`calibration does not fit the classifier it was measured on: ${applied.reason}`);
   const out = o.out ?? calibrationPath(taxonomyFile);
   if (!o.dryRun) writeCalibration(out, calibration);
@@ -143,8 +155,27 @@ export async function runCalibrate(o: CalibrateRunOptions, cfg: Pick<Config, 'te
     metrics: calibration.metrics,
     temperature: zs.temperature,
     bestTemperature: calibration.bestTemperature!,
-    classifierVersion: zs.version,
+    classifierVersion: plain.version,
     calibratedVersion: applied.classifier.version,
     calibration,
+  };
+}
+
+/** A language needs this many calibration rows per label before its bias is fitted (else its offsets are 0). */
+export const MIN_BALANCE_ROWS_PER_LABEL = 4;
+
+/** balanceBias per language (zh, en) on the rows of that language; 'mixed' and 'other' rows are not used. */
+function fitBias(raw: readonly number[][], langs: readonly string[], temperature: number, k: number): NonNullable<ZeroShotCalibration['bias']> {
+  const fit = (lang: 'zh' | 'en') => {
+    const sims = raw.filter((_, i) => langs[i] === lang);
+    return { n: sims.length, bias: sims.length >= MIN_BALANCE_ROWS_PER_LABEL * k ? balanceBias(sims, temperature) : new Array<number>(k).fill(0) };
+  };
+  const zh = fit('zh');
+  const en = fit('en');
+  return {
+    source: `per language, without the labels: offsets that make every label's mean probability 1/${k} on the calibration rows of that language (a language with fewer than ${MIN_BALANCE_ROWS_PER_LABEL * k} rows keeps 0)`,
+    rows: { zh: zh.n, en: en.n },
+    zh: zh.bias,
+    en: en.bias,
   };
 }

@@ -4,7 +4,7 @@
  * embeds), and the choice of training and held-out rows.
  */
 import { readJsonlRecords } from '../sim/jsonl.js';
-import { isRejection, preprocess, type PreprocessOptions } from '../text/index.js';
+import { isRejection, preprocess, type Lang, type PreprocessOptions } from '../text/index.js';
 import { stratifiedCap, stratifiedHoldout } from '../train/split.js';
 import { PortraitError } from '../util/errors.js';
 
@@ -81,6 +81,8 @@ export interface PreparedRow extends DataRow {
   input: string;
   /** What the embedder sees: the pipeline's preprocess() chunks (`[input]` unless the text is long); pooled into one vector (src/embed/pool.ts). */
   chunks: string[];
+  /** The language preprocessing detected (a calibrated zero-shot taxonomy's bias is per language). */
+  lang: Lang;
 }
 
 /** Apply the pipeline's preprocessing; rows left with nothing to embed are dropped and counted. */
@@ -90,7 +92,7 @@ export function preprocessRows(rows: readonly DataRow[], text: PreprocessOptions
   for (const r of rows) {
     const p = preprocess(r.text, text);
     if (isRejection(p)) dropped++;
-    else out.push({ ...r, input: p.text, chunks: p.chunks });
+    else out.push({ ...r, input: p.text, chunks: p.chunks, lang: p.lang });
   }
   return { rows: out, dropped };
 }

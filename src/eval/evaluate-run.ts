@@ -159,14 +159,15 @@ export async function runEvaluate(o: EvaluateRunOptions, cfg: Pick<Config, 'text
       ).vectors;
       const idx = new Map(zs.labels.map((l, i) => [l, i]));
       const yc = cal.map((r) => idx.get(map.get(r.label)!)!);
-      const sims = zs.similarities(Xc);
+      const langs = cal.map((r) => r.lang);
+      const sims = zs.similarities(Xc, langs);
       const t = fitTemperature(sims, yc);
       const ys = cal.map((r) => map.get(r.label)!);
       calibration = {
         split: o.calibrate,
         rows: cal.length,
         temperature: Math.round(t * 1e4) / 1e4,
-        logLossBefore: Math.round(logLoss(ys, zs.predict(Xc)) * 1e4) / 1e4,
+        logLossBefore: Math.round(logLoss(ys, zs.predict(Xc, langs)) * 1e4) / 1e4,
         logLossAfter: zeroShotLogLoss(sims, zs.labels, ys, t),
       };
     }
@@ -176,7 +177,12 @@ export async function runEvaluate(o: EvaluateRunOptions, cfg: Pick<Config, 'text
     checkEmbedder(a, { embedderId: embedder.id, dim: embedder.dim }, o.model);
     clf = classifierFromArtifact(a, o.model);
   }
-  const { report, probs } = evaluateClassifier(clf, X, truth);
+  const { report, probs } = evaluateClassifier(
+    clf,
+    X,
+    truth,
+    rows.map((r) => r.lang),
+  );
   return {
     mode: o.zeroShot ? 'zero-shot' : 'model',
     ...base,

@@ -3,6 +3,7 @@
  */
 import type { Classifier } from '../classify/types.js';
 import { classificationReport, topLabel, type ClassificationReport } from '../train/metrics.js';
+import type { Lang } from '../text/index.js';
 
 /** The compact summary kept in artifacts and printed by the commands. */
 export interface MetricsSummary {
@@ -32,8 +33,8 @@ export function summarize(r: ClassificationReport): MetricsSummary {
 }
 
 /** Predict every embedding and score the top label against the truth (label order: the classifier's). */
-export function evaluateClassifier(clf: Classifier, X: readonly Float32Array[], yTrue: readonly string[]): { report: ClassificationReport; predictions: string[]; probs: Record<string, number>[] } {
-  const probs = clf.predict(X);
+export function evaluateClassifier(clf: Classifier, X: readonly Float32Array[], yTrue: readonly string[], langs?: readonly Lang[]): { report: ClassificationReport; predictions: string[]; probs: Record<string, number>[] } {
+  const probs = clf.predict(X, langs);
   const predictions = probs.map(topLabel);
   return { report: classificationReport(yTrue, predictions, clf.labels), predictions, probs };
 }

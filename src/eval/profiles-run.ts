@@ -5,6 +5,7 @@
  * committed everything, read the profile events back from Kafka, and score them
  * (src/eval/profile-score.ts). Everything it created is deleted afterwards.
  */
+import type { Classifier } from '../classify/types.js';
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/index.js';
 import { projectPath } from '../config/index.js';
@@ -30,7 +31,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 /** What the runner needs from consumers/comments.ts (passed in, so src/ does not import the composition root). */
 export interface ProcessorHandle {
-  classifier(): { kind: string; version: string; confusion?: unknown; predict(e: readonly Float32Array[]): Record<string, number>[] };
+  classifier(): { kind: string; version: string; confusion?: unknown; predict: Classifier['predict'] };
   stop(): Promise<void>;
 }
 export type StartProcessorFn = (cfg: Readonly<Config>, log: Logger, opts: { parts: Parts; embedder: Embedder; namespace: string; groupId: string; fromBeginning: boolean }) => Promise<ProcessorHandle>;
@@ -190,13 +191,16 @@ export async function runEvaluateProfiles(o: ProfilesRunOptions, cfg: Readonly<C
     const textOpts = cfg.text;
     const kept = sim.events.flatMap((e) => {
       const p = preprocess(e.text, textOpts);
-      return isRejection(p) ? [] : [{ e, chunks: p.chunks }];
+      return isRejection(p) ? [] : [{ e, chunks: p.chunks, lang: p.lang }];
     });
     const vectors = await embedChunked(
       embedder,
       kept.map((k) => k.chunks),
     );
-    const probs = clf.predict(vectors);
+    const probs = clf.predict(
+      vectors,
+      kept.map((k) => k.lang),
+    );
     const scores = scoreProfiles(
       sim.users.map((u) => ({
         userId: u.userId,

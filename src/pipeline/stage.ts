@@ -8,6 +8,7 @@ import type { Classifier } from '../classify/index.js';
 import type { CommentEvent, ForgetEvent } from '../events/index.js';
 import type { InRecord, OutRecord } from '../kafka/types.js';
 import type { ProfileStore } from '../store/index.js';
+import type { Lang } from '../text/index.js';
 import type { Rejection } from '../util/errors.js';
 
 export type { InRecord, OutRecord };
@@ -51,8 +52,8 @@ interface CommentItem {
 }
 export type Decoded = ForgetItem | CommentItem;
 /** `text`: all that is embedded; `chunks`: the pieces the embedder sees (one, `[text]`, for most comments: src/text/chunk.ts) */
-export type Prepared = ForgetItem | (CommentItem & { text: string; chunks: string[]; terms: string[] });
-export type Embedded = ForgetItem | (CommentItem & { text: string; chunks: string[]; terms: string[]; vector: Float32Array });
+export type Prepared = ForgetItem | (CommentItem & { text: string; chunks: string[]; terms: string[]; lang: Lang });
+export type Embedded = ForgetItem | (CommentItem & { text: string; chunks: string[]; terms: string[]; lang: Lang; vector: Float32Array });
 export type Labelled = ForgetItem | (CommentItem & { terms: string[]; vector: Float32Array; probs: Record<string, number> });
 
 export const isForget = (item: { event: CommentEvent | ForgetEvent }): item is ForgetItem => item.event.type === 'forget';

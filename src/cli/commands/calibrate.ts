@@ -15,6 +15,7 @@ interface CalibrateCliOptions extends FieldCliOptions, EmbedCacheCliOptions {
   split: string;
   out?: string;
   dryRun?: boolean;
+  balance?: boolean;
   json?: boolean;
 }
 
@@ -30,6 +31,17 @@ function printText(s: CalibrateSummary): void {
     .filter(([, n]) => n === 0)
     .map(([l]) => l);
   if (none.length > 0) w(`  warning: no calibration rows for ${none.join(', ')}: their confusion row is the identity`);
+  const b = s.calibration.bias;
+  if (b) {
+    const big = (xs: readonly number[]) =>
+      s.calibration.labels
+        .map((l, i) => [l, xs[i]!] as const)
+        .sort((x, y) => Math.abs(y[1]) - Math.abs(x[1]))
+        .slice(0, 3)
+        .map(([l, v]) => `${l} ${v > 0 ? '+' : ''}${v.toFixed(3)}`)
+        .join(', ');
+    w(`  label bias fitted on ${b.rows.zh} zh and ${b.rows.en} en rows; largest offsets zh: ${big(b.zh)}; en: ${big(b.en)}`);
+  }
   w(`  per comment on these rows: accuracy ${f3(s.metrics.accuracy)}, macro-F1 ${f3(s.metrics.macroF1)}`);
   w(`  temperature ${s.temperature} (best on these rows: ${s.bestTemperature}${Math.abs(s.bestTemperature - s.temperature) / s.temperature > 0.2 ? '; set it in the taxonomy and calibrate again to use it' : ''})`);
   w(`  zero-shot ${s.classifierVersion} → calibrated ${s.calibratedVersion}${s.written ? `; wrote ${s.out}` : ''}`);
@@ -44,6 +56,7 @@ export function registerCalibrate(program: Command): void {
     .option('--taxonomy <file>', 'the taxonomy YAML (default: config/taxonomies/<first data file>.yaml, else classifier.taxonomy)')
     .option('--split <names>', "split value(s) to calibrate on, comma-separated, or 'all'", DEFAULT_CALIBRATION_SPLIT)
     .option('--out <file>', 'where to write (default: <taxonomy>.calibration.json beside it)')
+    .option('--balance', 'also fit a label bias per language on the rows (labels unused; the rows must be balanced across labels): it corrects labels that take too many comments and changes per-comment predictions')
     .option('--dry-run', 'measure and report, write nothing');
   addFieldOptions(cmd);
   addEmbedCacheOptions(cmd)
@@ -54,6 +67,7 @@ export function registerCalibrate(program: Command): void {
 Examples:
   portrait calibrate --data data/sib200_zh.jsonl data/sib200_en.jsonl
   portrait calibrate --data data/clinc150_en.jsonl --split val --dry-run
+  portrait calibrate --taxonomy config/taxonomy.yaml --data data/everyday_comments_dev.jsonl --split all --balance
 
 The rows must not be the ones you evaluate on (use a dev split). docs/models.md.`,
     )
@@ -68,6 +82,7 @@ The rows must not be the ones you evaluate on (use a dev split). docs/models.md.
             ...(opts.taxonomy !== undefined ? { taxonomy: opts.taxonomy } : {}),
             ...(opts.out !== undefined ? { out: opts.out } : {}),
             ...(opts.dryRun ? { dryRun: true } : {}),
+            ...(opts.balance ? { balance: true } : {}),
             cacheDir: cacheDirOf(opts),
             progress: process.stderr.isTTY === true,
           },

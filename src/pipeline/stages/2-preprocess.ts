@@ -16,7 +16,7 @@ export function preprocessStage(opts: PreprocessOptions): Stage<Decoded, Prepare
         }
         const p = preprocess(item.event.text, opts);
         if (isRejection(p)) rejected.push({ rec: item.rec, rejection: p });
-        else out.push({ ...item, text: p.text, chunks: p.chunks, terms: p.tokens });
+        else out.push({ ...item, text: p.text, chunks: p.chunks, terms: p.tokens, lang: p.lang });
       }
       return { out, rejected };
     },

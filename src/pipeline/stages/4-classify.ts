@@ -6,7 +6,10 @@ export function classifyStage(): Stage<Embedded, Labelled> {
     name: 'classify',
     run(items, { classifier }) {
       const comments = items.filter((i) => !isForget(i)) as Exclude<Embedded, { event: { type: 'forget' } }>[];
-      const probs = classifier.predict(comments.map((c) => c.vector));
+      const probs = classifier.predict(
+        comments.map((c) => c.vector),
+        comments.map((c) => c.lang),
+      );
       let next = 0;
       return { out: items.map((i) => (isForget(i) ? i : { rec: i.rec, event: i.event, terms: i.terms, vector: i.vector, probs: probs[next++]! })) };
     },

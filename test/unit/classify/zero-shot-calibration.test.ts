@@ -148,6 +148,32 @@ describe('zero-shot calibration', () => {
       'CONFIG_INVALID',
       /expected 3 rows/,
     );
+    expectError(JSON.stringify({ ...rows, bias: { source: 't', rows: { zh: 6, en: 6 }, zh: [0, 0, 0], en: [0, 0] } }), 'CONFIG_INVALID', /bias needs 3 values per language .* en 2/);
     expect(readCalibration(join(dir, 'missing.json'))).toBeUndefined();
+  });
+
+  it('a label bias is taken off the cosines per language (the mean of both for mixed or unknown), under its own version', async () => {
+    const zs = await buildZeroShot(taxonomy, embedder);
+    const bias = { source: 'test', rows: { zh: 6, en: 6 }, zh: [0.3, 0, 0], en: [0, 0, 0.3] };
+    const withBias = applyCalibration(zs, calibration(zs.version, { bias }));
+    const without = applyCalibration(zs, calibration(zs.version));
+    expect(withBias.applied && without.applied).toBe(true);
+    // a calibration without a bias keeps its version; one with a bias has another
+    expect(withBias.classifier.version).not.toBe(without.classifier.version);
+    const [v] = await embedder.embed(['火锅 restaurants']);
+    const raw = zs.similarities([v!])[0]!;
+    const score = (lang: 'zh' | 'en' | 'mixed' | undefined) => withBias.classifier.similarities([v!], [lang])[0]!;
+    expect(score('zh')).toEqual([raw[0]! - 0.3, raw[1], raw[2]]);
+    expect(score('en')).toEqual([raw[0], raw[1], raw[2]! - 0.3]);
+    expect(score('mixed')).toEqual([raw[0]! - 0.15, raw[1], raw[2]! - 0.15]);
+    expect(score(undefined)).toEqual(score('mixed'));
+    expect(withBias.classifier.rawSimilarities([v!])[0]).toEqual(raw);
+    // and so are the probabilities: food loses for an English comment, sports for a Chinese one
+    const zh = withBias.classifier.predict([v!], ['zh'])[0]!;
+    const en = withBias.classifier.predict([v!], ['en'])[0]!;
+    expect(zh.food!).toBeGreaterThan(en.food!);
+    expect(en.sports!).toBeGreaterThan(zh.sports!);
+    // without a bias the language changes nothing
+    expect(without.classifier.predict([v!], ['zh'])).toEqual(without.classifier.predict([v!], ['en']));
   });
 });
