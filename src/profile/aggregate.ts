@@ -7,7 +7,7 @@ import { PortraitError } from '../util/errors.js';
 import { decayFactor } from './decay.js';
 import { argmaxLabel, capRecord, newestEvidence, nullRecord, own, ranked } from './order.js';
 import { assertParams } from './params.js';
-import { confidences, USER_CONFIDENCE } from './confidence.js';
+import { confidenceFitFor, confidences } from './confidence.js';
 import { unmixShares, type LabelConfusion } from './unmix.js';
 import type { AggregateState, DerivedProfile, EvidenceEntry, Interest, Observation, ProfileParams } from './types.js';
 
@@ -208,6 +208,8 @@ function normalised(v: Float64Array): number[] {
  */
 export interface FinalizeOptions {
   unmix?: { confusion: LabelConfusion; prior: number } | undefined;
+  /** The kind of classifier the profile's labels came from: which confidence fit applies (confidence.ts). */
+  classifierKind?: string | undefined;
 }
 
 /** Label scores as finalize ranks them: the stored decayed sums, or the unmixed shares × weight (and which). */
@@ -233,7 +235,8 @@ export function finalize(state: AggregateState, params: ProfileParams, o: Finali
   const top = labels.slice(0, params.topK);
   const shares = top.map(([, score]) => (total > 0 ? Math.min(1, score / total) : 0));
   // calibrated at user level: the probability that the label is the user's main topic (confidence.ts)
-  const conf = confidences(shares, state.weight, USER_CONFIDENCE[unmixed ? 'unmixed' : 'mean']);
+  const second = labels[1] && total > 0 ? labels[1][1] / total : 0;
+  const conf = confidences(shares, state.weight, confidenceFitFor(unmixed, o.classifierKind), second);
   const interests: Interest[] = top.map(([label, score], i) => ({ label, score, share: shares[i]!, confidence: Math.min(1, Math.max(0, conf[i]!)) }));
   const evidence = Object.fromEntries(interests.map(({ label }) => [label, (own(state.evidence, label) ?? []).slice(0, params.evidencePerLabel).map((e) => e.commentId)]));
   const topTerms = ranked(state.terms)

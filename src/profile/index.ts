@@ -5,7 +5,7 @@ export type { FinalizeOptions } from './aggregate.js';
 export { confusionProblem, unmixShares } from './unmix.js';
 export type { LabelConfusion, UnmixOptions } from './unmix.js';
 export { decayFactor } from './decay.js';
-export { confidences, firstConfidence, USER_CONFIDENCE } from './confidence.js';
+export { confidenceFitFor, confidences, firstConfidence, USER_CONFIDENCE } from './confidence.js';
 export type { ConfidenceFit } from './confidence.js';
 export { assertParams, paramsProblem, profileParams } from './params.js';
 export { decodeState, encodeState, STATE_FORMAT_VERSION } from './codec.js';

@@ -82,17 +82,21 @@ export function referenceState(observations: readonly Observation[], dim: number
 }
 
 /** The derived profile, computed directly from the observations. */
-export function referenceProfile(observations: readonly Observation[], dim: number, params: ProfileParams, asOf?: number): DerivedProfile {
+export function referenceProfile(observations: readonly Observation[], dim: number, params: ProfileParams, asOf?: number, classifierKind?: string): DerivedProfile {
   const s = referenceState(observations, dim, params, asOf);
   const labelList = Object.keys(s.labels).map((label) => ({ label, score: s.labels[label] ?? 0 }));
   labelList.sort((x, y) => (x.score !== y.score ? y.score - x.score : byCodeUnits(x.label, y.label)));
   const total = labelList.reduce((acc, x) => acc + x.score, 0);
   // confidence written out again from its formula (docs/profile.md), not through confidence.ts
-  const { intercept, share: bShare, weight: bWeight } = USER_CONFIDENCE.mean;
+  // (plain means; an uncalibrated zero-shot taxonomy's fit uses the lead over the second label instead of the share)
+  const zeroShot = classifierKind === 'zero-shot';
+  const { intercept, share: bShare, margin: bMargin, weight: bWeight } = zeroShot ? USER_CONFIDENCE.zeroShot : USER_CONFIDENCE.mean;
   const top = labelList.slice(0, params.topK);
   const first = top.length > 0 ? top[0]!.score / total : 0;
+  const second = labelList.length > 1 ? labelList[1]!.score / total : 0;
   const clamp = (x: number) => Math.min(1 - 1e-6, Math.max(1e-6, x));
-  const c1 = s.weight > 0 && first > 0 ? 1 / (1 + Math.exp(-(intercept + bShare * Math.log(clamp(first) / (1 - clamp(first))) + bWeight * Math.log(s.weight)))) : 0;
+  const lead = zeroShot ? bMargin * Math.log(clamp(first) / Math.max(1e-6, Math.min(clamp(first), second))) : 0;
+  const c1 = s.weight > 0 && first > 0 ? 1 / (1 + Math.exp(-(intercept + bShare * Math.log(clamp(first) / (1 - clamp(first))) + lead + bWeight * Math.log(s.weight)))) : 0;
   const interests = top.map(({ label, score }, i) => {
     const share = score / total;
     const confidence = i === 0 ? c1 : first < 1 ? Math.min(c1, ((1 - c1) * share) / (1 - first)) : 0;

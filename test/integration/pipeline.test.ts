@@ -164,7 +164,8 @@ describe.each([
     expect(simUsers.size).toBe(USERS);
     for (const userId of simUsers) {
       const obs = events.filter((e) => e.userId === userId).map((e) => observations.get(e.eventId)!);
-      const ref = referenceProfile(obs, embedder.dim, params);
+      // the classifier's kind picks the confidence fit (an uncalibrated zero-shot taxonomy has its own, issue #19)
+      const ref = referenceProfile(obs, embedder.dim, params, undefined, classifier.kind);
       const stored = (await proc.store.getProfile(userId)) as Record<string, any>;
       expect(stored, userId).not.toBeNull();
       expect(stored.commentCount).toBe(obs.length);

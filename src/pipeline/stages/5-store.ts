@@ -87,7 +87,10 @@ export class StoreStage implements Stage<Labelled, OutRecord> {
     const dim = this.opts.embedder.dim;
     const users = byUser(items);
     stats.users = users.size;
-    const finalizeOptions: FinalizeOptions = this.opts.unmix && classifier.confusion ? { unmix: { confusion: classifier.confusion, prior: this.opts.unmix.prior } } : {};
+    const finalizeOptions: FinalizeOptions = {
+      classifierKind: classifier.kind,
+      ...(this.opts.unmix && classifier.confusion ? { unmix: { confusion: classifier.confusion, prior: this.opts.unmix.prior } } : {}),
+    };
     const epoch = this.opts.epoch?.(store.namespace);
     // the first delivery of an event id is the one fold counts; a repeat later in the batch is skipped
     const times = new Map<string, { ts: number; recordTs: number | undefined }>();

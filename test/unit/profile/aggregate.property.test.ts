@@ -26,6 +26,16 @@ describe('incremental fold equals the naive reference', () => {
     );
   });
 
+  it('state and derived profile with the confidence fit of an uncalibrated zero-shot taxonomy', () => {
+    fc.assert(
+      fc.property(observationList(), (list) => {
+        const state = fold(list);
+        expectProfilesClose(finalize(state, PARAMS, { classifierKind: 'zero-shot' }), referenceProfile(list, DIM, PARAMS, undefined, 'zero-shot'), centroidScale(state));
+      }),
+      RUNS,
+    );
+  });
+
   it('top-K cut: every listed interest is at least as strong as the reference K-th, evidence only for them', () => {
     const params = { ...PARAMS, topK: 2, topTerms: 3 };
     fc.assert(

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decayTo, emptyState, finalize, merge, observationProblem, update } from '../../../src/profile/aggregate.js';
-import { confidences, firstConfidence, USER_CONFIDENCE } from '../../../src/profile/confidence.js';
+import { confidenceFitFor, confidences, firstConfidence, USER_CONFIDENCE } from '../../../src/profile/confidence.js';
 import { decayFactor } from '../../../src/profile/decay.js';
 import { referenceProfile, referenceState } from '../../../src/profile/reference.js';
 import type { AggregateState, DerivedProfile, Observation, ProfileParams } from '../../../src/profile/types.js';
@@ -276,6 +276,32 @@ describe('confidence: the probability that a label is the user main topic, calib
     expect(firstConfidence(0.6, 0, USER_CONFIDENCE.mean)).toBe(0);
     expect(confidences([], 3, USER_CONFIDENCE.mean)).toEqual([]);
     expect(USER_CONFIDENCE.unmixed).not.toEqual(USER_CONFIDENCE.mean);
+  });
+
+  it('an uncalibrated zero-shot taxonomy has its own fit, on the lead over the second interest: logit(c) = a + m ln(share1/share2) + d ln W', () => {
+    expect(confidenceFitFor(true, 'zero-shot')).toBe(USER_CONFIDENCE.unmixed);
+    expect(confidenceFitFor(false, 'zero-shot')).toBe(USER_CONFIDENCE.zeroShot);
+    expect(confidenceFitFor(false, 'linear')).toBe(USER_CONFIDENCE.mean);
+    expect(confidenceFitFor(false, undefined)).toBe(USER_CONFIDENCE.mean);
+    const { intercept, margin, weight } = USER_CONFIDENCE.zeroShot;
+    expect(USER_CONFIDENCE.zeroShot.share).toBe(0);
+    const z = intercept + margin * Math.log(0.36 / 0.12) + weight * Math.log(4);
+    expect(firstConfidence(0.36, 4, USER_CONFIDENCE.zeroShot, 0.12)).toBeCloseTo(1 / (1 + Math.exp(-z)), 15);
+    // the same lead, however the rest is spread: the same confidence
+    expect(firstConfidence(0.6, 4, USER_CONFIDENCE.zeroShot, 0.2)).toBeCloseTo(firstConfidence(0.36, 4, USER_CONFIDENCE.zeroShot, 0.12), 15);
+    // finalize picks it from the classifier kind; 16 labels, a clear but thin first interest
+    const probs = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`l${i}`, i === 0 ? 0.3 : i === 1 ? 0.1 : 0.6 / 14]));
+    const state = fold([obs({ ts: 0, probs }), obs({ ts: 0, probs, commentId: 'c2' }), obs({ ts: 0, probs, commentId: 'c3' })]);
+    const zs = finalize(state, PARAMS, { classifierKind: 'zero-shot' }).interests;
+    const plainMean = finalize(state, PARAMS).interests;
+    expect(zs.map((i) => i.share)).toEqual(plainMean.map((i) => i.share));
+    expect(zs[0]!.confidence).toBeCloseTo(firstConfidence(0.3, 3, USER_CONFIDENCE.zeroShot, 0.1), 12);
+    expect(plainMean[0]!.confidence).toBeCloseTo(firstConfidence(0.3, 3, USER_CONFIDENCE.mean), 12);
+    expect(zs[0]!.confidence).toBeGreaterThan(plainMean[0]!.confidence);
+    // with topK 1 the second share still comes from the state, not from the cut list
+    const one = finalize(state, { ...PARAMS, topK: 1 }, { classifierKind: 'zero-shot' }).interests;
+    expect(one).toHaveLength(1);
+    expect(one[0]!.confidence).toBeCloseTo(zs[0]!.confidence, 12);
   });
 });
 
