@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chunkText, hardCut, sentenceEnds } from '../../../src/text/chunk.js';
 import { preprocess, isRejection, WINDOW_FACTOR, type Preprocessed, type PreprocessOptions } from '../../../src/text/preprocess.js';
-import { anyString, cnMobile, email, usPhone, cardNumber, cnId, wellFormed } from './generators.js';
+import { anyString, piiTarget, wellFormed } from './generators.js';
 
 /** The sentences of `text`, trailing whitespace included: they concatenate back to `text`. */
 function sentences(text: string): string[] {
@@ -244,13 +244,7 @@ describe('preprocess with maxChunks', () => {
   });
 
   it('never lets generated PII through to a chunk (property)', () => {
-    const pii = fc.oneof(
-      email.map((v) => ({ written: v, secret: v.toLowerCase() })),
-      cnMobile.map((v) => ({ written: v.written, secret: v.national })),
-      usPhone.map((v) => ({ written: v.written, secret: v.national })),
-      cnId.map((v) => ({ written: v, secret: v.toLowerCase() })),
-      cardNumber.map((v) => ({ written: v.written, secret: v.digits })),
-    );
+    const pii = piiTarget;
     const filler = fc.string({ unit: 'grapheme', maxLength: 300 });
     const sep = fc.constantFrom(' ', '\n', '. ', '。', '\n\n');
     fc.assert(

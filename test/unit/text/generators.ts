@@ -113,6 +113,15 @@ export const email = fc
   .map(({ local, domain, tld }) => `${local}@${domain}.${tld}`);
 
 /** Any UTF-16 code unit, lone surrogates included. */
+/** One piece of PII as written in a comment, and the part of it that must never reach a chunk or token (lowercased, digits only). */
+export const piiTarget = fc.oneof(
+  email.map((v) => ({ written: v, secret: v.toLowerCase() })),
+  cnMobile.map((v) => ({ written: v.written, secret: v.national })),
+  usPhone.map((v) => ({ written: v.written, secret: v.national })),
+  cnId.map((v) => ({ written: v, secret: v.toLowerCase() })),
+  cardNumber.map((v) => ({ written: v.written, secret: v.digits })),
+);
+
 export const codeUnit = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c));
 
 /** Arbitrary strings: full Unicode code points mixed with raw code units (lone surrogates). */
