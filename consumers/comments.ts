@@ -10,6 +10,7 @@ import { watchModels } from '../src/classify/hot-swap.js';
 import type { Classifier } from '../src/classify/index.js';
 import { deadLetterTopic, type Config } from '../src/config/index.js';
 import type { Embedder } from '../src/embed/types.js';
+import { judgeRetention, RETENTION_SETTINGS } from '../src/kafka/retention.js';
 import { portraitTopics } from '../src/kafka/topics.js';
 import type { ConsumeLoop, RunnerHooks } from '../src/kafka/types.js';
 import { ContinuityGuard, type ContinuityEvents } from '../src/pipeline/continuity.js';
@@ -99,6 +100,14 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
   try {
     const created = await admin.ensureTopics(portraitTopics(cfg));
     if (created.length > 0) log.info({ created }, 'created topics');
+    // a comments topic that keeps less than the profiles remember makes rebuilds partial (retention.ts)
+    if (opts.publish !== false) {
+      const settings = await admin.topicSettings([commentsTopic], RETENTION_SETTINGS).catch((err: unknown) => {
+        log.warn({ err: (err as Error).message, topic: commentsTopic }, 'could not read the comments topic retention');
+        return undefined;
+      });
+      for (const f of judgeRetention(commentsTopic, settings?.get(commentsTopic) ?? {}, cfg.profile.halfLifeDays)) log.warn({ topic: f.topic, setting: 'retention.ms', value: f.value }, f.message);
+    }
     const stateCache = cfg.profile.stateCacheUsers > 0 ? new StateCache(cfg.profile.stateCacheUsers, cfg.profile.stateCacheMiB * 1024 * 1024) : undefined;
     guard = new ContinuityGuard({
       store: parts.continuity(),

@@ -23,6 +23,11 @@ export const ConfigSchema = z.strictObject({
     }),
     partitions: positiveInt,
     replicationFactor: positiveInt,
+    // retention.ms of the topics `portrait topics create` makes, in days; -1 = forever
+    retentionDays: z.strictObject({
+      comments: z.union([z.literal(-1), z.number().positive()]),
+      deadLetter: z.union([z.literal(-1), z.number().positive()]),
+    }),
     sessionTimeoutMs: positiveInt,
     heartbeatIntervalMs: positiveInt,
     maxBytesPerPartition: positiveInt,

@@ -7,7 +7,7 @@ import { committedOffsets, offsetsAtTime, setGroupOffsets } from './offsets.js';
 import { CommentsRunner, headersOf } from './runner.js';
 import { TopicIds } from './topic-ids.js';
 import type { Logger } from '../util/logger.js';
-import { ensureTopics } from './topics.js';
+import { ensureTopics, setTopicSettings, topicSettings } from './topics.js';
 import type {
   ConsumeLoop,
   Delivery,
@@ -76,6 +76,14 @@ export class KafkaJsAdmin implements KafkaAdmin {
 
   deleteTopics(topics: readonly string[]): Promise<void> {
     return this.admin.deleteTopics({ topics: [...topics] });
+  }
+
+  topicSettings(topics: readonly string[], names: readonly string[]): Promise<Map<string, Record<string, string | null>>> {
+    return topicSettings(this.admin, topics, names);
+  }
+
+  setTopicSettings(topic: string, settings: Readonly<Record<string, string>>): Promise<void> {
+    return setTopicSettings(this.admin, topic, settings);
   }
 
   async topicOffsets(topic: string): Promise<PartitionRange[]> {

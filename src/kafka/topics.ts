@@ -1,14 +1,25 @@
-import type { Admin, ITopicConfig } from 'kafkajs';
+import type { Admin, ConfigResourceTypes, ConfigSource, ITopicConfig } from 'kafkajs';
 import { deadLetterTopic, type Config } from '../config/index.js';
+import { configuredRetention } from './retention.js';
 import type { TopicSpec } from './types.js';
 
 export type { TopicSpec } from './types.js';
 
-/** The topics Portrait reads and writes, with the settings each needs. */
+/** The topics Portrait reads and writes, with the settings each needs (retention: src/kafka/retention.ts). */
 export function portraitTopics(cfg: Pick<Config, 'kafka'>): TopicSpec[] {
   const k = cfg.kafka;
+  const retention = configuredRetention(cfg);
   return [
-    { topic: k.topics.comments, numPartitions: k.partitions, replicationFactor: k.replicationFactor },
+    {
+      // Deleted by age: a rebuild folds what it still holds (kafka.retentionDays.comments).
+      topic: k.topics.comments,
+      numPartitions: k.partitions,
+      replicationFactor: k.replicationFactor,
+      configEntries: [
+        { name: 'cleanup.policy', value: 'delete' },
+        { name: 'retention.ms', value: retention.comments },
+      ],
+    },
     {
       // Compacted: the latest profile per user is kept forever; a null value (tombstone) erases it.
       topic: k.topics.profiles,
@@ -20,7 +31,15 @@ export function portraitTopics(cfg: Pick<Config, 'kafka'>): TopicSpec[] {
         { name: 'segment.ms', value: '3600000' },
       ],
     },
-    { topic: deadLetterTopic(cfg), numPartitions: k.partitions, replicationFactor: k.replicationFactor },
+    {
+      topic: deadLetterTopic(cfg),
+      numPartitions: k.partitions,
+      replicationFactor: k.replicationFactor,
+      configEntries: [
+        { name: 'cleanup.policy', value: 'delete' },
+        { name: 'retention.ms', value: retention.deadLetter },
+      ],
+    },
   ];
 }
 
@@ -37,4 +56,36 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): P
   }));
   await admin.createTopics({ topics, waitForLeaders: true });
   return missing.map((s) => s.topic);
+}
+
+// Kafka protocol constants (DescribeConfigs / AlterConfigs): kafkajs exports them from a CommonJS
+// object that Node's ESM loader does not see as named exports, so they are spelled out here.
+const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
+const TOPIC_CONFIG_SOURCE = 1 as ConfigSource;
+
+/**
+ * The effective value of each named setting per topic (defaults included), from one DescribeConfigs
+ * request; a topic the broker does not know is left out. KafkaAdmin.topicSettings outside src/kafka.
+ */
+export async function topicSettings(admin: Admin, topics: readonly string[], names: readonly string[]): Promise<Map<string, Record<string, string | null>>> {
+  const out = new Map<string, Record<string, string | null>>();
+  if (topics.length === 0) return out;
+  const res = await admin.describeConfigs({ resources: topics.map((name) => ({ type: TOPIC_RESOURCE, name, configNames: [...names] })), includeSynonyms: false });
+  for (const r of res.resources) {
+    if (r.errorCode !== 0) continue;
+    out.set(r.resourceName, Object.fromEntries(r.configEntries.map((e) => [e.configName, e.configValue])));
+  }
+  return out;
+}
+
+/**
+ * Set some of a topic's settings, keeping its other topic-level overrides (AlterConfigs replaces
+ * the whole set, so the current overrides are read first and sent back with the change).
+ */
+export async function setTopicSettings(admin: Admin, topic: string, settings: Readonly<Record<string, string>>): Promise<void> {
+  const res = await admin.describeConfigs({ resources: [{ type: TOPIC_RESOURCE, name: topic }], includeSynonyms: false });
+  const current = res.resources[0]?.configEntries.filter((e) => e.configSource === TOPIC_CONFIG_SOURCE && e.configValue !== null && !e.isSensitive) ?? [];
+  const merged = new Map(current.map((e) => [e.configName, e.configValue]));
+  for (const [name, value] of Object.entries(settings)) merged.set(name, value);
+  await admin.alterConfigs({ validateOnly: false, resources: [{ type: TOPIC_RESOURCE, name: topic, configEntries: [...merged].map(([name, value]) => ({ name, value })) }] });
 }

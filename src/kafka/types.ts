@@ -99,6 +99,10 @@ export interface KafkaAdmin {
   /** Create the missing topics (existing ones are left as they are) and wait for their leaders; returns the names created. */
   ensureTopics(specs: readonly TopicSpec[]): Promise<string[]>;
   deleteTopics(topics: readonly string[]): Promise<void>;
+  /** The effective value of each named setting per existing topic (broker defaults included). */
+  topicSettings(topics: readonly string[], names: readonly string[]): Promise<Map<string, Record<string, string | null>>>;
+  /** Change some of a topic's settings; its other topic-level overrides are kept. */
+  setTopicSettings(topic: string, settings: Readonly<Record<string, string>>): Promise<void>;
   /** Each partition's first and end offsets, now. */
   topicOffsets(topic: string): Promise<PartitionRange[]>;
   /** First offset per partition whose record timestamp is at or after `ts` (the end when none is). */

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
 import { Parts, withParts } from '../../app/parts.js';
-import { portraitTopics } from '../../kafka/topics.js';
+import { judgeRetention, RETENTION_SETTINGS, retentionLine } from '../../kafka/retention.js';
+import { portraitTopics, type TopicSpec } from '../../kafka/topics.js';
 import { createLogger } from '../../util/logger.js';
 import type { Config } from '../../config/index.js';
 
@@ -51,21 +52,50 @@ async function foldedFrom(cfg: Readonly<Config>, topic: string, currentId: strin
 }
 import { printJson } from '../output.js';
 
+/** The retention settings a topic spec asks for (the compacted profiles topic asks none). */
+function wantedRetention(s: TopicSpec): [string, string][] {
+  return (s.configEntries ?? []).filter((e) => e.name === 'retention.ms').map((e) => [e.name, e.value]);
+}
+
 export function registerTopics(program: Command): void {
   const topics = program.command('topics').description("create or describe Portrait's Kafka topics (comments, profiles, dead letters)");
   topics
     .command('create')
-    .description('create the missing topics with the configured partition counts (profiles: compacted)')
-    .option('--json', 'print the topics created as JSON')
-    .action(async (opts: { json?: boolean }) => {
+    .description("create the missing topics with the configured partition counts and retention (profiles: compacted), and show every topic's retention")
+    .option('--apply-retention', 'also give existing topics the configured retention (kafka.retentionDays); other topic settings are kept')
+    .option('--json', 'print the topics created and their retention as JSON')
+    .action(async (opts: { json?: boolean; applyRetention?: boolean }) => {
       const cfg = loadConfig();
       await withParts(cfg, createLogger(cfg.log.level), {}, async (parts) => {
         const admin = parts.kafka.admin();
         await admin.connect();
         try {
-          const created = await admin.ensureTopics(portraitTopics(cfg));
-          if (opts.json) return printJson({ created });
+          const specs = portraitTopics(cfg);
+          const created = await admin.ensureTopics(specs);
+          const applied: string[] = [];
+          let settings = await admin.topicSettings(
+            specs.map((s) => s.topic),
+            RETENTION_SETTINGS,
+          );
+          const differs = specs.filter((s) => !created.includes(s.topic) && wantedRetention(s).some(([name, value]) => settings.get(s.topic)?.[name] !== value));
+          if (opts.applyRetention && differs.length > 0) {
+            for (const s of differs) {
+              await admin.setTopicSettings(s.topic, Object.fromEntries(wantedRetention(s)));
+              applied.push(s.topic);
+            }
+            settings = await admin.topicSettings(
+              specs.map((s) => s.topic),
+              RETENTION_SETTINGS,
+            );
+          }
+          const rows = specs.map((s) => ({ topic: s.topic, created: created.includes(s.topic), retentionApplied: applied.includes(s.topic), settings: settings.get(s.topic) ?? null }));
+          const pending = opts.applyRetention ? [] : differs.map((s) => s.topic);
+          if (opts.json) return printJson({ created, retentionApplied: applied, retentionDiffers: pending, topics: rows });
           process.stdout.write(created.length ? `created: ${created.join(', ')}\n` : 'all topics exist\n');
+          for (const r of rows) process.stdout.write(`  ${r.topic}: ${r.settings ? retentionLine(r.settings) : 'settings unknown'}${r.retentionApplied ? ' (retention just applied)' : ''}\n`);
+          if (pending.length > 0) {
+            process.stdout.write(`warning: ${pending.join(', ')} existed already with another retention than the config's (kafka.retentionDays); run portrait topics create --apply-retention to apply it\n`);
+          }
         } finally {
           await admin.disconnect();
         }
@@ -85,6 +115,10 @@ export function registerTopics(program: Command): void {
         const specs = portraitTopics(cfg);
         const existing = new Set(await admin.listTopics());
         const identities = await ids.lookup(specs.map((s) => s.topic));
+        const settings = await admin.topicSettings(
+          specs.map((s) => s.topic).filter((t) => existing.has(t)),
+          RETENTION_SETTINGS,
+        );
         const out: Record<string, unknown>[] = [];
         for (const s of specs) {
           if (!existing.has(s.topic)) {
@@ -94,7 +128,7 @@ export function registerTopics(program: Command): void {
           const offsets = await admin.topicOffsets(s.topic);
           const messages = offsets.reduce((n, o) => n + (o.end - o.start), 0);
           const topicId = identities.get(s.topic)?.topicId ?? null;
-          const entry: Record<string, unknown> = { topic: s.topic, exists: true, topicId, partitions: offsets.length, messages, config: s.configEntries ?? [] };
+          const entry: Record<string, unknown> = { topic: s.topic, exists: true, topicId, partitions: offsets.length, messages, config: s.configEntries ?? [], settings: settings.get(s.topic) ?? null };
           if (s.topic === cfg.kafka.topics.comments) entry.foldedFrom = await foldedFrom(cfg, s.topic, topicId ?? undefined);
           out.push(entry);
         }
@@ -106,6 +140,9 @@ export function registerTopics(program: Command): void {
               continue;
             }
             process.stdout.write(`${String(t.topic)}: ${String(t.partitions)} partitions, ${String(t.messages)} messages, topic ID ${(t.topicId as string | null) ?? '(none: the broker has no topic IDs)'}\n`);
+            const st = t.settings as Record<string, string | null> | null;
+            process.stdout.write(`  ${st ? retentionLine(st) : 'retention: unknown (the broker did not describe the topic)'}\n`);
+            if (st && t.topic === cfg.kafka.topics.comments) for (const f of judgeRetention(String(t.topic), st, cfg.profile.halfLifeDays)) process.stdout.write(`  warning: ${f.message}\n`);
             const f = t.foldedFrom as FoldedFrom[] | { error: string } | undefined;
             if (f && 'error' in f) process.stdout.write(`  folded from: unknown (${f.error})\n`);
             else
