@@ -104,6 +104,23 @@ function evidenceRecord(x: unknown): Record<string, EvidenceEntry[]> {
 }
 
 /** Inverse of encodeState. `dim` is the dimension the caller expects (the embedder's). */
+/**
+ * The comment count and first / last event times of an encoded state's `meta`, without decoding
+ * the rest (a namespace's span: src/store/namespaces.ts); undefined when it does not parse.
+ */
+export function metaSeen(meta: string): { count: number; firstSeen: number; lastSeen: number } | undefined {
+  let m: unknown;
+  try {
+    m = JSON.parse(meta);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(m) || m.v !== STATE_FORMAT_VERSION) return undefined;
+  const { count, firstSeen, lastSeen } = m;
+  if (typeof count !== 'number' || typeof firstSeen !== 'number' || typeof lastSeen !== 'number' || ![count, firstSeen, lastSeen].every(Number.isFinite)) return undefined;
+  return { count, firstSeen, lastSeen };
+}
+
 export function decodeState(meta: string, centroid: Uint8Array, dim: number): AggregateState {
   if (centroid.byteLength !== dim * 4) fail(`centroid has ${centroid.byteLength} bytes, expected ${dim * 4} for dimension ${dim}`);
   let m: unknown;

@@ -3,6 +3,7 @@
  * switched to atomically (`portrait namespace activate <ns>`). The active namespace lives in one
  * Redis key; processors and readers follow it within about a second.
  */
+import { metaSeen } from '../profile/codec.js';
 import { PortraitError } from '../util/errors.js';
 import type { RedisClient } from './redis-client.js';
 import { scanKeys } from './scan.js';
@@ -13,6 +14,36 @@ export const NAMESPACE_RE = /^(?!(?:emb|forgotten|models|namespaces|receipts)$)[
 export function checkNamespace(ns: string): string {
   if (!NAMESPACE_RE.test(ns)) throw new PortraitError('USAGE', `namespace ${JSON.stringify(ns)} must be 1-64 letters, digits, _ . or -`);
   return ns;
+}
+
+export interface NamespaceSpan {
+  namespace: string;
+  /** profiles with at least one folded comment */
+  profiles: number;
+  /** the oldest firstSeen of its profiles, epoch ms (undefined: no profiles) */
+  oldestFirstSeen: number | undefined;
+  newestLastSeen: number | undefined;
+}
+
+/**
+ * A rebuilt namespace covers less history than the one it would replace when its oldest firstSeen
+ * is later than the live one's by more than this: a rebuild from a topic whose retention deleted
+ * older comments. The slack absorbs segments deleted by retention between the two builds.
+ */
+export const COVERAGE_SLACK_MS = 86_400_000;
+
+/** Pure: how much older history `live` covers than `candidate` (ms), or undefined when the candidate covers as much (within COVERAGE_SLACK_MS) or live has no profiles. */
+export function missingHistory(candidate: NamespaceSpan, live: NamespaceSpan): number | undefined {
+  if (live.oldestFirstSeen === undefined) return undefined;
+  if (candidate.oldestFirstSeen === undefined) return Number.POSITIVE_INFINITY;
+  const gap = candidate.oldestFirstSeen - live.oldestFirstSeen;
+  return gap > COVERAGE_SLACK_MS ? gap : undefined;
+}
+
+/** firstSeen / lastSeen of a stored state's `meta`; undefined for a state without comments or one that does not parse. */
+function seenOf(meta: string | null): { first: number; last: number } | undefined {
+  const m = meta ? metaSeen(meta) : undefined;
+  return m && m.count > 0 ? { first: m.firstSeen, last: m.lastSeen } : undefined;
 }
 
 export class Namespaces {
@@ -78,6 +109,30 @@ export class Namespaces {
     const n = await this.deleteMatching(this.keys.namespacePattern(ns));
     await this.redis.srem(this.registryKey, ns);
     return n;
+  }
+
+  /**
+   * The history a namespace's profiles cover: how many there are and the oldest `firstSeen` and
+   * newest `lastSeen` among them (epoch ms; undefined when it has none). Reads every profile's
+   * `meta` field: O(profiles), for operator commands (replay, activate), not for a request path.
+   */
+  async span(ns: string): Promise<NamespaceSpan> {
+    checkNamespace(ns);
+    let profiles = 0;
+    let oldest: number | undefined;
+    let newest: number | undefined;
+    for await (const { node, keys } of scanKeys(this.redis, new Keys(this.prefix, ns).allProfilesPattern())) {
+      // one key per command: keys of different users live in different Cluster slots
+      const metas = await Promise.all(keys.map((k) => node.hget(k, 'meta')));
+      for (const m of metas) {
+        const seen = seenOf(m);
+        if (!seen) continue;
+        profiles++;
+        if (oldest === undefined || seen.first < oldest) oldest = seen.first;
+        if (newest === undefined || seen.last > newest) newest = seen.last;
+      }
+    }
+    return { namespace: ns, profiles, oldestFirstSeen: oldest, newestLastSeen: newest };
   }
 
   private async count(pattern: string): Promise<number> {

@@ -10,7 +10,7 @@ import { Parts } from '../../app/parts.js';
 import { loadConfig, type Config } from '../../config/index.js';
 import { SharedCachedEmbedder } from '../../embed/shared-cache.js';
 import type { Embedder } from '../../embed/types.js';
-import { checkNamespace } from '../../store/namespaces.js';
+import { checkNamespace, missingHistory, type NamespaceSpan } from '../../store/namespaces.js';
 import { createLogger } from '../../util/logger.js';
 import { createProgress } from '../../util/progress.js';
 import { intOption, parseTime } from '../options.js';
@@ -45,7 +45,27 @@ export interface ReplaySummary {
   batches: number;
   batchSeconds: number;
   embedCache?: { hits: number; misses: number };
+  /** per partition, the event times of the comments this run folded (ISO-8601; none: the partition brought nothing new) */
+  partitions: { partition: number; folded: number; from?: string; to?: string }[];
+  /**
+   * The history the rebuilt namespace covers next to the live one's (oldest firstSeen, newest
+   * lastSeen, profiles); `partial`: it covers less (namespace activate refuses it without
+   * --accept-partial). Absent after a dry run (its namespace is dropped).
+   */
+  coverage?: { rebuilt: SpanJson; live: SpanJson; partial: boolean };
   diff?: ProfileDiff[];
+}
+
+export interface SpanJson {
+  namespace: string;
+  profiles: number;
+  oldestFirstSeen: string | null;
+  newestLastSeen: string | null;
+}
+
+const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+export function spanJson(s: NamespaceSpan): SpanJson {
+  return { namespace: s.namespace, profiles: s.profiles, oldestFirstSeen: iso(s.oldestFirstSeen), newestLastSeen: iso(s.newestLastSeen) };
 }
 
 function timeOf(v: string, flag: string): number {
@@ -60,6 +80,11 @@ function sharedCacheStats(e: Embedder): { hits: number; misses: number } | undef
     if (cur instanceof SharedCachedEmbedder) return { hits: cur.stats.hits, misses: cur.stats.misses };
   }
   return undefined;
+}
+
+/** "namespace x: 12 profiles, comments from … to …" */
+export function spanText(s: SpanJson): string {
+  return `namespace ${s.namespace}: ${s.profiles} profiles${s.oldestFirstSeen ? `, comments from ${s.oldestFirstSeen} to ${s.newestLastSeen}` : ''}`;
 }
 
 export function replayGroupId(cfg: Pick<Config, 'kafka'>, ns: string): string {
@@ -84,6 +109,7 @@ export async function runReplay(cfg: Readonly<Config>, o: ReplayOptions): Promis
     let firstBatchAt: number | undefined;
     let batches = 0;
     let batchMs = 0;
+    const spans = new Map<number, { folded: number; from: number; to: number }>();
     const replay = await startReplay(
       parts,
       { namespace: ns, groupId, from: o.from === 'earliest' ? 'earliest' : timeOf(o.from, '--from'), to: o.to ? timeOf(o.to, '--to') : undefined },
@@ -93,6 +119,13 @@ export async function runReplay(cfg: Readonly<Config>, o: ReplayOptions): Promis
           batches++;
           batchMs += info.ms;
           applied += out.stats.applied;
+          const s = spans.get(info.partition) ?? { folded: 0, from: Number.POSITIVE_INFINITY, to: Number.NEGATIVE_INFINITY };
+          for (const ts of out.folded.eventTs) {
+            s.folded++;
+            if (ts < s.from) s.from = ts;
+            if (ts > s.to) s.to = ts;
+          }
+          spans.set(info.partition, s);
           rejected += Object.values(out.stats.rejected).reduce((a, b) => a + b, 0);
           for (const r of out.profiles) if (typeof r.key === 'string') users.add(r.key);
         },
@@ -127,7 +160,17 @@ export async function runReplay(cfg: Readonly<Config>, o: ReplayOptions): Promis
       batches,
       batchSeconds: Math.round(batchMs) / 1000,
       ...(cache ? { embedCache: { hits: cache.hits, misses: cache.misses } } : {}),
+      partitions: [...replay.stopAt.keys()]
+        .sort((a, b) => a - b)
+        .map((partition) => {
+          const s = spans.get(partition);
+          return s && s.folded > 0 ? { partition, folded: s.folded, from: new Date(s.from).toISOString(), to: new Date(s.to).toISOString() } : { partition, folded: 0 };
+        }),
     };
+    if (!o.dryRun) {
+      const [rebuilt, live] = await Promise.all([namespaces.span(ns), namespaces.span(active)]);
+      summary.coverage = { rebuilt: spanJson(rebuilt), live: spanJson(live), partial: missingHistory(rebuilt, live) !== undefined };
+    }
     if (o.dryRun) {
       const sample = [...users].sort().slice(0, o.diff ?? 5);
       const live = await parts.store(active);
@@ -164,7 +207,17 @@ export function registerReplay(program: Command): void {
           (s.embedCache ? `; embedding cache ${s.embedCache.hits} hits / ${s.embedCache.misses} misses` : '') +
           '\n',
       );
+      for (const p of s.partitions) process.stdout.write(`  partition ${p.partition}: ${p.folded > 0 ? `${p.folded} comments folded, event times ${p.from} → ${p.to}` : 'nothing new folded'}\n`);
+      if (s.coverage) {
+        const c = s.coverage;
+        process.stdout.write(`  ${spanText(c.rebuilt)}\n  live ${spanText(c.live)}\n`);
+        if (c.partial) {
+          process.stdout.write(
+            `warning: namespace ${s.namespace} covers less history than the live namespace ${c.live.namespace} (oldest comment ${c.rebuilt.oldestFirstSeen ?? 'none'} against ${c.live.oldestFirstSeen}): the comments topic no longer holds the older comments (docs/operations.md, "Retention"). portrait namespace activate refuses it unless given --accept-partial\n`,
+          );
+        }
+      }
       for (const d of s.diff ?? []) process.stdout.write(`${d.summary}\n`);
-      if (!opts.dryRun) process.stdout.write(`next: portrait namespace activate ${s.namespace}\n`);
+      if (!opts.dryRun) process.stdout.write(`next: portrait namespace activate ${s.namespace}${s.coverage?.partial ? ' --accept-partial' : ''}\n`);
     });
 }

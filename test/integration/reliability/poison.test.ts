@@ -78,11 +78,12 @@ describe('poison input, end to end', () => {
     await stopRun(run);
     // nothing went wrong on the way: no error, no retry (a poison record is not a reason to retry).
     // Start-up's judgement of the Redis server's settings (a warning where Redis keeps nothing on
-    // disk, as the test machines' does) is about the server, not the stream.
+    // disk, as the test machines' does) and of the comments topic's retention (this test's topic
+    // has the broker's default, 7 days: a warning since issue #20) is about the setup, not the stream.
     const bad = run
       .stderr()
       .split('\n')
-      .filter((l) => /"level":(40|50|60)/.test(l) && !/idempotent producer/.test(l) && !/"setting":"save\/appendonly"/.test(l));
+      .filter((l) => /"level":(40|50|60)/.test(l) && !/idempotent producer/.test(l) && !/"setting":"save\/appendonly"/.test(l) && !/"setting":"retention\.ms"/.test(l));
     expect(bad, bad.join('\n').slice(0, 3000)).toEqual([]);
 
     // what each record should have become, from the records as the broker holds them
