@@ -4,6 +4,7 @@
  *
  *   GET /v1/users/:userId/profile | /similar?k= | /history?limit=    (bearer token when api.token is set)
  *   GET /v1/stats?namespace=                                          (bearer token when api.token is set)
+ *   GET /v1/namespaces                                                (bearer token when api.token is set)
  *   GET /healthz  /readyz  /metrics  /openapi.json                    (open)
  *   GET /  and /dashboard/*                                           (open page; its data calls carry the token)
  *
@@ -23,7 +24,7 @@ import type { SimilarSource } from '../similar/source.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { opsRoutes } from './routes/ops.js';
 import { v1Routes } from './routes/v1.js';
-import type { StatsView } from './stats.js';
+import type { NamespacesView, StatsView } from './stats.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -44,6 +45,7 @@ export interface ApiDeps {
   history?: { read(userId: string, limit: number): Promise<HistoryEntry[]> };
   similar?: SimilarSource;
   stats?: (namespace?: string) => Promise<StatsView>;
+  namespaces?: () => Promise<NamespacesView>;
   probes?: readonly Probe[];
   /** the registry /metrics exposes (the API's own metrics are added to it) */
   registry: Registry;
@@ -112,6 +114,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       ...(deps.history ? { history: deps.history } : {}),
       ...(deps.similar ? { similar: deps.similar } : {}),
       ...(deps.stats ? { stats: deps.stats } : {}),
+      ...(deps.namespaces ? { namespaces: deps.namespaces } : {}),
       similarQuery: httpMetrics.similarQuery,
     }),
   );

@@ -19,6 +19,7 @@ export async function renderOpenApi(): Promise<string> {
     history: { read: async () => [] },
     similar: { status: () => ({ ready: true, users: 0, profiles: 0, tombstones: 0, skipped: 0, dim: null, kernel: null, memoryBytes: 0 }), similarTo: () => undefined },
     stats: async (ns) => combineStats(ns ?? 'main', [], 0),
+    namespaces: async () => ({ at: 0, namespaces: [] }),
   });
   try {
     return `${JSON.stringify(app.swagger(), null, 2)}\n`;

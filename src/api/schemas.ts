@@ -91,6 +91,29 @@ export const historyResponse = {
   },
 } as const;
 
+export const namespacesResponse = {
+  type: 'object',
+  description: 'Every profile namespace and the history its profiles cover (docs/operations.md, "Rebuild profiles"). Computed from every profile (O(profiles)) at most once a minute; `at` says when.',
+  required: ['at', 'namespaces'],
+  properties: {
+    at: { type: 'integer', description: 'epoch ms of the computation' },
+    namespaces: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['namespace', 'active', 'profiles', 'oldestFirstSeen', 'newestLastSeen'],
+        properties: {
+          namespace: { type: 'string' },
+          active: { type: 'boolean' },
+          profiles: { type: 'integer', description: 'profiles with at least one comment' },
+          oldestFirstSeen: { type: ['string', 'null'], description: 'the oldest comment folded into any of its profiles (ISO-8601), null without profiles' },
+          newestLastSeen: { type: ['string', 'null'], description: 'the newest one (ISO-8601)' },
+        },
+      },
+    },
+  },
+} as const;
+
 export const statsResponse = {
   type: 'object',
   description: 'Live processor stats combined over the processors publishing to this namespace (docs/api.md).',

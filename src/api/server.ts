@@ -18,7 +18,7 @@ import { kafkaProbe, redisProbe } from '../metrics/probes.js';
 import { ProfilesFollower } from '../../consumers/profiles.js';
 import { CheckedSimilar } from '../similar/checked.js';
 import type { SnapshotEntry } from '../similar/source.js';
-import { StatsReader } from './stats.js';
+import { NamespaceSpans, StatsReader } from './stats.js';
 
 export interface ApiServer {
   app: FastifyInstance;
@@ -63,6 +63,7 @@ export async function startApi(cfg: Readonly<Config>, log: Logger, opts: { port?
   };
   const anyStore = parts.reader(cfg.redis.namespace);
   const stats = new StatsReader(parts.processorStats());
+  const spans = new NamespaceSpans(parts.namespaces());
 
   const { kafka } = parts;
   const admin: KafkaAdmin = kafka.admin({ retries: 2 });
@@ -97,6 +98,7 @@ export async function startApi(cfg: Readonly<Config>, log: Logger, opts: { port?
     // every answer leaves out users whose profile is gone (erased, expired): one EXISTS round trip
     ...(follower ? { similar: new CheckedSimilar(follower, async (ids) => (await readersFor()).store.existing(ids)) } : {}),
     stats: async (ns) => stats.stats(ns ?? (await readersFor()).store.namespace),
+    namespaces: () => spans.view(),
     extraMetrics: async () => stats.metricsText(await activeNs()),
     probes: [redisProbe(() => anyStore.ping()), kafkaProbe(admin)],
     registry,

@@ -5,6 +5,7 @@
  */
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import { parseSnapshot, type ModelVersions, type PartitionLag, type Percentiles, type ProcSnapshot } from '../metrics/index.js';
+import type { NamespaceSpan } from '../store/namespaces.js';
 import type { ProcessorStatsStore } from '../store/types.js';
 
 export interface StatsView {
@@ -116,5 +117,43 @@ export class StatsReader {
       }
     }
     return processorMetricsText(per);
+  }
+}
+
+/** GET /v1/namespaces: every namespace and the history its profiles cover. */
+export interface NamespacesView {
+  at: number;
+  namespaces: { namespace: string; active: boolean; profiles: number; oldestFirstSeen: string | null; newestLastSeen: string | null }[];
+}
+
+/** Namespace spans read every profile: computed at most once per `maxAgeMs`, one computation at a time. */
+export class NamespaceSpans {
+  private last: { at: number; view: Promise<NamespacesView> } | undefined;
+
+  constructor(
+    private readonly source: { names(): Promise<{ namespace: string; active: boolean }[]>; span(ns: string): Promise<NamespaceSpan> },
+    private readonly maxAgeMs = 60_000,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  view(): Promise<NamespacesView> {
+    const now = this.clock();
+    if (this.last && now - this.last.at < this.maxAgeMs) return this.last.view;
+    const view = this.compute(now);
+    this.last = { at: now, view };
+    view.catch(() => {
+      if (this.last?.view === view) this.last = undefined;
+    });
+    return view;
+  }
+
+  private async compute(at: number): Promise<NamespacesView> {
+    const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+    const out: NamespacesView['namespaces'] = [];
+    for (const n of await this.source.names()) {
+      const s = await this.source.span(n.namespace);
+      out.push({ namespace: n.namespace, active: n.active, profiles: s.profiles, oldestFirstSeen: iso(s.oldestFirstSeen), newestLastSeen: iso(s.newestLastSeen) });
+    }
+    return { at, namespaces: out };
   }
 }

@@ -74,11 +74,16 @@ export class Namespaces {
     return (await this.redis.get(this.activeKey)) ?? this.fallback;
   }
 
-  async list(): Promise<{ namespace: string; active: boolean; profiles: number }[]> {
+  /** Every namespace ever written and the active one, sorted (no key is scanned). */
+  async names(): Promise<{ namespace: string; active: boolean }[]> {
     const active = await this.active();
     const all = [...new Set([...(await this.redis.smembers(this.registryKey)), active])].sort();
+    return all.map((ns) => ({ namespace: ns, active: ns === active }));
+  }
+
+  async list(): Promise<{ namespace: string; active: boolean; profiles: number }[]> {
     const out = [];
-    for (const ns of all) out.push({ namespace: ns, active: ns === active, profiles: await this.count(new Keys(this.prefix, ns).allProfilesPattern()) });
+    for (const n of await this.names()) out.push({ ...n, profiles: await this.count(new Keys(this.prefix, n.namespace).allProfilesPattern()) });
     return out;
   }
 

@@ -86,6 +86,28 @@ describe('portrait api on real Redis and Kafka', () => {
     expect(r.body.models).toEqual([{ embedder: 'test/seed@fp32/cls', classifierKind: 'zero-shot', classifierVersion: 'seed0001' }]);
   });
 
+  it('GET namespaces lists each namespace with the span of comments its profiles cover', async () => {
+    const present = (await Promise.all([...s.profiles.keys()].map((u) => get(user(u, 'profile'))))).filter((r) => r.status === 200).map((r) => r.body);
+    expect(present.length).toBeGreaterThan(0);
+    const r = await get('/v1/namespaces');
+    expect(r.status).toBe(200);
+    expect(r.body.namespaces).toEqual([
+      {
+        namespace: 'main',
+        active: true,
+        profiles: present.length,
+        oldestFirstSeen: present.map((p) => p.firstSeen as string).sort()[0],
+        newestLastSeen: present
+          .map((p) => p.lastSeen as string)
+          .sort()
+          .at(-1),
+      },
+    ]);
+    expect(r.body.at).toBeLessThanOrEqual(Date.now());
+    // computed at most once a minute: a second call answers from the same computation
+    expect((await get('/v1/namespaces')).body.at).toBe(r.body.at);
+  });
+
   it('GET readyz is ready with Kafka and Redis up; /metrics carries the processor series', async () => {
     const r = await get('/readyz');
     expect(r.status).toBe(200);

@@ -113,6 +113,9 @@ describe('dashboard in Chromium', () => {
     await expect.poll(() => page.locator('#lag-partitions span').count()).toBe(2);
     expect(await page.textContent('#kpi-cache')).toBe('70%');
     expect(await page.textContent('#models')).toContain('3f9a0c1d2e4b5a69');
+    // each namespace and the span of comments its profiles cover (issue #20), from /v1/namespaces
+    await page.locator('#namespaces', { hasText: 'namespaces:' }).waitFor();
+    expect(await page.textContent('#namespaces')).toMatch(/^namespaces: main \(active\) · \d+ profiles · comments \d{4}-\d{2}-\d{2} → \d{4}-\d{2}-\d{2}/);
 
     await page.fill('#lookup-input', 'u:{42}');
     await page.click('#lookup-button');

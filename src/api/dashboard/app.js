@@ -1,9 +1,11 @@
-// Portrait dashboard: polls /v1/stats every 2 s for the live charts; looks users up through
+// Portrait dashboard: polls /v1/stats every 2 s for the live charts and /v1/namespaces every
+// minute for the span of comments each namespace covers; looks users up through
 // /v1/users/:id/{profile,history,similar}. The bearer token (if the API has one) is kept in
 // sessionStorage and sent on every /v1 call. No innerHTML: user data goes through textContent.
 import { barChart, fmt, lineChart } from './charts.js';
 
 const POLL_MS = 2000;
+const NAMESPACES_POLL_MS = 60_000;
 const SPAN_MS = 5 * 60_000;
 const TOKEN_KEY = 'portrait.token';
 const $ = (id) => document.getElementById(id);
@@ -230,6 +232,7 @@ $('token-form').addEventListener('submit', (e) => {
   $('token-input').value = '';
   $('token-input').placeholder = v ? 'token set for this tab' : 'paste the bearer token (if any)';
   setStatus('connecting…', '');
+  void loadNamespaces();
 });
 $('lookup-form').addEventListener('submit', (e) => {
   e.preventDefault();
@@ -237,4 +240,29 @@ $('lookup-form').addEventListener('submit', (e) => {
   if (v) void lookup(v);
 });
 if (token()) $('token-input').placeholder = 'token set for this tab';
+// each namespace and the span of comments its profiles cover (a rebuild may cover less: docs/operations.md)
+function renderNamespaces(v) {
+  const day = (iso) => (iso ? iso.slice(0, 10) : null);
+  $('namespaces').textContent = v.namespaces.length === 0
+    ? ''
+    : `namespaces: ${v.namespaces
+      .map((n) => `${n.namespace}${n.active ? ' (active)' : ''} · ${n.profiles} profiles${n.oldestFirstSeen ? ` · comments ${day(n.oldestFirstSeen)} → ${day(n.newestLastSeen)}` : ''}`)
+      .join(' | ')}`;
+}
+
+async function loadNamespaces() {
+  try {
+    const r = await api('/v1/namespaces');
+    if (r.status === 200) renderNamespaces(r.body);
+  } catch {
+    // the stats poll reports an unreachable API
+  }
+}
+
+async function pollNamespaces() {
+  await loadNamespaces();
+  setTimeout(pollNamespaces, NAMESPACES_POLL_MS);
+}
+
 void poll();
+void pollNamespaces();

@@ -9,8 +9,8 @@ import { profileView } from '../../events/profile-event.js';
 import { ApiError } from '../errors.js';
 import type { HistoryEntry } from '../history.js';
 import type { SimilarSource } from '../../similar/source.js';
-import { errors, historyResponse, profileSchema, similarResponse, statsResponse, userParams } from '../schemas.js';
-import type { StatsView } from '../stats.js';
+import { errors, historyResponse, namespacesResponse, profileSchema, similarResponse, statsResponse, userParams } from '../schemas.js';
+import type { NamespacesView, StatsView } from '../stats.js';
 import { checkUserId } from '../user-id.js';
 
 export interface V1Deps {
@@ -21,6 +21,8 @@ export interface V1Deps {
   similar?: SimilarSource;
   /** live stats of a namespace (default: the active one) */
   stats?: (namespace?: string) => Promise<StatsView>;
+  /** every namespace and the history it covers */
+  namespaces?: () => Promise<NamespacesView>;
   similarQuery?: Histogram;
 }
 
@@ -30,7 +32,7 @@ export async function v1Routes(app: FastifyInstance, deps: V1Deps): Promise<void
   const auth = bearerAuth(deps.token);
   if (auth) app.addHook('onRequest', auth);
   const security = [{ bearer: [] }];
-  const { profiles, history, similar, stats } = deps;
+  const { profiles, history, similar, stats, namespaces } = deps;
 
   if (profiles) {
     app.get<{ Params: { userId: string } }>(
@@ -123,6 +125,22 @@ export async function v1Routes(app: FastifyInstance, deps: V1Deps): Promise<void
         },
       },
       async (req) => stats(req.query.namespace),
+    );
+  }
+
+  if (namespaces) {
+    app.get(
+      '/v1/namespaces',
+      {
+        schema: {
+          operationId: 'getNamespaces',
+          summary: 'Every profile namespace and the span of comments its profiles cover (for the dashboard and before `portrait namespace activate`)',
+          tags: ['stats'],
+          security,
+          response: { 200: namespacesResponse, 401: errors[401], 503: errors[503] },
+        },
+      },
+      async () => namespaces(),
     );
   }
 }

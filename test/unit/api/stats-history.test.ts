@@ -1,7 +1,8 @@
 /** Pure parts of the stats and history readers: combining snapshots, re-labelling processor series, history entries. */
 import { describe, expect, it } from 'vitest';
 import { historyEntry } from '../../../src/api/history.js';
-import { combineStats, processorMetricsText } from '../../../src/api/stats.js';
+import { combineStats, NamespaceSpans, processorMetricsText } from '../../../src/api/stats.js';
+import type { NamespaceSpan } from '../../../src/store/namespaces.js';
 import { createRegistry, PortraitMetrics, type ProcSnapshot } from '../../../src/metrics/index.js';
 import { fakeProfile } from './fakes.js';
 
@@ -94,5 +95,43 @@ describe('historyEntry', () => {
       embedder: 'test-embedder',
     });
     expect(JSON.stringify(e).length).toBeLessThan(400);
+  });
+});
+
+describe('namespace spans for GET /v1/namespaces', () => {
+  it('computes at most once per max age, in names order, and does not keep a failure', async () => {
+    let now = 1_000;
+    let calls = 0;
+    let fail = false;
+    const source = {
+      names: async () => {
+        calls++;
+        if (fail) throw new Error('redis down');
+        return [
+          { namespace: 'main', active: true },
+          { namespace: 'rebuild', active: false },
+        ];
+      },
+      span: async (ns: string): Promise<NamespaceSpan> =>
+        ns === 'main' ? { namespace: ns, profiles: 2, oldestFirstSeen: Date.UTC(2026, 0, 1), newestLastSeen: Date.UTC(2026, 1, 1) } : { namespace: ns, profiles: 0, oldestFirstSeen: undefined, newestLastSeen: undefined },
+    };
+    const spans = new NamespaceSpans(source, 60_000, () => now);
+    const first = await spans.view();
+    expect(first).toEqual({
+      at: 1_000,
+      namespaces: [
+        { namespace: 'main', active: true, profiles: 2, oldestFirstSeen: '2026-01-01T00:00:00.000Z', newestLastSeen: '2026-02-01T00:00:00.000Z' },
+        { namespace: 'rebuild', active: false, profiles: 0, oldestFirstSeen: null, newestLastSeen: null },
+      ],
+    });
+    now += 59_999;
+    expect(await spans.view()).toBe(first);
+    expect(calls).toBe(1);
+    now += 1;
+    fail = true;
+    await expect(spans.view()).rejects.toThrow('redis down');
+    fail = false;
+    expect((await spans.view()).at).toBe(now);
+    expect(calls).toBe(3);
   });
 });
