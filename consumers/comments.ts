@@ -8,7 +8,7 @@
 import { Parts } from '../src/app/parts.js';
 import { watchModels } from '../src/classify/hot-swap.js';
 import type { Classifier } from '../src/classify/index.js';
-import { deadLetterTopic, type Config } from '../src/config/index.js';
+import { deadLetterTopic, featuresTopic, type Config } from '../src/config/index.js';
 import type { Embedder } from '../src/embed/types.js';
 import { judgeRetention, RETENTION_SETTINGS } from '../src/kafka/retention.js';
 import { portraitTopics } from '../src/kafka/topics.js';
@@ -147,6 +147,7 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
     log,
     ...(processorStateCache ? { stateCache: processorStateCache } : {}),
     epoch: (ns) => guard.epochFor(ns),
+    featureLog: cfg.kafka.featureLog && opts.publish !== false,
   });
   const runner = kafka.commentsRunner(
     flow,
@@ -155,6 +156,7 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
       commentsTopic,
       profilesTopic: cfg.kafka.topics.profiles,
       deadLetterTopic: deadLetterTopic(cfg),
+      ...(cfg.kafka.featureLog ? { featuresTopic: featuresTopic(cfg) } : {}),
       maxBatchSize: opts.maxBatchSize ?? cfg.kafka.maxBatchSize,
       maxBytesPerPartition: cfg.kafka.maxBytesPerPartition,
       sessionTimeoutMs: cfg.kafka.sessionTimeoutMs,

@@ -244,3 +244,8 @@ export function projectPath(p: string): string {
 export function deadLetterTopic(cfg: Pick<Config, 'kafka'>): string {
   return cfg.kafka.topics.deadLetter || `${cfg.kafka.topics.comments}.dlq`;
 }
+
+/** The feature log's topic (kafka.topics.features, default "<comments>.features"). */
+export function featuresTopic(cfg: Pick<Config, 'kafka'>): string {
+  return cfg.kafka.topics.features || `${cfg.kafka.topics.comments}.features`;
+}

@@ -20,7 +20,10 @@ export const ConfigSchema = z.strictObject({
       comments: z.string().min(1),
       profiles: z.string().min(1),
       deadLetter: z.string(),
+      features: z.string(),
     }),
+    // write the feature log (docs/events.md, "Feature log")
+    featureLog: z.boolean(),
     partitions: positiveInt,
     replicationFactor: positiveInt,
     // retention.ms of the topics `portrait topics create` makes, in days; -1 = forever

@@ -166,12 +166,12 @@ export const MIN_BALANCE_ROWS_PER_LABEL = 4;
 
 /** balanceBias per language (zh, en) on the rows of that language; 'mixed' and 'other' rows are not used. */
 function fitBias(raw: readonly number[][], langs: readonly string[], temperature: number, k: number): NonNullable<ZeroShotCalibration['bias']> {
-  const fit = (lang: 'zh' | 'en') => {
+  const fitLanguage = (lang: 'zh' | 'en') => {
     const sims = raw.filter((_, i) => langs[i] === lang);
     return { n: sims.length, bias: sims.length >= MIN_BALANCE_ROWS_PER_LABEL * k ? balanceBias(sims, temperature) : new Array<number>(k).fill(0) };
   };
-  const zh = fit('zh');
-  const en = fit('en');
+  const zh = fitLanguage('zh');
+  const en = fitLanguage('en');
   return {
     source: `per language, without the labels: offsets that make every label's mean probability 1/${k} on the calibration rows of that language (a language with fewer than ${MIN_BALANCE_ROWS_PER_LABEL * k} rows keeps 0)`,
     rows: { zh: zh.n, en: en.n },

@@ -13,7 +13,8 @@ import { embedChunked } from '../embed/pool.js';
 import type { Embedder } from '../embed/types.js';
 import { Parts } from '../app/parts.js';
 import { profileView } from '../events/profile-event.js';
-import type { Following, KafkaAdmin, KafkaClient } from '../kafka/types.js';
+import { readToEnd } from '../kafka/read-to-end.js';
+import type { KafkaAdmin, KafkaClient } from '../kafka/types.js';
 import { groupLag } from '../metrics/lag.js';
 import { labelMap, loadTaxonomy } from '../classify/taxonomy.js';
 import { simulateAuthors } from '../sim/authors.js';
@@ -100,30 +101,19 @@ async function waitCaughtUp(admin: KafkaAdmin, groupId: string, topic: string, t
 type Interests = Array<{ label: string; share: number; confidence: number }>;
 
 async function latestProfiles(kafka: KafkaClient, admin: KafkaAdmin, topic: string): Promise<Map<string, { version: number; interests: Interests }>> {
-  const ends = new Map((await admin.topicOffsets(topic)).filter((e) => e.end > e.start).map((e) => [e.partition, e.end]));
   const out = new Map<string, { version: number; interests: Interests }>();
-  if (ends.size === 0) return out;
-  const groupId = `portrait-eval-reader-${randomBytes(4).toString('hex')}`;
-  let caughtUp!: () => void;
-  const read = new Promise<void>((resolve) => (caughtUp = resolve));
-  let reader: Following | undefined;
-  try {
-    reader = await kafka.follow(topic, { groupId, fromBeginning: true }, async (batch) => {
-      for (const r of batch.records) {
-        if (r.value) {
-          const p = profileView(JSON.parse(r.value.toString()) as unknown) as { userId: string; version: number; interests: Interests };
-          const seen = out.get(p.userId);
-          if (!seen || p.version > seen.version) out.set(p.userId, { version: p.version, interests: p.interests });
-        }
-        if (r.offset + 1 >= (ends.get(batch.partition) ?? 0)) ends.delete(batch.partition);
-        if (ends.size === 0) caughtUp();
-      }
-    });
-    await read;
-  } finally {
-    await reader?.stop();
-    await admin.deleteGroups([groupId]).catch(() => {});
-  }
+  await readToEnd(
+    kafka,
+    admin,
+    topic,
+    (r) => {
+      if (!r.value) return;
+      const p = profileView(JSON.parse(r.value.toString()) as unknown) as { userId: string; version: number; interests: Interests };
+      const seen = out.get(p.userId);
+      if (!seen || p.version > seen.version) out.set(p.userId, { version: p.version, interests: p.interests });
+    },
+    'portrait-eval-reader',
+  );
   return out;
 }
 
@@ -153,12 +143,13 @@ export async function runEvaluateProfiles(o: ProfilesRunOptions, cfg: Readonly<C
 
   // a run of its own: topics, group and namespace nobody else uses
   const run = `portrait-eval-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-  const topics = { comments: `${run}-comments`, profiles: `${run}-profiles`, deadLetter: `${run}-comments.dlq` };
+  const topics = { comments: `${run}-comments`, profiles: `${run}-profiles`, deadLetter: `${run}-comments.dlq`, features: `${run}-comments.features` };
   const taxonomyFile = o.zeroShot ? (o.taxonomy ?? taxonomyFor(o.data, cfg.classifier.taxonomy)) : undefined;
   const classifier: Partial<Config['classifier']> = o.model !== undefined ? { kind: 'artifact', artifact: projectPath(o.model), registry: false } : taxonomyFile ? { kind: 'zero-shot', taxonomy: taxonomyFile, registry: false } : {};
   const runCfg: Readonly<Config> = Object.freeze({
     ...cfg,
-    kafka: { ...cfg.kafka, topics, partitions: Math.min(cfg.kafka.partitions, 3), groupId: run },
+    // no feature log: a scoring run has nothing to rebuild
+    kafka: { ...cfg.kafka, topics, featureLog: false, partitions: Math.min(cfg.kafka.partitions, 3), groupId: run },
     classifier: { ...cfg.classifier, ...classifier },
   });
   const parts = new Parts(runCfg, log, { kafkaClientIdSuffix: '-eval' });
@@ -236,7 +227,7 @@ export async function runEvaluateProfiles(o: ProfilesRunOptions, cfg: Readonly<C
     };
   } finally {
     await proc?.stop().catch((err: unknown) => log.warn({ err }, 'evaluate-profiles: stopping the processor failed'));
-    await admin.deleteTopics(Object.values(topics)).catch((err: unknown) => log.warn({ err }, 'evaluate-profiles: could not delete its topics'));
+    await admin.deleteTopics([topics.comments, topics.profiles, topics.deadLetter]).catch((err: unknown) => log.warn({ err }, 'evaluate-profiles: could not delete its topics'));
     await admin.deleteGroups([run]).catch(() => {});
     await admin.disconnect();
     await parts

@@ -121,7 +121,7 @@ class KafkaJsProducer implements KafkaProducer {
   }
 
   async send(topic: string, records: readonly ProducedRecord[]): Promise<Delivery[]> {
-    const messages = records.map((r) => ({ key: r.key, value: r.value, ...(r.headers ? { headers: r.headers } : {}) }));
+    const messages = records.map((r) => ({ key: r.key, value: r.value, ...(r.headers ? { headers: r.headers } : {}), ...(r.partition !== undefined ? { partition: r.partition } : {}) }));
     return (await this.producer.send({ topic, acks: -1, messages })).map(deliveryOf);
   }
 }

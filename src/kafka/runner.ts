@@ -26,7 +26,7 @@ export function headersOf(h: IHeaders | undefined): Record<string, Buffer | stri
 }
 
 function toMessage(r: OutRecord): Message {
-  return { key: r.key, value: r.value, ...(r.headers ? { headers: r.headers } : {}) };
+  return { key: r.key, value: r.value, ...(r.headers ? { headers: r.headers } : {}), ...(r.partition !== undefined ? { partition: r.partition } : {}) };
 }
 
 /**
@@ -254,7 +254,9 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
         this.hooks.fault?.('after-store', { chunk: chunkNo, partition, firstOffset: records[0]!.offset, lastOffset: records[records.length - 1]!.offset });
         await p.heartbeat();
         const tp = performance.now();
-        for (const topicMessages of this.opts.publish === false ? [] : sendGroups([...out.profiles.map((r) => ({ topic: this.opts.profilesTopic, r })), ...out.deadLetters.map((r) => ({ topic: this.opts.deadLetterTopic, r }))])) {
+        const featuresTopic = this.opts.featuresTopic;
+        const features = featuresTopic && out.features ? out.features.map((r) => ({ topic: featuresTopic, r })) : [];
+        for (const topicMessages of this.opts.publish === false ? [] : sendGroups([...features, ...out.profiles.map((r) => ({ topic: this.opts.profilesTopic, r })), ...out.deadLetters.map((r) => ({ topic: this.opts.deadLetterTopic, r }))])) {
           await this.producer!.sendBatch({ acks: -1, topicMessages });
         }
         this.hooks.fault?.('after-produce', { chunk: chunkNo, partition, firstOffset: records[0]!.offset, lastOffset: records[records.length - 1]!.offset });

@@ -1,5 +1,5 @@
 import type { Admin, ConfigResourceTypes, ConfigSource, ITopicConfig } from 'kafkajs';
-import { deadLetterTopic, type Config } from '../config/index.js';
+import { deadLetterTopic, featuresTopic, type Config } from '../config/index.js';
 import { configuredRetention } from './retention.js';
 import type { TopicSpec } from './types.js';
 
@@ -31,6 +31,21 @@ export function portraitTopics(cfg: Pick<Config, 'kafka'>): TopicSpec[] {
         { name: 'segment.ms', value: '3600000' },
       ],
     },
+    ...(k.featureLog
+      ? [
+          {
+            // Compacted: one record per folded comment until `portrait forget` tombstones it.
+            topic: featuresTopic(cfg),
+            numPartitions: k.partitions,
+            replicationFactor: k.replicationFactor,
+            configEntries: [
+              { name: 'cleanup.policy', value: 'compact' },
+              { name: 'min.cleanable.dirty.ratio', value: '0.1' },
+              { name: 'segment.ms', value: '3600000' },
+            ],
+          },
+        ]
+      : []),
     {
       topic: deadLetterTopic(cfg),
       numPartitions: k.partitions,

@@ -36,11 +36,13 @@ export interface RecordBatch {
   lastOffset: number;
 }
 
-/** A record to publish; the partition is chosen from the key (murmur2, as the Java client does). */
+/** A record to publish; the partition is chosen from the key (murmur2, as the Java client does) unless `partition` names one. */
 export interface ProducedRecord {
   key: Buffer | string | null;
   value: Buffer | string | null;
   headers?: Record<string, Buffer | string>;
+  /** this partition, not the key's (the feature log writes a record to its comment's partition) */
+  partition?: number;
 }
 
 /** Where a send put the records of one partition. */
@@ -192,6 +194,8 @@ export type OutRecord = ProducedRecord;
 export interface HandlerOutput {
   profiles: OutRecord[];
   deadLetters: OutRecord[];
+  /** feature-log records of the comments folded (src/events/feature-record.ts); sent with the profiles, before the commit */
+  features?: OutRecord[];
 }
 
 /** Processes one chunk of one partition; the runner publishes what it returns, then commits. */
@@ -204,6 +208,8 @@ export interface RunnerOptions {
   commentsTopic: string;
   profilesTopic: string;
   deadLetterTopic: string;
+  /** where HandlerOutput.features go (the feature log); undefined = none are written */
+  featuresTopic?: string | undefined;
   maxBatchSize: number;
   maxBytesPerPartition: number;
   sessionTimeoutMs: number;

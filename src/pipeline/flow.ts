@@ -58,7 +58,7 @@ export class CommentFlow implements RecordHandler<BatchOutput> {
     const embedded = await run(this.embed, prepared);
     const labelled = await run(this.classify, embedded);
     const profiles = await run(this.store, labelled);
-    return { profiles, deadLetters, stats: batch.stats, timings, folded: batch.folded };
+    return { profiles, deadLetters, stats: batch.stats, timings, folded: batch.folded, features: batch.features };
   }
 
   /** One batch's context, and the one place a stage is run: timed, its rejections counted and dead-lettered. */
@@ -70,6 +70,7 @@ export class CommentFlow implements RecordHandler<BatchOutput> {
       store: this.deps.store(),
       stats: { records: records.length, comments: 0, applied: 0, duplicates: 0, redelivered: 0, repeated: 0, fenced: 0, staleIncarnations: 0, suppressed: 0, forgotten: 0, rejected: {}, users: 0, conflicts: 0 },
       folded: { eventTs: [], recordTs: [] },
+      features: [],
     };
     const deadLetters: OutRecord[] = [];
     const timings = { decode: 0, preprocess: 0, embed: 0, classify: 0, store: 0 } satisfies Record<StageName, number>;

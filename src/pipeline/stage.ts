@@ -38,6 +38,8 @@ export interface BatchContext {
   stats: BatchStats;
   /** event time and record timestamp of every comment folded into a written profile (the store stage fills it) */
   folded: { eventTs: number[]; recordTs: number[] };
+  /** feature-log records of the comments folded into written profiles (the store stage fills it when the feature log is on) */
+  features: OutRecord[];
 }
 
 // The items, as each stage leaves them. A forget passes through every stage untouched.
@@ -54,7 +56,7 @@ export type Decoded = ForgetItem | CommentItem;
 /** `text`: all that is embedded; `chunks`: the pieces the embedder sees (one, `[text]`, for most comments: src/text/chunk.ts) */
 export type Prepared = ForgetItem | (CommentItem & { text: string; chunks: string[]; terms: string[]; lang: Lang });
 export type Embedded = ForgetItem | (CommentItem & { text: string; chunks: string[]; terms: string[]; lang: Lang; vector: Float32Array });
-export type Labelled = ForgetItem | (CommentItem & { terms: string[]; vector: Float32Array; probs: Record<string, number> });
+export type Labelled = ForgetItem | (CommentItem & { terms: string[]; lang: Lang; vector: Float32Array; probs: Record<string, number> });
 
 export const isForget = (item: { event: CommentEvent | ForgetEvent }): item is ForgetItem => item.event.type === 'forget';
 
@@ -88,4 +90,6 @@ export interface BatchOutput {
   timings: Record<StageName, number>;
   /** event time and record timestamp of every comment folded into a written profile (latency metrics) */
   folded: BatchContext['folded'];
+  /** feature-log records (kafka.featureLog), sent to the features topic with the profiles */
+  features: OutRecord[];
 }

@@ -11,7 +11,7 @@ export function classifyStage(): Stage<Embedded, Labelled> {
         comments.map((c) => c.lang),
       );
       let next = 0;
-      return { out: items.map((i) => (isForget(i) ? i : { rec: i.rec, event: i.event, terms: i.terms, vector: i.vector, probs: probs[next++]! })) };
+      return { out: items.map((i) => (isForget(i) ? i : { rec: i.rec, event: i.event, terms: i.terms, lang: i.lang, vector: i.vector, probs: probs[next++]! })) };
     },
   };
 }

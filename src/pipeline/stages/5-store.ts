@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Embedder } from '../../embed/types.js';
+import { encodeFeatureRecord } from '../../events/feature-record.js';
 import { historyEntry } from '../../events/history-entry.js';
 import { profileView } from '../../events/profile-event.js';
 import { emptyState, encodeState, finalize, type FinalizeOptions, type ProfileParams } from '../../profile/index.js';
@@ -38,6 +39,8 @@ export interface StoreOptions {
    * are not trusted); versions stay above the epoch's floor. Absent: no epochs (tests of pure logic).
    */
   epoch?: ((namespace: string) => Epoch | undefined) | undefined;
+  /** write a feature-log record per comment folded into a written profile (kafka.featureLog; src/events/feature-record.ts) */
+  featureLog?: boolean | undefined;
   log: Logger;
 }
 
@@ -95,6 +98,7 @@ export class StoreStage implements Stage<Labelled, OutRecord> {
     // the first delivery of an event id is the one fold counts; a repeat later in the batch is skipped
     const times = new Map<string, { ts: number; recordTs: number | undefined }>();
     for (const i of items) if (!isForget(i) && !times.has(i.event.eventId)) times.set(i.event.eventId, { ts: i.event.ts, recordTs: i.rec.timestamp });
+    const firstOf = this.opts.featureLog ? firstComments(items) : undefined;
 
     const profiles: OutRecord[] = [];
     const republish: string[] = [];
@@ -200,6 +204,8 @@ export class StoreStage implements Stage<Labelled, OutRecord> {
               folded.eventTs.push(t.ts);
               if (t.recordTs !== undefined) folded.recordTs.push(t.recordTs);
             }
+            const c = firstOf?.get(id);
+            if (c) batch.features.push(featureRecordOf(c, this.opts.embedder.id));
           }
           count(stats, plan);
           stats.staleIncarnations += plan.fold.staleIncarnations;
@@ -222,6 +228,31 @@ export class StoreStage implements Stage<Labelled, OutRecord> {
     if (stats.conflicts > 0) this.opts.log.warn({ conflicts: stats.conflicts }, 'profile version conflicts resolved by re-reading');
     return { out: profiles };
   }
+}
+
+type CommentItem = Exclude<Labelled, { event: { type: 'forget' } }>;
+
+/** The first delivery of each event id in the batch (what fold counts). */
+function firstComments(items: readonly Labelled[]): Map<string, CommentItem> {
+  const out = new Map<string, CommentItem>();
+  for (const i of items) if (!isForget(i) && !out.has(i.event.eventId)) out.set(i.event.eventId, i);
+  return out;
+}
+
+/** The feature-log record of a folded comment, to the partition the comment came from. */
+function featureRecordOf(c: CommentItem, embedder: string): OutRecord {
+  const { key, value } = encodeFeatureRecord({
+    userId: c.event.userId,
+    eventId: c.event.eventId,
+    commentId: c.event.commentId,
+    ts: c.event.ts,
+    lang: c.lang,
+    terms: c.terms,
+    embedder,
+    embedding: c.vector,
+    source: { topic: c.rec.topic, topicId: c.rec.topicId, partition: c.rec.partition, offset: c.rec.offset },
+  });
+  return { key, value, partition: c.rec.partition };
 }
 
 /** What a user's plan adds to the batch's counters once it is settled (written, or needing no write). */
