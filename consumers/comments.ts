@@ -14,7 +14,7 @@ import { judgeRetention, RETENTION_SETTINGS } from '../src/kafka/retention.js';
 import { portraitTopics } from '../src/kafka/topics.js';
 import type { ConsumeLoop, RunnerHooks } from '../src/kafka/types.js';
 import { ContinuityGuard, type ContinuityEvents } from '../src/pipeline/continuity.js';
-import { CommentFlow } from '../src/pipeline/flow.js';
+import { CommentFlow, FeatureFlow, type FlowDeps } from '../src/pipeline/flow.js';
 import type { BatchOutput } from '../src/pipeline/stage.js';
 import { StateCache } from '../src/pipeline/state-cache.js';
 import { profileParams } from '../src/profile/index.js';
@@ -29,6 +29,8 @@ export interface Processor {
   /** the store of the namespace in force */
   readonly store: RedisProfileStore;
   classifier: () => Classifier;
+  /** with `source: 'features'`: the flow, whose `sourceEnds` say how far into the comments topic the log went */
+  featureFlow?: FeatureFlow;
   stop(): Promise<void>;
 }
 
@@ -55,6 +57,8 @@ export interface StartOptions {
   continuity?: ContinuityEvents;
   /** judge the Redis server's eviction policy and persistence at start-up (default true; the demo, on a throwaway stack, does not) */
   checkRedis?: boolean;
+  /** what to fold: the comments topic (default), or the feature log (a rebuild: no model call; needs publish: false) */
+  source?: 'comments' | 'features';
 }
 
 /** How often a live processor checks which namespace is active. */
@@ -95,7 +99,10 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
   await admin.connect();
   const topicIds = kafka.topicIds();
   const groupId = opts.groupId ?? cfg.kafka.groupId;
-  const commentsTopic = cfg.kafka.topics.comments;
+  const fromLog = opts.source === 'features';
+  if (fromLog && opts.publish !== false) throw new Error('a processor reads the feature log only to rebuild (publish: false)');
+  // the topic read: the comments, or the feature log for a rebuild from it
+  const commentsTopic = fromLog ? featuresTopic(cfg) : cfg.kafka.topics.comments;
   let guard: ContinuityGuard;
   try {
     const created = await admin.ensureTopics(portraitTopics(cfg));
@@ -134,7 +141,7 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
     throw err;
   }
 
-  const flow = new CommentFlow({
+  const flowDeps: FlowDeps = {
     embedder,
     classifier: () => models.current(),
     store: () => store,
@@ -146,9 +153,11 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
     eventCentroid: cfg.profile.eventCentroid,
     log,
     ...(processorStateCache ? { stateCache: processorStateCache } : {}),
-    epoch: (ns) => guard.epochFor(ns),
+    epoch: (ns: string) => guard.epochFor(ns),
     featureLog: cfg.kafka.featureLog && opts.publish !== false,
-  });
+  };
+  const featureFlow = fromLog ? new FeatureFlow(flowDeps) : undefined;
+  const flow = featureFlow ?? new CommentFlow(flowDeps);
   const runner = kafka.commentsRunner(
     flow,
     {
@@ -178,6 +187,7 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
       return store;
     },
     classifier: () => models.current(),
+    ...(featureFlow ? { featureFlow } : {}),
     async stop() {
       if (follow) clearInterval(follow);
       models.stop();

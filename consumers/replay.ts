@@ -5,6 +5,7 @@
  * found at start, and resolves `finished` once every partition got there.
  */
 import type { Parts } from '../src/app/parts.js';
+import { featuresTopic } from '../src/config/index.js';
 import type { PartitionOffsets } from '../src/kafka/types.js';
 import type { RunnerHooks } from '../src/kafka/types.js';
 import type { BatchOutput } from '../src/pipeline/stage.js';
@@ -17,6 +18,8 @@ export interface ReplayRange {
   from: 'earliest' | number;
   /** epoch ms: stop at the first offset at or after it (default: the end of each partition now) */
   to?: number | undefined;
+  /** read the comments topic (default) or the feature log (kafka.topics.features) */
+  source?: 'comments' | 'features';
 }
 
 export interface Replay {
@@ -36,7 +39,7 @@ export interface Replay {
 
 /** The range each partition is replayed over: resumed from the group's committed offsets, or set from `from`. */
 async function plan(parts: Parts, range: ReplayRange): Promise<{ start: PartitionOffsets; stopAt: PartitionOffsets; resumed: boolean }> {
-  const topic = parts.cfg.kafka.topics.comments;
+  const topic = range.source === 'features' ? featuresTopic(parts.cfg) : parts.cfg.kafka.topics.comments;
   const admin = parts.kafka.admin();
   await admin.connect();
   try {
@@ -72,6 +75,7 @@ export async function startReplay(parts: Parts, range: ReplayRange, hooks: Repla
     groupId: range.groupId,
     publish: false,
     maxBatchSize: parts.cfg.kafka.replayMaxBatchSize,
+    ...(range.source === 'features' ? { source: 'features' as const } : {}),
     stopAt,
     startAt: start,
     hooks: {

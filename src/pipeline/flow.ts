@@ -4,6 +4,9 @@
  *   decode → preprocess → embed → classify → store (fold, compare-and-set)   [this file]
  *   → publish profiles and dead letters → commit                            [the runner: src/kafka/runner.ts]
  *
+ * A rebuild from the feature log (`FeatureFlow`, below) starts at classify: the records already hold
+ * what preprocess and embed made of each comment.
+ *
  * Each stage is one file under stages/, in flow order, with one contract (stage.ts). This file
  * composes them once and does, for every stage, what no stage does itself: timing, counting and
  * dead-lettering rejections. No Kafka client here: the runner feeds records, sends what comes out,
@@ -11,6 +14,7 @@
  */
 import type { Classifier } from '../classify/index.js';
 import type { Embedder } from '../embed/types.js';
+import { decodeFeatureRecord } from '../events/feature-record.js';
 import { deadLetter } from '../events/index.js';
 import type { RecordHandler } from '../kafka/types.js';
 import type { ProfileStore } from '../store/index.js';
@@ -85,5 +89,73 @@ export class CommentFlow implements RecordHandler<BatchOutput> {
       return out;
     };
     return { batch, deadLetters, timings, run };
+  }
+}
+
+/**
+ * The feature-log flow (a rebuild, `portrait replay --source features`): feature records in
+ * (src/events/feature-record.ts), each turned back into the comment it was folded from — at its
+ * position in the comments topic, so applied offsets and erasure suppression work as on the
+ * comments — then classify → store. No model call: the record holds the int8 vector. A record that
+ * does not decode (another dimension, a corrupt value) is counted as rejected; tombstones are
+ * skipped (a forgotten user's records). Nothing is published (a rebuild), so nothing is dead-lettered.
+ */
+export class FeatureFlow implements RecordHandler<BatchOutput> {
+  private readonly classify: Stage<Embedded, Labelled>;
+  private readonly store: Stage<Labelled, OutRecord>;
+  private readonly clock: () => number;
+  /** per partition of the comments topic, the highest source offset read + 1 (where a catch-up on the comments starts) */
+  readonly sourceEnds = new Map<number, number>();
+
+  constructor(private readonly deps: Omit<FlowDeps, 'text' | 'decode'>) {
+    this.classify = classifyStage();
+    this.store = new StoreStage({ ...deps, featureLog: false });
+    this.clock = deps.clock ?? Date.now;
+  }
+
+  async process(records: readonly InRecord[]): Promise<BatchOutput> {
+    const now = this.clock();
+    const batch: BatchContext = {
+      now,
+      classifier: this.deps.classifier(),
+      store: this.deps.store(),
+      stats: { records: records.length, comments: 0, applied: 0, duplicates: 0, redelivered: 0, repeated: 0, fenced: 0, staleIncarnations: 0, suppressed: 0, forgotten: 0, rejected: {}, users: 0, conflicts: 0 },
+      folded: { eventTs: [], recordTs: [] },
+      features: [],
+    };
+    const timings = { decode: 0, preprocess: 0, embed: 0, classify: 0, store: 0 } satisfies Record<StageName, number>;
+    const t0 = performance.now();
+    const items: Embedded[] = [];
+    for (const rec of records) {
+      if (rec.value === null) continue;
+      const d = decodeFeatureRecord(rec.value, this.deps.embedder.dim);
+      if (!d.ok) {
+        batch.stats.rejected.REJECT_FEATURE = (batch.stats.rejected.REJECT_FEATURE ?? 0) + 1;
+        continue;
+      }
+      const f = d.record;
+      const source: InRecord = {
+        topic: f.source.topic,
+        topicId: f.source.topicId,
+        partition: f.source.partition,
+        offset: f.source.offset,
+        key: Buffer.from(f.userId),
+        value: null,
+        headers: {},
+        ...(rec.timestamp !== undefined ? { timestamp: rec.timestamp } : {}),
+      };
+      this.sourceEnds.set(f.source.partition, Math.max(this.sourceEnds.get(f.source.partition) ?? 0, f.source.offset + 1));
+      const event = { type: 'comment' as const, schemaVersion: 1 as const, eventId: f.eventId, userId: f.userId, commentId: f.commentId, text: '', ts: f.ts };
+      items.push({ rec: source, event, text: '', chunks: [], terms: [...f.terms], lang: f.lang, vector: f.embedding });
+    }
+    batch.stats.comments = items.length;
+    timings.decode = performance.now() - t0;
+    const t1 = performance.now();
+    const labelled = (await this.classify.run(items, batch)).out;
+    timings.classify = performance.now() - t1;
+    const t2 = performance.now();
+    const profiles = (await this.store.run(labelled, batch)).out;
+    timings.store = performance.now() - t2;
+    return { profiles, deadLetters: [], stats: batch.stats, timings, folded: batch.folded, features: [] };
   }
 }

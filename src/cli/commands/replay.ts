@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { dropReplayGroup, startReplay } from '../../../consumers/replay.js';
 import { Parts } from '../../app/parts.js';
-import { loadConfig, type Config } from '../../config/index.js';
+import type { BatchOutput } from '../../pipeline/stage.js';
+import { featuresTopic, loadConfig, type Config } from '../../config/index.js';
 import { SharedCachedEmbedder } from '../../embed/shared-cache.js';
 import type { Embedder } from '../../embed/types.js';
 import { checkNamespace, missingHistory, type NamespaceSpan } from '../../store/namespaces.js';
@@ -25,11 +26,16 @@ export interface ReplayOptions {
   diff?: number;
   force?: boolean;
   quiet?: boolean;
+  /** 'features': the feature log first (no model call), then the comments after it; 'comments': the comments only. Default: features when kafka.featureLog is on */
+  source?: 'features' | 'comments';
 }
 
 export interface ReplaySummary {
   namespace: string;
   groupId: string;
+  source: 'features' | 'comments';
+  /** with source features: the feature-log records read (and folded); `events` counts them with the comments after the log */
+  fromLog?: { records: number; applied: number };
   resumed: boolean;
   events: number;
   applied: number;
@@ -87,6 +93,24 @@ export function spanText(s: SpanJson): string {
   return `namespace ${s.namespace}: ${s.profiles} profiles${s.oldestFirstSeen ? `, comments from ${s.oldestFirstSeen} to ${s.newestLastSeen}` : ''}`;
 }
 
+/**
+ * After a rebuild from the feature log: the replay group goes on in the comments topic where the log
+ * ended in each partition (the highest source offset read + 1), or at the partition's earliest offset
+ * when the log held nothing of it; never back from where the group already is.
+ */
+async function startCommentsAfterLog(parts: Parts, groupId: string, ends: ReadonlyMap<number, number>): Promise<void> {
+  const topic = parts.cfg.kafka.topics.comments;
+  const admin = parts.kafka.admin();
+  await admin.connect();
+  try {
+    const [ranges, committed] = await Promise.all([admin.topicOffsets(topic), admin.committedOffsets(groupId, topic)]);
+    const at = new Map(ranges.map((r) => [r.partition, Math.min(r.end, Math.max(r.start, ends.get(r.partition) ?? r.start, committed.get(r.partition) ?? 0))]));
+    await admin.setGroupOffsets(groupId, topic, at);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 export function replayGroupId(cfg: Pick<Config, 'kafka'>, ns: string): string {
   return `${cfg.kafka.groupId}-replay-${ns}`;
 }
@@ -102,6 +126,14 @@ export async function runReplay(cfg: Readonly<Config>, o: ReplayOptions): Promis
     const active = await namespaces.active();
     if (ns === active && !o.force) throw usage(`namespace ${ns} is the active one; replay into a fresh namespace and activate it (or pass --force)`);
     const groupId = replayGroupId(cfg, ns);
+    const source = o.source ?? (cfg.kafka.featureLog ? 'features' : 'comments');
+    if (source === 'features' && (o.from !== 'earliest' || o.to !== undefined)) throw usage('a rebuild from the feature log reads it whole: give --from earliest without --to, or --source comments');
+    if (source === 'features') {
+      const admin = parts.kafka.admin();
+      await admin.connect();
+      const exists = (await admin.listTopics().finally(() => admin.disconnect())).includes(featuresTopic(cfg));
+      if (!exists) throw usage(`there is no feature log (topic ${featuresTopic(cfg)}): a processor with kafka.featureLog on creates it; rebuild from the comments with --source comments`);
+    }
     let applied = 0;
     let rejected = 0;
     const users = new Set<string>();
@@ -110,37 +142,51 @@ export async function runReplay(cfg: Readonly<Config>, o: ReplayOptions): Promis
     let batches = 0;
     let batchMs = 0;
     const spans = new Map<number, { folded: number; from: number; to: number }>();
-    const replay = await startReplay(
-      parts,
-      { namespace: ns, groupId, from: o.from === 'earliest' ? 'earliest' : timeOf(o.from, '--from'), to: o.to ? timeOf(o.to, '--to') : undefined },
-      {
-        onBatch: (out, info) => {
-          firstBatchAt ??= Date.now() - info.ms;
-          batches++;
-          batchMs += info.ms;
-          applied += out.stats.applied;
-          const s = spans.get(info.partition) ?? { folded: 0, from: Number.POSITIVE_INFINITY, to: Number.NEGATIVE_INFINITY };
-          for (const ts of out.folded.eventTs) {
-            s.folded++;
-            if (ts < s.from) s.from = ts;
-            if (ts > s.to) s.to = ts;
-          }
-          spans.set(info.partition, s);
-          rejected += Object.values(out.stats.rejected).reduce((a, b) => a + b, 0);
-          for (const r of out.profiles) if (typeof r.key === 'string') users.add(r.key);
-        },
-        onProgress: (done) => progress?.update(done),
+    const hooks = {
+      onBatch: (out: BatchOutput, info: { partition: number; ms: number }) => {
+        firstBatchAt ??= Date.now() - info.ms;
+        batches++;
+        batchMs += info.ms;
+        applied += out.stats.applied;
+        const s = spans.get(info.partition) ?? { folded: 0, from: Number.POSITIVE_INFINITY, to: Number.NEGATIVE_INFINITY };
+        for (const ts of out.folded.eventTs) {
+          s.folded++;
+          if (ts < s.from) s.from = ts;
+          if (ts > s.to) s.to = ts;
+        }
+        spans.set(info.partition, s);
+        rejected += Object.values(out.stats.rejected).reduce((a, b) => a + b, 0);
+        for (const r of out.profiles) if (typeof r.key === 'string') users.add(r.key);
       },
-    );
-    const { processor: proc, total, resumed } = replay;
-    // timed from the processor's start, as before the replay consumer existed (setting a new group's offsets joins the group: ~5 s on a stock broker)
-    const t0 = replay.plannedAt;
-    progress = createProgress({ total, label: `replay → ${ns}`, enabled: !o.quiet });
-    try {
-      await replay.finished;
-    } finally {
-      progress.stop();
+      onProgress: (done: number) => progress?.update(done),
+    };
+    const pass = async (from: 'earliest' | number, src: 'features' | 'comments') => {
+      const r = await startReplay(parts, { namespace: ns, groupId, from, to: o.to ? timeOf(o.to, '--to') : undefined, source: src }, hooks);
+      progress = createProgress({ total: r.total, label: `replay${src === 'features' ? ' (feature log)' : ''} → ${ns}`, enabled: !o.quiet });
+      try {
+        await r.finished;
+      } finally {
+        progress.stop();
+      }
+      return r;
+    };
+    let fromLog: ReplaySummary['fromLog'];
+    let logPass: Awaited<ReturnType<typeof startReplay>> | undefined;
+    if (source === 'features') {
+      // the log first; then the comments topic from where the log ends (comments the log does not hold: not yet
+      // written to it, forgets, rejected records, or all of a partition the log has nothing of)
+      logPass = await pass('earliest', 'features');
+      fromLog = { records: logPass.total, applied };
+      const ends = logPass.processor.featureFlow!.sourceEnds;
+      await logPass.processor.stop();
+      await startCommentsAfterLog(parts, groupId, ends);
     }
+    const replay = await pass(o.from === 'earliest' ? 'earliest' : timeOf(o.from, '--from'), 'comments');
+    const { processor: proc } = replay;
+    const total = replay.total + (logPass?.total ?? 0);
+    const resumed = (logPass ?? replay).resumed;
+    // timed from the processor's start, as before the replay consumer existed (setting a new group's offsets joins the group: ~5 s on a stock broker)
+    const t0 = (logPass ?? replay).plannedAt;
     const t1 = Date.now();
     const seconds = (t1 - t0) / 1000;
     const processing = (t1 - (firstBatchAt ?? t0)) / 1000;
@@ -148,6 +194,8 @@ export async function runReplay(cfg: Readonly<Config>, o: ReplayOptions): Promis
     const summary: ReplaySummary = {
       namespace: ns,
       groupId,
+      source,
+      ...(fromLog ? { fromLog } : {}),
       resumed,
       events: total,
       applied,
@@ -197,13 +245,19 @@ export function registerReplay(program: Command): void {
     .option('--dry-run', 'build into a temporary namespace, print how sample profiles would change, drop it')
     .option('--diff <n>', 'with --dry-run: how many sample profiles to compare', intOption('--diff', 0), 5)
     .option('--force', 'allow replaying into the active namespace (idempotent, but not a rebuild)')
+    .option(
+      '--source <features|comments>',
+      'features: the feature log (no model call, history beyond the comments topic retention), then the comments after it; comments: the comments topic only (a new embedding model needs the text). Default: features when kafka.featureLog is on',
+    )
     .option('--json', 'print the summary as JSON')
-    .action(async (opts: { from: string; to?: string; into?: string; dryRun?: boolean; diff: number; force?: boolean; json?: boolean }) => {
+    .action(async (opts: { from: string; to?: string; into?: string; dryRun?: boolean; diff: number; force?: boolean; json?: boolean; source?: string }) => {
       const cfg = loadConfig();
-      const s = await runReplay(cfg, { ...opts, quiet: opts.json ?? false });
+      if (opts.source !== undefined && opts.source !== 'features' && opts.source !== 'comments') throw usage(`--source must be features or comments, got ${JSON.stringify(opts.source)}`);
+      const { source, ...rest } = opts;
+      const s = await runReplay(cfg, { ...rest, quiet: opts.json ?? false, ...(source ? { source } : {}) });
       if (opts.json) return printJson(s);
       process.stdout.write(
-        `${s.resumed ? 'resumed and ' : ''}replayed ${s.events} events into namespace ${s.namespace} in ${s.seconds} s (${s.eventsPerSecond} events/s): ${s.applied} applied, ${s.rejected} rejected, ${s.users} users` +
+        `${s.resumed ? 'resumed and ' : ''}replayed ${s.events} events${s.fromLog ? ` (${s.fromLog.records} from the feature log, ${s.events - s.fromLog.records} from the comments after it)` : ''} into namespace ${s.namespace} in ${s.seconds} s (${s.eventsPerSecond} events/s): ${s.applied} applied, ${s.rejected} rejected, ${s.users} users` +
           (s.embedCache ? `; embedding cache ${s.embedCache.hits} hits / ${s.embedCache.misses} misses` : '') +
           '\n',
       );
