@@ -5,6 +5,13 @@ import type { TopicSpec } from './types.js';
 
 export type { TopicSpec } from './types.js';
 
+/** A compacted topic's settings: compacted soon after writes (hour-long segments, 10 % dirty). */
+const COMPACTED = [
+  { name: 'cleanup.policy', value: 'compact' },
+  { name: 'min.cleanable.dirty.ratio', value: '0.1' },
+  { name: 'segment.ms', value: '3600000' },
+] as const;
+
 /** The topics Portrait reads and writes, with the settings each needs (retention: src/kafka/retention.ts). */
 export function portraitTopics(cfg: Pick<Config, 'kafka'>): TopicSpec[] {
   const k = cfg.kafka;
@@ -25,11 +32,7 @@ export function portraitTopics(cfg: Pick<Config, 'kafka'>): TopicSpec[] {
       topic: k.topics.profiles,
       numPartitions: k.partitions,
       replicationFactor: k.replicationFactor,
-      configEntries: [
-        { name: 'cleanup.policy', value: 'compact' },
-        { name: 'min.cleanable.dirty.ratio', value: '0.1' },
-        { name: 'segment.ms', value: '3600000' },
-      ],
+      configEntries: [...COMPACTED],
     },
     ...(k.featureLog
       ? [
@@ -38,11 +41,7 @@ export function portraitTopics(cfg: Pick<Config, 'kafka'>): TopicSpec[] {
             topic: featuresTopic(cfg),
             numPartitions: k.partitions,
             replicationFactor: k.replicationFactor,
-            configEntries: [
-              { name: 'cleanup.policy', value: 'compact' },
-              { name: 'min.cleanable.dirty.ratio', value: '0.1' },
-              { name: 'segment.ms', value: '3600000' },
-            ],
+            configEntries: [...COMPACTED],
           },
         ]
       : []),

@@ -37,6 +37,18 @@ export interface FlowDeps extends Omit<StoreOptions, 'embedder'> {
   clock?: () => number;
 }
 
+/** A batch's context, read once per batch (the classifier and store in force), with zeroed counters. */
+function newBatch(now: number, records: number, deps: Pick<FlowDeps, 'classifier' | 'store'>): BatchContext {
+  return {
+    now,
+    classifier: deps.classifier(),
+    store: deps.store(),
+    stats: { records, comments: 0, applied: 0, duplicates: 0, redelivered: 0, repeated: 0, fenced: 0, staleIncarnations: 0, suppressed: 0, forgotten: 0, rejected: {}, users: 0, conflicts: 0 },
+    folded: { eventTs: [], recordTs: [] },
+    features: [],
+  };
+}
+
 export class CommentFlow implements RecordHandler<BatchOutput> {
   private readonly decode: Stage<InRecord, Decoded>;
   private readonly preprocess: Stage<Decoded, Prepared>;
@@ -68,14 +80,7 @@ export class CommentFlow implements RecordHandler<BatchOutput> {
   /** One batch's context, and the one place a stage is run: timed, its rejections counted and dead-lettered. */
   private begin(records: readonly InRecord[]) {
     const now = this.clock();
-    const batch: BatchContext = {
-      now,
-      classifier: this.deps.classifier(),
-      store: this.deps.store(),
-      stats: { records: records.length, comments: 0, applied: 0, duplicates: 0, redelivered: 0, repeated: 0, fenced: 0, staleIncarnations: 0, suppressed: 0, forgotten: 0, rejected: {}, users: 0, conflicts: 0 },
-      folded: { eventTs: [], recordTs: [] },
-      features: [],
-    };
+    const batch = newBatch(now, records.length, this.deps);
     const deadLetters: OutRecord[] = [];
     const timings = { decode: 0, preprocess: 0, embed: 0, classify: 0, store: 0 } satisfies Record<StageName, number>;
     const run = async <I, O>(stage: Stage<I, O>, items: readonly I[]): Promise<O[]> => {
@@ -115,14 +120,7 @@ export class FeatureFlow implements RecordHandler<BatchOutput> {
 
   async process(records: readonly InRecord[]): Promise<BatchOutput> {
     const now = this.clock();
-    const batch: BatchContext = {
-      now,
-      classifier: this.deps.classifier(),
-      store: this.deps.store(),
-      stats: { records: records.length, comments: 0, applied: 0, duplicates: 0, redelivered: 0, repeated: 0, fenced: 0, staleIncarnations: 0, suppressed: 0, forgotten: 0, rejected: {}, users: 0, conflicts: 0 },
-      folded: { eventTs: [], recordTs: [] },
-      features: [],
-    };
+    const batch = newBatch(now, records.length, this.deps);
     const timings = { decode: 0, preprocess: 0, embed: 0, classify: 0, store: 0 } satisfies Record<StageName, number>;
     const t0 = performance.now();
     const items: Embedded[] = [];
