@@ -100,8 +100,12 @@ export function serverProperties(o: KafkaStackOptions, dataDir: string): string 
     'group.initial.rebalance.delay.ms=0',
     'num.recovery.threads.per.data.dir=1',
     'log.cleaner.dedupe.buffer.size=8388608',
-    // compacted profiles topic: let the cleaner run soon enough to be observable locally
+    // compacted profiles topic and feature log: let the cleaner run soon enough to be observable locally
     'log.cleaner.min.compaction.lag.ms=0',
+    'log.cleaner.backoff.ms=2000',
+    // time retention applied within seconds rather than the stock 5 minutes (a local stack; a
+    // retention test watches segments deleted: test/integration/feature-replay.test.ts)
+    'log.retention.check.interval.ms=2000',
     ...Object.entries(o.extraProperties ?? {}).map(([k, v]) => `${k}=${v}`),
     '',
   ].join('\n');

@@ -1,9 +1,13 @@
 /**
- * A rebuild from the feature log (issue #20): after retention deleted the older half of the comments
- * topic, `portrait replay --source features` rebuilds every live profile with no model call, a
- * rebuild from the comments alone covers less and is refused at activation, and a user forgotten
- * before the rebuild does not come back.
+ * A rebuild from the feature log (issue #20), with the broker's own retention and compaction: the
+ * comments carry their event times as record timestamps over 60 days, segments roll daily, and a
+ * 30-day retention makes the broker delete the older segments (checked every 2 s on the local
+ * stack); the feature log's segments roll within a second and the cleaner compacts them. Then
+ * `portrait replay --source features` rebuilds every live profile with no model call, a rebuild from
+ * the comments alone covers less and is refused at activation, a plain consumer finds no live record
+ * of a forgotten user in the compacted log, and the rebuild does not bring the user back.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Kafka } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -11,14 +15,17 @@ import { startProcessor } from '../../consumers/comments.js';
 import { runForget } from '../../src/cli/commands/forget.js';
 import { runReplay } from '../../src/cli/commands/replay.js';
 import { featuresTopic, loadConfig, projectPath, type Config } from '../../src/config/index.js';
+import { featureKey, parseFeatureKey } from '../../src/events/feature-record.js';
 import { profileView } from '../../src/events/index.js';
+import { KafkaJsAdmin } from '../../src/kafka/kafkajs-client.js';
 import { readLabelledRows } from '../../src/sim/jsonl.js';
 import { simulateUsers, type SimCommentEvent } from '../../src/sim/users.js';
 import { RedisProfileStore } from '../../src/store/index.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { runCli } from '../helpers/cli.js';
-import { waitForCaughtUp } from '../helpers/kafka.js';
+import { readAll, waitForCaughtUp, type ReadMessage } from '../helpers/kafka.js';
 import { brokers, createTestTopics, deleteByPrefix, redisUrl, registerCleanup, testAdmin, testKafka, uniqueName } from '../helpers/services.js';
+import { waitFor } from '../helpers/wait.js';
 
 const DAY = 86_400_000;
 let admin: Admin;
@@ -29,6 +36,10 @@ let redis: Redis;
 const prefix = uniqueName('fr');
 const groupId = uniqueName('live');
 let forgotten: string;
+/** the feature log after compaction, read with a plain consumer */
+let compacted: ReadMessage[];
+/** records in the feature log before compaction (one per folded comment, one tombstone per forgotten one) */
+let written: number;
 
 const store = (ns: string) => new RedisProfileStore(redis, { keyPrefix: prefix, namespace: ns, userTtlSeconds: 0 });
 
@@ -51,24 +62,76 @@ beforeAll(async () => {
     await admin.deleteTopics({ topics: [featuresTopic(cfg)] }).catch(() => {});
     await admin.deleteGroups([groupId, `${groupId}-replay-raw`, `${groupId}-replay-log`]).catch(() => {});
   });
-  events = simulateUsers(readLabelledRows(projectPath('data/sib200_zh.jsonl')), { users: 8, limit: 120, seed: 9, startTs: Date.parse('2026-08-01T00:00:00Z'), spanMs: 60 * DAY }).events;
+  const now = Date.now();
+  events = simulateUsers(readLabelledRows(projectPath('data/sib200_zh.jsonl')), { users: 8, limit: 120, seed: 9, startTs: now - 61 * DAY, spanMs: 60 * DAY }).events;
+  const kadmin = new KafkaJsAdmin(admin);
+  // the comments topic keeps everything while the processor reads it; segments roll per day of record time
+  await kadmin.setTopicSettings(cfg.kafka.topics.comments, { 'segment.ms': String(DAY), 'retention.ms': '-1' });
   const producer = kafka.producer({ idempotent: true });
   await producer.connect();
-  await producer.send({ topic: cfg.kafka.topics.comments, acks: -1, messages: events.map((e) => ({ key: e.userId, value: JSON.stringify(e) })) });
+  // upstream sets each record's timestamp to its event time; sent ten days at a time, so the broker
+  // rolls a segment at each send (a segment holds one append's records and more only within a day)
+  const byTime = [...events].sort((a, b) => a.ts - b.ts);
+  for (let from = now - 61 * DAY; from < now; from += 10 * DAY) {
+    const chunk = byTime.filter((e) => e.ts >= from && e.ts < from + 10 * DAY);
+    if (chunk.length > 0) await producer.send({ topic: cfg.kafka.topics.comments, acks: -1, messages: chunk.map((e) => ({ key: e.userId, value: JSON.stringify(e), timestamp: String(e.ts) })) });
+  }
   await producer.disconnect();
   const live = await startProcessor(cfg, silentLogger, { checkRedis: false });
   await waitForCaughtUp(admin, groupId, cfg.kafka.topics.comments);
   forgotten = events[0]!.userId;
+  const mine = events.filter((e) => e.userId === forgotten).length;
   const f = await runForget(forgotten, { waitSeconds: 60 }, cfg);
-  expect(f.featureLog?.tombstoned).toBe(events.filter((e) => e.userId === forgotten).length);
+  expect(f.featureLog?.tombstoned).toBe(mine);
   await waitForCaughtUp(admin, groupId, cfg.kafka.topics.comments);
   await live.stop();
-  // retention deletes the older half of every comments partition
-  const ranges = await admin.fetchTopicOffsets(cfg.kafka.topics.comments);
-  await admin.deleteTopicRecords({ topic: cfg.kafka.topics.comments, partitions: ranges.map((r) => ({ partition: r.partition, offset: String(Math.floor(Number(r.high) / 2)) })) });
+  const features = featuresTopic(cfg);
+  written = (await readAll(kafka, admin, features)).length;
+  expect(written).toBe(events.length + mine);
+
+  // retention: 30 days; the broker deletes every segment whose newest record is older
+  await kadmin.setTopicSettings(cfg.kafka.topics.comments, { 'retention.ms': String(30 * DAY) });
+  let low = '';
+  await waitFor(
+    () => `the broker to delete the comments older than 30 days (log start offsets: ${low})`,
+    async () => {
+      const r = await admin.fetchTopicOffsets(cfg.kafka.topics.comments);
+      low = r.map((p) => `${p.partition}:${p.low}/${p.high}`).join(' ');
+      return r.every((p) => Number(p.low) > 0 && Number(p.low) < Number(p.high));
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
+
+  // compaction: the feature log's segments roll after a second; one more record per partition
+  // rolls the segment holding the tombstones, and the cleaner removes the values they erase
+  await kadmin.setTopicSettings(features, { 'segment.ms': '1000', 'min.cleanable.dirty.ratio': '0.01' });
+  await sleep(1500);
+  const roller = kafka.producer();
+  await roller.connect();
+  await roller.send({ topic: features, acks: -1, messages: Array.from({ length: cfg.kafka.partitions }, (_, p) => ({ key: featureKey('roll-segment', String(p)), value: null, partition: p })) });
+  await roller.disconnect();
+  let left = 0;
+  compacted = await waitFor(
+    () => `the cleaner to compact ${features} (${left} live records of ${forgotten} left)`,
+    async () => {
+      const all = await readAll(kafka, admin, features);
+      left = all.filter((m) => m.value !== null && parseFeatureKey(m.key)?.userId === forgotten).length;
+      return left === 0 && all;
+    },
+    { timeoutMs: 90_000, intervalMs: 1000 },
+  );
 }, 300_000);
 
 describe('rebuild from the feature log', () => {
+  it('after compaction a plain consumer finds no live record of the forgotten user, and every other folded comment', () => {
+    const liveKeys = compacted.filter((m) => m.value !== null).map((m) => parseFeatureKey(m.key)!);
+    expect(liveKeys.filter((k) => k.userId === forgotten)).toEqual([]);
+    const expected = events.filter((e) => e.userId !== forgotten).map((e) => featureKey(e.userId, e.eventId));
+    expect(liveKeys.map((k) => featureKey(k.userId, k.eventId)).sort()).toEqual(expected.sort());
+    // the erased values are gone from the log, not only shadowed by a later tombstone
+    expect(compacted.filter((m) => parseFeatureKey(m.key)?.userId === forgotten).every((m) => m.value === null)).toBe(true);
+  });
+
   it('rebuilds every live profile beyond the comments retention with no model call; a raw rebuild is partial and refused', async () => {
     const raw = await runReplay(cfg, { from: 'earliest', into: 'raw', quiet: true, source: 'comments' });
     expect(raw.source).toBe('comments');
@@ -76,8 +139,9 @@ describe('rebuild from the feature log', () => {
 
     const log = await runReplay(cfg, { from: 'earliest', into: 'log', quiet: true });
     expect(log.source).toBe('features');
-    // every folded comment, and a tombstone for each of the forgotten user's (not compacted yet)
-    expect(log.fromLog?.records).toBe(events.length + events.filter((e) => e.userId === forgotten).length);
+    // what compaction left: every other user's records, the tombstones and the segment rollers
+    expect(log.fromLog?.records).toBe(compacted.length);
+    expect(compacted.length).toBeLessThan(written + cfg.kafka.partitions);
     expect(log.embedCache).toBeDefined();
     expect(log.embedCache!.misses).toBe(0); // no model call
     expect(log.coverage?.partial).toBe(false);
