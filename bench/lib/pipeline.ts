@@ -88,6 +88,11 @@ export interface DrainResult {
    * own profiles (a micro-benchmark in the bench process)
    */
   profileEvents?: ProfileEventSizes & { encode: EncodeCost };
+  /**
+   * with kafka.featureLog on: the feature log the drain wrote (read back after the processor
+   * stopped): records, key and value bytes, and bytes (key + value) per folded comment
+   */
+  featureLog?: FeatureLogSizes;
   /** the drained topic (reused by the rebuild phase; not written to the JSON) */
   topics?: { comments: string; profiles: string };
 }
@@ -175,6 +180,8 @@ export async function drain(stack: Stack, n: number, setup: ProcessorSetup, part
     };
     await inst.child.stop();
     result.profileEvents = await profileEvents(stack, topics.profiles, log);
+    const features = await featureLogSizes(stack, `${topics.comments}.features`, r.applied, log);
+    if (features) result.featureLog = features;
     return result;
   } finally {
     await inst.child.stop();
@@ -195,6 +202,40 @@ async function profileEvents(stack: Stack, topic: string, log: (s: string) => vo
   const e = encode.byEncoding;
   log(`  profile events: ${s.events}, value bytes p50 ${s.valueBytes.p50} max ${s.valueBytes.max}; build+serialize µs/event: decimal ${e.decimal.usPerEvent}, compact ${e.compact.usPerEvent}, none ${e.none.usPerEvent}`);
   return { ...s, encode };
+}
+
+export interface FeatureLogSizes {
+  topic: string;
+  /** records read (one per folded comment) */
+  records: number;
+  valueBytes: { p50: number; p90: number; max: number };
+  keyBytes: { p50: number; max: number };
+  /** key + value bytes of all records ÷ comments the drain folded: what the log adds per event */
+  bytesPerEvent: number;
+}
+
+/** The feature log a drain wrote, when the processor had kafka.featureLog on (undefined: no such topic). */
+async function featureLogSizes(stack: Stack, topic: string, folded: number, log: (s: string) => void): Promise<FeatureLogSizes | undefined> {
+  if (!(await stack.admin.listTopics()).includes(topic)) return undefined;
+  const collector = new ProfileCollector(stack, topic);
+  try {
+    await collector.start();
+    if (!(await collector.waitForEnd(60_000))) log(`  feature log: read ${collector.records} before the timeout, not the whole topic`);
+  } finally {
+    await collector.stop();
+  }
+  const v = collector.valueBytes;
+  const k = collector.keyBytes;
+  const total = v.reduce((a, b) => a + b, 0) + k.reduce((a, b) => a + b, 0);
+  const s: FeatureLogSizes = {
+    topic,
+    records: v.length,
+    valueBytes: { p50: percentile(v, 50), p90: percentile(v, 90), max: percentile(v, 100) },
+    keyBytes: { p50: percentile(k, 50), max: percentile(k, 100) },
+    bytesPerEvent: Math.round(total / Math.max(1, folded)),
+  };
+  log(`  feature log: ${s.records} records for ${folded} folded comments, value bytes p50 ${s.valueBytes.p50} max ${s.valueBytes.max}, ${s.bytesPerEvent} bytes per event with the key`);
+  return s;
 }
 
 export interface LatencyResult {

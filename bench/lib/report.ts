@@ -145,6 +145,8 @@ export function printTable(r: Results, checks: Target[], m: MachineInfo, seconds
         `decimal ${e.decimal.usPerEvent} µs (p50 ${e.decimal.bytes.p50} / max ${e.decimal.bytes.max} B), compact (p50 ${e.compact.bytes.p50} / max ${e.compact.bytes.max} B), none ${e.none.usPerEvent} µs (p50 ${e.none.bytes.p50} B); build + serialize over ${pe.encode.profiles} profiles; a reader's parse + centroid: decimal ${e.decimal.parseUs}, compact ${e.compact.parseUs} µs`,
       ]);
     }
+    const fl = p.featureLog;
+    if (fl) rows.push(['    feature log', `${fl.bytesPerEvent} B/event`, `${fl.records} records, value p50 ${fl.valueBytes.p50} / p90 ${fl.valueBytes.p90} / max ${fl.valueBytes.max} B, key p50 ${fl.keyBytes.p50} B`]);
     rows.push([
       '    Redis per batch',
       `${p.redis.roundTripsPerBatch} round trips (${p.redis.roundTripsPerBatchAfterReads} without the ${p.redis.readRoundTrips} reads)`,
@@ -177,6 +179,12 @@ export function printTable(r: Results, checks: Target[], m: MachineInfo, seconds
       `${d.cold.eventsPerSecond} → ${d.warm.eventsPerSecond} events/s`,
       `${d.speedup}× on ${d.events} events (wall ${d.cold.wallSeconds} → ${d.warm.wallSeconds} s, ${d.wallSpeedup}×); warm cache hits ${d.warm.cache?.hits ?? 'n/a'}/${d.events}`,
     ]);
+    if (d.features)
+      rows.push([
+        '    from the feature log',
+        `${d.features.logEventsPerSecond} events/s (log pass)`,
+        `${d.features.logSpeedupOverWarm}× the warm pass; with the comments pass after it ${d.features.eventsPerSecond}/s (${d.features.speedupOverWarm}×); ${d.features.records} log records, wall ${d.features.wallSeconds} s, model calls (cache misses) ${d.features.cache?.misses ?? 'n/a'}`,
+      ]);
   }
   if (r.scale) {
     const s = r.scale;

@@ -47,7 +47,7 @@ export class Stack {
   async topic(base: string, partitions: number): Promise<{ comments: string; profiles: string }> {
     const comments = uid(`bench-${base}`);
     const profiles = `${comments}-profiles`;
-    for (const t of [comments, profiles, `${comments}.dlq`]) this.topics.add(t);
+    for (const t of [comments, profiles, `${comments}.dlq`, `${comments}.features`]) this.topics.add(t);
     await this.admin.createTopics({ topics: [{ topic: comments, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
     return { comments, profiles };
   }
@@ -225,6 +225,8 @@ export class ProfileCollector {
   tombstones = 0;
   /** the value size of every profile event read (tombstones excluded), bytes */
   readonly valueBytes: number[] = [];
+  /** the key size of every record read with a value, bytes */
+  readonly keyBytes: number[] = [];
   /** the values themselves, with `keepValues` */
   readonly values: Buffer[] = [];
   private consumer: Consumer | undefined;
@@ -258,6 +260,7 @@ export class ProfileCollector {
             continue;
           }
           this.valueBytes.push(m.value.length);
+          this.keyBytes.push(m.key?.length ?? 0);
           if (this.opts.keepValues) this.values.push(m.value);
           const ts = Number(m.timestamp);
           for (const id of causedBy(m.value)) if (!this.seen.has(id)) this.seen.set(id, { recordTs: ts, consumedAt: now });

@@ -51,7 +51,11 @@ export function batchOf(batch: Batch): RecordBatch {
 }
 
 export class KafkaJsAdmin implements KafkaAdmin {
-  constructor(private readonly admin: Admin) {}
+  /** `kafka`: the client the admin came from (lets setGroupOffsets use a short fetch wait) */
+  constructor(
+    private readonly admin: Admin,
+    private readonly kafka?: Kafka,
+  ) {}
 
   connect(): Promise<void> {
     return this.admin.connect();
@@ -99,7 +103,7 @@ export class KafkaJsAdmin implements KafkaAdmin {
   }
 
   setGroupOffsets(groupId: string, topic: string, offsets: PartitionOffsets): Promise<void> {
-    return setGroupOffsets(this.admin, groupId, topic, offsets);
+    return setGroupOffsets(this.admin, groupId, topic, offsets, this.kafka);
   }
 
   async deleteGroups(groupIds: readonly string[]): Promise<void> {
@@ -131,7 +135,7 @@ export class KafkaJsClient implements KafkaClient {
   constructor(readonly kafkajs: Kafka) {}
 
   admin(opts: { retries?: number } = {}): KafkaAdmin {
-    return new KafkaJsAdmin(opts.retries === undefined ? this.kafkajs.admin() : this.kafkajs.admin({ retry: { retries: opts.retries } }));
+    return new KafkaJsAdmin(opts.retries === undefined ? this.kafkajs.admin() : this.kafkajs.admin({ retry: { retries: opts.retries } }), this.kafkajs);
   }
 
   producer(opts: ProducerOptions = {}): KafkaProducer {

@@ -127,6 +127,9 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
       sessionTimeout: this.opts.sessionTimeoutMs,
       heartbeatInterval: this.opts.heartbeatIntervalMs,
       maxBytesPerPartition: this.opts.maxBytesPerPartition,
+      // a bounded run (a replay) stops once every partition reached its end: a disconnect waits for
+      // the fetch in flight, which an idle broker holds for up to this long (kafkajs default 5 s)
+      ...(this.opts.stopAt ? { maxWaitTimeInMs: 250 } : {}),
       allowAutoTopicCreation: false,
       retry: { retries: 8 },
     });

@@ -34,8 +34,8 @@ export interface ReplaySummary {
   namespace: string;
   groupId: string;
   source: 'features' | 'comments';
-  /** with source features: the feature-log records read (and folded); `events` counts them with the comments after the log */
-  fromLog?: { records: number; applied: number };
+  /** with source features: the feature-log records read (and folded), and the seconds from its first batch to its end; `events` counts them with the comments after the log */
+  fromLog?: { records: number; applied: number; seconds: number };
   resumed: boolean;
   events: number;
   applied: number;
@@ -128,11 +128,17 @@ export async function runReplay(cfg: Readonly<Config>, o: ReplayOptions): Promis
     const groupId = replayGroupId(cfg, ns);
     const source = o.source ?? (cfg.kafka.featureLog ? 'features' : 'comments');
     if (source === 'features' && (o.from !== 'earliest' || o.to !== undefined)) throw usage('a rebuild from the feature log reads it whole: give --from earliest without --to, or --source comments');
+    // an earlier run of this rebuild that got past the log (its group has offsets on the comments topic) resumes on the comments
+    let logDone = false;
     if (source === 'features') {
       const admin = parts.kafka.admin();
       await admin.connect();
-      const exists = (await admin.listTopics().finally(() => admin.disconnect())).includes(featuresTopic(cfg));
-      if (!exists) throw usage(`there is no feature log (topic ${featuresTopic(cfg)}): a processor with kafka.featureLog on creates it; rebuild from the comments with --source comments`);
+      try {
+        if (!(await admin.listTopics()).includes(featuresTopic(cfg))) throw usage(`there is no feature log (topic ${featuresTopic(cfg)}): a processor with kafka.featureLog on creates it; rebuild from the comments with --source comments`);
+        logDone = [...(await admin.committedOffsets(groupId, cfg.kafka.topics.comments)).values()].some((v) => v !== undefined);
+      } finally {
+        await admin.disconnect();
+      }
     }
     let applied = 0;
     let rejected = 0;
@@ -175,11 +181,11 @@ export async function runReplay(cfg: Readonly<Config>, o: ReplayOptions): Promis
     };
     let fromLog: ReplaySummary['fromLog'];
     let logPass: Awaited<ReturnType<typeof startReplay>> | undefined;
-    if (source === 'features') {
+    if (source === 'features' && !logDone) {
       // the log first; then the comments topic from where the log ends (comments the log does not hold: not yet
       // written to it, forgets, rejected records, or all of a partition the log has nothing of)
       logPass = await pass('earliest', 'features');
-      fromLog = { records: read, applied };
+      fromLog = { records: read, applied, seconds: Math.round((Date.now() - (firstBatchAt ?? logPass.plannedAt)) / 10) / 100 };
       const ends = logPass.processor.featureFlow!.sourceEnds;
       await logPass.processor.stop();
       await startCommentsAfterLog(parts, groupId, ends);
