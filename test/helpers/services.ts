@@ -40,12 +40,13 @@ export async function testAdmin(): Promise<Admin> {
   return admin;
 }
 
-/** Create topics with random names; they are deleted after the file's tests. */
+/** Create topics with random names; they are deleted after the file's tests, with the feature logs processors made of them. */
 export async function createTestTopics(admin: Admin, base: string, partitions = 1, n = 1): Promise<string[]> {
   const names = Array.from({ length: n }, (_, i) => uniqueName(`${base}${n > 1 ? i : ''}`));
   await admin.createTopics({ topics: names.map((topic) => ({ topic, numPartitions: partitions })), waitForLeaders: true });
   registerCleanup(async () => {
-    await admin.deleteTopics({ topics: names }).catch(() => {});
+    const existing = new Set(await admin.listTopics().catch(() => [] as string[]));
+    await admin.deleteTopics({ topics: [...names, ...names.map((t) => `${t}.features`).filter((t) => existing.has(t))] }).catch(() => {});
   });
   return names;
 }

@@ -14,7 +14,7 @@ describe('topic retention (real broker)', () => {
     const admin = await testAdmin();
     const run = uniqueName('ret');
     const topics = { comments: `${run}-comments`, profiles: `${run}-profiles`, dlq: `${run}-dlq` };
-    registerCleanup(() => admin.deleteTopics({ topics: Object.values(topics) }).catch(() => {}));
+    registerCleanup(() => admin.deleteTopics({ topics: [...Object.values(topics), `${topics.comments}.features`] }).catch(() => {}));
     const env = (over: Record<string, string> = {}) => ({
       PORTRAIT_LOG_LEVEL: 'silent',
       PORTRAIT_KAFKA_BROKERS: brokers().join(','),
@@ -34,7 +34,9 @@ describe('topic retention (real broker)', () => {
     // a week: below three 30-day half-lives
     const created = await runCli(['topics', 'create'], env({ PORTRAIT_KAFKA_RETENTION_DAYS_COMMENTS: '7' }));
     expect(created.code, created.stderr).toBe(0);
-    expect(created.stdout).toContain(`created: ${topics.comments}, ${topics.profiles}, ${topics.dlq}`);
+    // the feature log (kafka.featureLog, on by default) is created with them
+    expect(created.stdout).toContain(`created: ${topics.comments}, ${topics.profiles}, ${topics.comments}.features, ${topics.dlq}`);
+    expect(created.stdout).toContain(`${topics.comments}.features: cleanup.policy compact, latest record per key kept forever; tombstones readable for`);
     expect(created.stdout).toContain(`${topics.comments}: cleanup.policy delete, retention 7 days`);
     expect(created.stdout).toContain(`${topics.profiles}: cleanup.policy compact, latest record per key kept forever; tombstones readable for`);
     expect(created.stdout).toContain(`${topics.dlq}: cleanup.policy delete, retention 14 days`);
@@ -45,6 +47,7 @@ describe('topic retention (real broker)', () => {
     expect(described.stdout).toMatch(new RegExp(`${topics.comments}: 2 partitions[^\\n]*\\n  cleanup\\.policy delete, retention 7 days\\n  warning: the comments topic ${topics.comments} keeps 7 days`));
     expect(described.stdout).toMatch(new RegExp(`${topics.profiles}: 2 partitions[^\\n]*\\n  cleanup\\.policy compact`));
     expect(described.stdout).toMatch(new RegExp(`${topics.dlq}: 2 partitions[^\\n]*\\n  cleanup\\.policy delete, retention 14 days`));
+    expect(described.stdout).toMatch(new RegExp(`${topics.comments}\\.features: 2 partitions[^\\n]*\\n  cleanup\\.policy compact`));
 
     // another setting on the topic, then the default retention (90 days) in the config
     await admin.alterConfigs({

@@ -1,7 +1,8 @@
 /**
  * The main job, end to end on one machine: services up, processor running, sample comments from
  * simulated users streamed, live profile updates printed, final profiles compared with the users'
- * latent interests.
+ * latent interests, and (with the feature log on) the same profiles rebuilt from the feature log with
+ * no model call and compared with the live ones.
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,6 +18,8 @@ import { createLogger } from '../../util/logger.js';
 import { stepLog } from '../../util/progress.js';
 import { intOption, numberOption } from '../options.js';
 import { runProduce, type ProduceSummary } from './produce.js';
+import { profileMismatch } from './profile-diff.js';
+import { runReplay } from './replay.js';
 
 const say = (s = '') => process.stdout.write(`${s}\n`);
 /** the services' and the model's own steps, indented under the demo's numbered ones */
@@ -138,6 +141,12 @@ export function registerDemo(program: Command): void {
       say(`\n   npx portrait profile ${users[0]?.userId ?? '<userId>'}   prints a full profile as JSON`);
 
       await watcher.stop();
+      if (cfg.kafka.featureLog)
+        await rebuildFromLog(
+          cfg,
+          proc,
+          runs.flatMap((r) => (r.userInterests ?? []).map((u) => u.userId)),
+        );
       if (opts.serve) {
         say(`\nServing: dashboard ${api.url}/ (look up ${users[0]?.userId ?? 'a user'}); Ctrl-C stops.`);
         await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
@@ -147,4 +156,36 @@ export function registerDemo(program: Command): void {
       await proc.stop();
       say('\nDone. The stack keeps running (npm run stack:down stops it); npx portrait run starts the processor on its own, npx portrait api the API and dashboard.');
     });
+}
+
+/**
+ * Step 5: what `portrait replay` does by default, into a throwaway namespace: rebuild from the feature
+ * log, compare every demo user's rebuilt profile with the live one, report the model calls (the
+ * shared embedding cache's misses), then drop the namespace and the replay's group. A difference
+ * sets a failing exit code.
+ */
+async function rebuildFromLog(cfg: Readonly<Config>, proc: Awaited<ReturnType<typeof startProcessor>>, userIds: readonly string[]): Promise<void> {
+  const into = `demo-rebuild-${randomBytes(3).toString('hex')}`;
+  say(`\n5. rebuild from the feature log (portrait replay --from earliest --into ${into}: ids, times, terms and int8 vectors, no text)`);
+  // the processor above already skipped the Redis persistence check (checkRedis: false); so does the rebuild
+  const r = await runReplay({ ...cfg, log: { ...cfg.log, level: 'error' } }, { from: 'earliest', into, quiet: true });
+  const [live, rebuilt] = [await proc.parts.store(await proc.parts.namespaces().active()), await proc.parts.store(into)];
+  const differ: string[] = [];
+  for (const u of userIds) {
+    const why = profileMismatch(await live.getProfile(u), await rebuilt.getProfile(u));
+    if (why) differ.push(`${u}: ${why}`);
+  }
+  const calls = r.embedCache?.misses ?? 0;
+  say(`   ${r.fromLog?.records ?? 0} log records and ${r.events - (r.fromLog?.records ?? 0)} comments after the log in ${r.seconds} s; model calls: ${calls}`);
+  if (differ.length === 0) say(`   the ${userIds.length} demo users' rebuilt profiles equal the live ones (comment counts, times, interests, top terms)`);
+  else {
+    say(`   ${differ.length} of ${userIds.length} rebuilt profiles differ from the live ones:`);
+    for (const d of differ.slice(0, 5)) say(`     ${d}`);
+    process.exitCode = 1;
+  }
+  await proc.parts.namespaces().drop(into);
+  const admin = proc.parts.kafka.admin();
+  await admin.connect();
+  await admin.deleteGroups([r.groupId]).catch(() => {});
+  await admin.disconnect();
 }

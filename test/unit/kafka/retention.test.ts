@@ -45,7 +45,12 @@ describe('topic retention (issue #20)', () => {
   it('creates the comments and dead-letter topics with the configured retention, the profiles topic compacted', () => {
     const cfg = loadConfig({ env: {}, overrides: { kafka: { retentionDays: { comments: 120, deadLetter: -1 } } } });
     expect(configuredRetention(cfg)).toEqual({ comments: String(120 * DAY), deadLetter: '-1' });
-    const [comments, profiles, dlq] = portraitTopics(cfg);
+    const specs = portraitTopics(cfg);
+    const named = (t: string) => specs.find((s) => s.topic === t);
+    const [comments, profiles, dlq] = [named('comments'), named('profiles'), named('comments.dlq')];
+    // the feature log (on by default) is compacted, with no time retention
+    expect(named('comments.features')!.configEntries).toContainEqual({ name: 'cleanup.policy', value: 'compact' });
+    expect(named('comments.features')!.configEntries!.some((e) => e.name === 'retention.ms')).toBe(false);
     expect(comments!.configEntries).toEqual([
       { name: 'cleanup.policy', value: 'delete' },
       { name: 'retention.ms', value: String(120 * DAY) },
