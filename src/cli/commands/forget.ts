@@ -138,7 +138,9 @@ export function registerForget(program: Command): void {
         );
         if (r.featureLog) process.stdout.write(`feature log ${r.featureLog.topic}: ${r.featureLog.tombstoned} record(s) tombstoned${r.featureLog.kept > 0 ? `, ${r.featureLog.kept} kept (comments after the forget)` : ''}\n`);
       } else {
-        process.stdout.write('pending: no processor has handled it yet; it will be applied in order when one does (run `portrait forget` again with the same user to check, or watch the profiles topic for the tombstone)\n');
+        process.stdout.write(
+          'pending: no processor has handled it yet. When one does, it erases what is stored for the user and drops every comment of the user with an event time at or before the forget\'s, and, in the forget\'s partition, every comment before it (docs/events.md, "Partitioning"). Run `portrait forget` again with the same user to check, or watch the profiles topic for the tombstone\n',
+        );
       }
     });
 }
