@@ -194,7 +194,7 @@ export async function runReplay(cfg: Readonly<Config>, o: ReplayOptions): Promis
     const { processor: proc } = replay;
     const total = read;
     const resumed = (logPass ?? replay).resumed;
-    // timed from the processor's start, as before the replay consumer existed (setting a new group's offsets joins the group: ~5 s on a stock broker)
+    // timed from the processor's start, as before the replay consumer existed (setting the group's offsets joins the group first)
     const t0 = (logPass ?? replay).plannedAt;
     const t1 = Date.now();
     const seconds = (t1 - t0) / 1000;
