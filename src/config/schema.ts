@@ -44,7 +44,7 @@ export const ConfigSchema = z.strictObject({
     clusterNodes: z.array(hostPort),
     keyPrefix: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
     // same rule as `portrait namespace`: never a name the key layout uses for something else
-    namespace: z.string().regex(/^(?!(?:forgotten|receipts|models|emb|namespaces|active-namespace|namespace-history)$)[A-Za-z0-9_.-]{1,64}$/, '1-64 letters, digits, _ . - and not a reserved key name'),
+    namespace: z.string().regex(/^(?!(?:forgotten|receipts|models|emb|namespaces|active-namespace|namespace-history|spread)$)[A-Za-z0-9_.-]{1,64}$/, '1-64 letters, digits, _ . - and not a reserved key name'),
     userTtlSeconds: z.number().int().nonnegative(),
     similarShards: z.number().int().min(0).max(16384),
   }),

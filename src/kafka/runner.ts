@@ -41,6 +41,9 @@ function toMessage(r: OutRecord): Message {
  */
 export const DEFAULT_PARTITIONS_CONCURRENTLY = 6;
 
+/** Rounds of publishing again what the store moved on from, per chunk (confirm). */
+const MAX_CONFIRM_ROUNDS = 5;
+
 /** Stay well under the broker's default 1 MiB record-batch limit in one produce request. */
 const MAX_SEND_BYTES = 768 * 1024;
 
@@ -262,11 +265,12 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
         for (const topicMessages of this.opts.publish === false ? [] : sendGroups([...features, ...out.profiles.map((r) => ({ topic: this.opts.profilesTopic, r })), ...out.deadLetters.map((r) => ({ topic: this.opts.deadLetterTopic, r }))])) {
           await this.producer!.sendBatch({ acks: -1, topicMessages });
         }
+        const republished = this.opts.publish === false ? 0 : await this.confirm(out.confirm, partition);
         this.hooks.fault?.('after-produce', { chunk: chunkNo, partition, firstOffset: records[0]!.offset, lastOffset: records[records.length - 1]!.offset });
         const t1 = performance.now();
         guard?.done(topic, partition, records[0]!.topicId, records[records.length - 1]!.offset + 1);
         this.positions.set(partition, records[records.length - 1]!.offset + 1);
-        this.hooks.onBatch?.(out, { partition, lastOffset: records[records.length - 1]!.offset, ms: t1 - t0, topic, produceMs: t1 - tp });
+        this.hooks.onBatch?.(out, { partition, lastOffset: records[records.length - 1]!.offset, ms: t1 - t0, topic, produceMs: t1 - tp, republished });
         return true;
       } catch (err) {
         if (!classifyError(err).retriable) throw err;
@@ -281,6 +285,29 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
         }
       }
     }
+  }
+
+  /**
+   * Once a chunk's profiles are acknowledged: publish again what the handler says the store moved on
+   * from (another instance wrote the same user meanwhile: src/pipeline/confirm.ts), and check those
+   * in turn. Returns the records published again. After MAX_CONFIRM_ROUNDS the users still moving
+   * are left to their writer, which checks its own publication the same way.
+   */
+  private async confirm(first: HandlerOutput['confirm'], partition: number): Promise<number> {
+    let next = first;
+    let republished = 0;
+    for (let round = 1; next; round++) {
+      if (round > MAX_CONFIRM_ROUNDS) {
+        this.log.warn({ partition, rounds: MAX_CONFIRM_ROUNDS }, 'profiles kept changing while this processor confirmed its publication; their latest writer publishes them');
+        break;
+      }
+      const again = await next();
+      if (!again || again.profiles.length === 0) break;
+      for (const topicMessages of sendGroups(again.profiles.map((r) => ({ topic: this.opts.profilesTopic, r })))) await this.producer!.sendBatch({ acks: -1, topicMessages });
+      republished += again.profiles.length;
+      next = again.confirm;
+    }
+    return republished;
   }
 
   /**

@@ -196,6 +196,17 @@ export interface HandlerOutput {
   deadLetters: OutRecord[];
   /** feature-log records of the comments folded (src/events/feature-record.ts); sent with the profiles, before the commit */
   features?: OutRecord[];
+  /**
+   * Run once `profiles` are acknowledged, before the commit: profile records to publish again
+   * because another writer moved the store on meanwhile (src/pipeline/confirm.ts); undefined = none.
+   */
+  confirm?: (() => Promise<Republish | undefined>) | undefined;
+}
+
+/** Profile records to publish again after a chunk's, and the check to run once they are acknowledged. */
+export interface Republish {
+  profiles: OutRecord[];
+  confirm?: (() => Promise<Republish | undefined>) | undefined;
 }
 
 /** Processes one chunk of one partition; the runner publishes what it returns, then commits. */
@@ -247,7 +258,8 @@ export interface ChunkGuard {
 }
 
 export interface RunnerHooks<O extends HandlerOutput = HandlerOutput> {
-  onBatch?: (out: O, info: { partition: number; lastOffset: number; ms: number; topic: string; produceMs: number }) => void;
+  /** `republished`: profile records published again after the chunk's, because the store moved on meanwhile (src/pipeline/confirm.ts) */
+  onBatch?: (out: O, info: { partition: number; lastOffset: number; ms: number; topic: string; produceMs: number; republished: number }) => void;
   onRetry?: (err: unknown, attempt: number) => void;
   guard?: ChunkGuard;
   /**

@@ -28,6 +28,7 @@ export interface BatchLike {
     fenced?: number;
     staleIncarnations?: number;
     conflicts?: number;
+    spread?: number;
     rejected: Readonly<Record<string, number>>;
   };
   /** ms per stage (BatchOutput.timings) */
@@ -48,6 +49,8 @@ export interface BatchInfo {
   topic?: string;
   /** time spent in producer.sendBatch, ms */
   produceMs?: number;
+  /** profile records published again after the chunk's because another writer moved the store on (src/pipeline/confirm.ts) */
+  republished?: number;
 }
 
 export interface PortraitMetricsOptions {
@@ -82,6 +85,8 @@ export class PortraitMetrics {
   readonly epochs: Counter<'kind'>;
   readonly rewinds: Counter<'reason'>;
   readonly fenced: Counter;
+  readonly spread: Counter;
+  readonly republished: Counter;
   readonly profilesOut: Counter;
   readonly deadLetters: Counter<'reason'>;
   readonly conflicts: Counter;
@@ -136,6 +141,16 @@ export class PortraitMetrics {
     this.epochs = new Counter({ name: 'portrait_state_epochs_total', help: 'State epochs this processor came to write in, by how each began (fresh, adopted, lost: Redis lost the state)', labelNames: ['kind'], registers });
     this.rewinds = new Counter({ name: 'portrait_partition_rewinds_total', help: 'Partitions rewound because the state in Redis did not cover the events before a chunk, by reason', labelNames: ['reason'], registers });
     this.fenced = new Counter({ name: 'portrait_states_fenced_total', help: 'User states of an older state epoch not trusted and rebuilt', registers });
+    this.spread = new Counter({
+      name: 'portrait_spread_user_writes_total',
+      help: 'Profile writes of users whose comments came from more than one partition of the comments topic: a producer not keying by userId with murmur2 (docs/events.md, Partitioning)',
+      registers,
+    });
+    this.republished = new Counter({
+      name: 'portrait_profiles_republished_total',
+      help: "Profile events published again after a chunk's because another writer of the same user moved the store on meanwhile (two instances on one user, a rebalance): the topic's last record per user is the stored one",
+      registers,
+    });
     for (const reason of ['redelivered', 'repeated', 'suppressed']) this.skipped.inc({ reason }, 0);
     this.profilesOut = new Counter({ name: 'portrait_profile_events_out_total', help: 'Profile events published', registers });
     this.deadLetters = new Counter({ name: 'portrait_dead_letters_total', help: 'Records sent to the dead-letter topic, by reason code', labelNames: ['reason'], registers });
@@ -174,6 +189,8 @@ export class PortraitMetrics {
     if (s.suppressed) this.skipped.inc({ reason: 'suppressed' }, s.suppressed);
     if (s.fenced) this.fenced.inc(s.fenced);
     if (s.staleIncarnations) this.staleIncarnations.inc(s.staleIncarnations);
+    if (s.spread) this.spread.inc(s.spread);
+    if (info.republished) this.republished.inc(info.republished);
     this.profilesOut.inc(out.profiles.length);
     this.conflicts.inc(s.conflicts ?? 0);
     for (const [reason, n] of Object.entries(s.rejected)) this.deadLetters.inc({ reason }, n);

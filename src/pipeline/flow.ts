@@ -2,7 +2,9 @@
  * The comment flow: one batch of comment records in; profile events and dead letters out.
  *
  *   decode → preprocess → embed → classify → store (fold, compare-and-set)   [this file]
- *   → publish profiles and dead letters → commit                            [the runner: src/kafka/runner.ts]
+ *   → publish profiles and dead letters                                     [the runner: src/kafka/runner.ts]
+ *   → confirm (each user's last published profile is the stored one)       [confirm.ts, run by the runner]
+ *   → commit                                                                [the runner]
  *
  * A rebuild from the feature log (`FeatureFlow`, below) starts at classify: the records already hold
  * what preprocess and embed made of each comment.
@@ -25,6 +27,7 @@ import { preprocessStage } from './stages/2-preprocess.js';
 import { embedStage } from './stages/3-embed.js';
 import { classifyStage } from './stages/4-classify.js';
 import { StoreStage, type StoreOptions } from './stages/5-store.js';
+import { confirmer } from './confirm.js';
 
 export interface FlowDeps extends Omit<StoreOptions, 'embedder'> {
   embedder: Embedder;
@@ -43,9 +46,10 @@ function newBatch(now: number, records: number, deps: Pick<FlowDeps, 'classifier
     now,
     classifier: deps.classifier(),
     store: deps.store(),
-    stats: { records, comments: 0, applied: 0, duplicates: 0, redelivered: 0, repeated: 0, fenced: 0, staleIncarnations: 0, suppressed: 0, forgotten: 0, rejected: {}, users: 0, conflicts: 0 },
+    stats: { records, comments: 0, applied: 0, duplicates: 0, redelivered: 0, repeated: 0, fenced: 0, staleIncarnations: 0, suppressed: 0, forgotten: 0, rejected: {}, users: 0, conflicts: 0, spread: 0 },
     folded: { eventTs: [], recordTs: [] },
     features: [],
+    published: new Map(),
   };
 }
 
@@ -74,7 +78,7 @@ export class CommentFlow implements RecordHandler<BatchOutput> {
     const embedded = await run(this.embed, prepared);
     const labelled = await run(this.classify, embedded);
     const profiles = await run(this.store, labelled);
-    return { profiles, deadLetters, stats: batch.stats, timings, folded: batch.folded, features: batch.features };
+    return { profiles, deadLetters, stats: batch.stats, timings, folded: batch.folded, features: batch.features, confirm: confirmer(batch.store, batch.published) };
   }
 
   /** One batch's context, and the one place a stage is run: timed, its rejections counted and dead-lettered. */

@@ -57,6 +57,22 @@ export function tpKey(topic: string, partition: number, topicId?: string): strin
 }
 
 /**
+ * The partitions of `topic` in a user's applied offsets, ascending: of its incarnation `topicId` when
+ * known (else the keys without an ID). More than one means the user's events came from several
+ * partitions: a producer that does not key by murmur2 (docs/events.md, "Partitioning").
+ */
+export function partitionsOf(applied: Readonly<Record<string, number>>, topic: string, topicId?: string): number[] {
+  const prefix = topicId ? `${topic}@${topicId}:` : `${topic}:`;
+  const out: number[] = [];
+  for (const key of Object.keys(applied)) {
+    if (!key.startsWith(prefix)) continue;
+    const p = key.slice(prefix.length);
+    if (/^\d+$/.test(p)) out.push(Number(p));
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/**
  * Make `applied` speak of the incarnation `topicId` of `topic` (mutates it): offsets recorded for
  * another incarnation of the topic are dropped (the topic was deleted and created again, or mirrored:
  * its offsets start again and mean nothing next to the old ones), and offsets recorded without an ID

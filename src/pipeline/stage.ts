@@ -6,7 +6,7 @@
  */
 import type { Classifier } from '../classify/index.js';
 import type { CommentEvent, ForgetEvent } from '../events/index.js';
-import type { InRecord, OutRecord } from '../kafka/types.js';
+import type { InRecord, OutRecord, Republish } from '../kafka/types.js';
 import type { ProfileStore } from '../store/index.js';
 import type { Lang } from '../text/index.js';
 import type { Rejection } from '../util/errors.js';
@@ -40,7 +40,12 @@ export interface BatchContext {
   folded: { eventTs: number[]; recordTs: number[] };
   /** feature-log records of the comments folded into written profiles (the store stage fills it when the feature log is on) */
   features: OutRecord[];
+  /** per user published, what their last record publishes (the store stage fills it; confirm.ts checks it after publishing) */
+  published: Map<string, PublishedHead>;
 }
+
+/** What a user's last published record says: a profile's version and write token, or null for a tombstone. */
+export type PublishedHead = { version: number; token: string } | null;
 
 // The items, as each stage leaves them. A forget passes through every stage untouched.
 
@@ -79,6 +84,8 @@ export interface BatchStats {
   rejected: Record<string, number>;
   users: number;
   conflicts: number;
+  /** users written whose applied offsets name more than one partition of the comments topic (spread.ts) */
+  spread: number;
 }
 
 export interface BatchOutput {
@@ -92,4 +99,6 @@ export interface BatchOutput {
   folded: BatchContext['folded'];
   /** feature-log records (kafka.featureLog), sent to the features topic with the profiles */
   features: OutRecord[];
+  /** once the profiles are acknowledged: what to publish again because the store moved on meanwhile (confirm.ts) */
+  confirm?: () => Promise<Republish | undefined>;
 }

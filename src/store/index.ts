@@ -12,6 +12,7 @@ export type {
   ProcessorStatsStore,
   ProfileStore,
   ProfileWrite,
+  StoredHead,
   StoredProfile,
   SimilarEntry,
   Suppression,

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
  *   <prefix>:namespace-history      list   activations, newest first
  *   <prefix>:forgotten:<sha256>     hash   erasure suppression of a user (id hashed, not stored)
  *   <prefix>:receipts:<eventId>     hash   receipt of a processed forget event (7 days)
+ *   <prefix>:spread:<topic>         hash   writes of users seen on several partitions of an input topic, by partition set (7 days)
  *   <prefix>:emb:<model>:<sha256>   string shared embedding cache entry
  *   <prefix>:models:{registry}:*    the model registry (one hash tag: its scripts touch several keys)
  *
@@ -75,6 +76,11 @@ export class Keys {
   /** The namespace's continuity record (src/store/continuity.ts). */
   continuity(ns: string = this.namespace): string {
     return `${this.prefix}:${ns}:continuity`;
+  }
+
+  /** Profile writes of users seen on more than one partition of `topic`, by partition set (src/store/spread.ts). */
+  spread(topic: string): string {
+    return `${this.prefix}:spread:${topic}`;
   }
 
   get namespaces(): string {

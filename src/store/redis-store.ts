@@ -5,7 +5,8 @@ import { Keys } from './keys.js';
 import { luaScript } from './lua.js';
 import type { RedisClient } from './redis-client.js';
 import type { RedisSimilarSnapshot } from './similar-snapshot.js';
-import type { ForgetReceipt, LoadedUser, ProfileStore, ProfileWrite, SimilarEntry, Suppression, WriteResult } from './types.js';
+import { noteSpread } from './spread.js';
+import type { ForgetReceipt, LoadedUser, ProfileStore, ProfileWrite, SimilarEntry, StoredHead, Suppression, WriteResult } from './types.js';
 import type { WriteBehind } from './write-behind.js';
 
 type WithScripts = (Redis | Cluster) & {
@@ -182,6 +183,14 @@ export class RedisProfileStore implements ProfileStore {
     this.opts.similar?.queue(entries);
   }
 
+  async noteSpread(topic: string, sets: ReadonlyMap<string, number>, now: number): Promise<void> {
+    try {
+      await noteSpread(this.redis, this.keys, topic, sets, now);
+    } catch (err) {
+      throw wrap(err, 'spread record');
+    }
+  }
+
   /** Whether each user has a profile in this namespace (EXISTS per user, one round trip): the API drops erased users from similar-users results. */
   async existing(userIds: readonly string[]): Promise<boolean[]> {
     try {
@@ -190,6 +199,23 @@ export class RedisProfileStore implements ProfileStore {
     } catch (err) {
       throw wrap(err, 'exists');
     }
+  }
+
+  async heads(userIds: readonly string[], withProfile: boolean): Promise<Map<string, StoredHead | null>> {
+    const fields = withProfile ? ['v', 'tok', 'profile'] : ['v', 'tok'];
+    let rows: (string | null)[][];
+    try {
+      rows = await Promise.all(userIds.map((u) => this.redis.hmget(this.keys.profile(u), ...fields)));
+    } catch (err) {
+      throw wrap(err, 'read');
+    }
+    const out = new Map<string, StoredHead | null>();
+    userIds.forEach((u, i) => {
+      const [v, tok, profile] = rows[i]!;
+      if (!v || (withProfile && !profile)) out.set(u, null);
+      else out.set(u, { version: Number(v), token: tok ?? '', ...(withProfile ? { profile: profile! } : {}) });
+    });
+    return out;
   }
 
   async getProfile(userId: string): Promise<unknown> {

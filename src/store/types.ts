@@ -82,6 +82,16 @@ export interface SimilarEntry {
   centroid: ArrayLike<number>;
 }
 
+/**
+ * What a user's profile hash holds now, as far as publishing is concerned: its version and write
+ * token (a state written before tokens: ''), and the profile event JSON when asked for.
+ */
+export interface StoredHead {
+  version: number;
+  token: string;
+  profile?: string;
+}
+
 export type WriteResult = { ok: true; version: number } | { ok: false; currentVersion: number };
 
 /** Per-user profile state. Implementations must make `apply` atomic per user and compare-and-set on version and token. */
@@ -102,12 +112,20 @@ export interface ProfileStore {
   apply(writes: readonly ProfileWrite[]): Promise<Map<string, WriteResult>>;
   /** The last published profile of a user (parsed JSON), or null. */
   getProfile(userId: string): Promise<unknown>;
+  /** Each user's stored version and write token (and profile JSON, with `withProfile`), null where none is stored; one round trip. */
+  heads(userIds: readonly string[], withProfile: boolean): Promise<Map<string, StoredHead | null>>;
   /**
    * Write stored versions to the similar-users snapshot again (a redelivery after a crash may have
    * lost the write that follows a successful apply); sent with the next round trip. Absent or a
    * no-op when the store keeps no snapshot.
    */
   refreshSimilar?(entries: readonly SimilarEntry[]): void;
+  /**
+   * Count profile writes of users whose comments came from more than one partition of `topic`, by
+   * partition set (`<topicId>:<p1>,<p2>`, src/pipeline/spread.ts): what `portrait topics describe`
+   * reports. Absent when the store keeps no such record.
+   */
+  noteSpread?(topic: string, sets: ReadonlyMap<string, number>, now: number): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -5,6 +5,8 @@ import { judgeRetention, RETENTION_SETTINGS, retentionLine } from '../../kafka/r
 import { portraitTopics, type TopicSpec } from '../../kafka/topics.js';
 import { createLogger } from '../../util/logger.js';
 import type { Config } from '../../config/index.js';
+import { Keys } from '../../store/keys.js';
+import { readSpread, type SpreadEntry } from '../../store/spread.js';
 
 interface FoldedFrom {
   namespace: string;
@@ -15,10 +17,11 @@ interface FoldedFrom {
 }
 
 /**
- * Per Redis namespace: which incarnations (topic IDs) of the comments topic its profiles were
- * folded from, from the namespace's continuity record (src/store/continuity.ts).
+ * What Redis says of the comments topic: per namespace, which incarnations (topic IDs) its profiles
+ * were folded from (the namespace's continuity record, src/store/continuity.ts); and the partition
+ * sets of users the processors saw on more than one partition (src/store/spread.ts).
  */
-async function foldedFrom(cfg: Readonly<Config>, topic: string, currentId: string | undefined): Promise<FoldedFrom[] | { error: string }> {
+async function fromRedis(cfg: Readonly<Config>, topic: string, currentId: string | undefined): Promise<{ foldedFrom: FoldedFrom[]; spread: SpreadEntry[] } | { error: string }> {
   const parts = new Parts(cfg, createLogger(cfg.log.level), { redis: { maxRetriesPerRequest: 1, lazyConnect: true }, quietRedis: true });
   try {
     await parts.redis.connect();
@@ -42,7 +45,7 @@ async function foldedFrom(cfg: Readonly<Config>, topic: string, currentId: strin
         incarnations: [...byId].map(([topicId, e]) => ({ topicId, current: topicId === currentId, ...e })),
       });
     }
-    return out;
+    return { foldedFrom: out, spread: await readSpread(parts.redis, new Keys(cfg.redis.keyPrefix, cfg.redis.namespace), topic) };
   } catch (err) {
     return { error: `Redis ${cfg.redis.url}: ${(err as Error).message}` };
   } finally {
@@ -129,7 +132,11 @@ export function registerTopics(program: Command): void {
           const messages = offsets.reduce((n, o) => n + (o.end - o.start), 0);
           const topicId = identities.get(s.topic)?.topicId ?? null;
           const entry: Record<string, unknown> = { topic: s.topic, exists: true, topicId, partitions: offsets.length, messages, config: s.configEntries ?? [], settings: settings.get(s.topic) ?? null };
-          if (s.topic === cfg.kafka.topics.comments) entry.foldedFrom = await foldedFrom(cfg, s.topic, topicId ?? undefined);
+          if (s.topic === cfg.kafka.topics.comments) {
+            const r = await fromRedis(cfg, s.topic, topicId ?? undefined);
+            if ('error' in r) entry.foldedFrom = r;
+            else Object.assign(entry, r);
+          }
           out.push(entry);
         }
         if (opts.json) printJson(out);
@@ -150,6 +157,12 @@ export function registerTopics(program: Command): void {
                 const inc = n.incarnations.map((i) => `${i.topicId}${i.current ? ' (current)' : ' (an older incarnation)'}: ${i.partitions} partitions, next offsets summing to ${i.events}`).join('; ');
                 process.stdout.write(`  namespace ${n.namespace}: state epoch ${n.epoch?.kind} since ${n.epoch?.since}; folded from ${inc || 'nothing yet'}\n`);
               }
+            for (const e of (t.spread as SpreadEntry[] | undefined) ?? []) {
+              const which = e.topicId === (t.topicId ?? '') ? '' : ` (incarnation ${e.topicId || 'without ID'})`;
+              process.stdout.write(
+                `  warning: users on more than one partition${which}: partitions ${e.partitions.join(', ')} in ${e.writes} profile writes, last at ${new Date(e.last).toISOString()}. A producer does not key by userId with murmur2: set partitioner=murmur2_random in librdkafka clients (docs/events.md, "Partitioning"); the processors' warning log names the users\n`,
+              );
+            }
           }
       } finally {
         await ids.close();

@@ -13,11 +13,13 @@ import { historyEntry } from '../../events/history-entry.js';
 import { profileView } from '../../events/profile-event.js';
 import { emptyState, encodeState, finalize, type FinalizeOptions, type ProfileParams } from '../../profile/index.js';
 import type { Epoch } from '../../store/continuity.js';
-import type { LoadedUser, ProfileWrite, SimilarEntry } from '../../store/index.js';
+import type { LoadedUser, ProfileWrite, SimilarEntry, StoredHead } from '../../store/index.js';
 import { PortraitError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
+import { partitionsOf } from '../fold.js';
 import { planUser, type UserItem, type UserPlan } from '../plan.js';
 import { buildProfileEvent, type EventCentroid, serializeProfileEvent } from '../profile-event.js';
+import { type SpreadUser, SpreadWarnings, spreadSets } from '../spread.js';
 import type { StateCache } from '../state-cache.js';
 import { isForget, type BatchContext, type Labelled, type OutRecord, type Stage } from '../stage.js';
 
@@ -81,6 +83,7 @@ export class StoreStage implements Stage<Labelled, OutRecord> {
   /** write tokens: a random prefix per processor and a counter, so no two writes anywhere share one */
   private readonly tokenPrefix = randomBytes(9).toString('base64url');
   private tokenSeq = 0;
+  private readonly spreadWarnings = new SpreadWarnings();
 
   constructor(private readonly opts: StoreOptions) {}
 
@@ -101,6 +104,7 @@ export class StoreStage implements Stage<Labelled, OutRecord> {
     const firstOf = this.opts.featureLog ? firstComments(items) : undefined;
 
     const profiles: OutRecord[] = [];
+    const spread: SpreadUser[] = [];
     const republish: string[] = [];
     // the stored versions of the users re-published: their similar-users snapshot entries are sent again too
     const refresh: SimilarEntry[] = [];
@@ -133,7 +137,10 @@ export class StoreStage implements Stage<Labelled, OutRecord> {
       const erased = [...plans].filter(([, p]) => p.forget);
       for (const [u] of erased) stateCache?.delete(store.namespace, u);
       await Promise.all(erased.map(([u, p]) => store.forget(u, p.forget!.suppression, p.forget!.eventId, now)));
-      for (const [u] of erased) profiles.push({ key: u, value: null });
+      for (const [u] of erased) {
+        profiles.push({ key: u, value: null });
+        batch.published.set(u, null);
+      }
 
       const writes: ProfileWrite[] = [];
       const built = new Map<string, string>();
@@ -197,6 +204,7 @@ export class StoreStage implements Stage<Labelled, OutRecord> {
         if (results.get(w.userId)?.ok) {
           stateCache?.set(store.namespace, w.userId, { version: w.version, state: w.state, applied: w.applied, recent: w.recent ?? '', token: w.token! }, w.encoded);
           profiles.push({ key: w.userId, value: built.get(w.userId)! });
+          batch.published.set(w.userId, { version: w.version, token: w.token! });
           stats.applied += plan.fold.eventIds.length;
           for (const id of plan.fold.eventIds) {
             const t = times.get(id);
@@ -209,6 +217,9 @@ export class StoreStage implements Stage<Labelled, OutRecord> {
           }
           count(stats, plan);
           stats.staleIncarnations += plan.fold.staleIncarnations;
+          const from = sourceOf(users.get(w.userId)!);
+          const partitions = partitionsOf(w.applied, from.topic, from.topicId);
+          if (partitions.length > 1) spread.push({ userId: w.userId, topic: from.topic, topicId: from.topicId, partitions });
         } else {
           stateCache?.delete(store.namespace, w.userId);
           retry.push(w.userId);
@@ -221,13 +232,39 @@ export class StoreStage implements Stage<Labelled, OutRecord> {
     // Users whose events were all applied before (a redelivery): publish their current profile
     // again, same version, so a profile event lost between the Redis write and a crash is sent.
     store.refreshSimilar?.(refresh);
-    const again = await Promise.all(republish.map((u) => store.getProfile(u)));
-    republish.forEach((u, i) => {
-      if (again[i] !== null) profiles.push({ key: u, value: JSON.stringify(again[i]) });
-    });
+    const again = republish.length > 0 ? await store.heads(republish, true) : new Map<string, StoredHead | null>();
+    for (const [u, head] of again) {
+      if (head === null) continue;
+      profiles.push({ key: u, value: head.profile! });
+      batch.published.set(u, { version: head.version, token: head.token });
+    }
     if (stats.conflicts > 0) this.opts.log.warn({ conflicts: stats.conflicts }, 'profile version conflicts resolved by re-reading');
+    if (spread.length > 0) await this.reportSpread(spread, batch);
     return { out: profiles };
   }
+
+  /**
+   * Users whose comments came from more than one partition: counted (the metric), warned about once
+   * per user per interval, and recorded by partition set for `portrait topics describe`. The record
+   * is diagnostic: a failure to write it is logged, the batch goes on.
+   */
+  private async reportSpread(spread: readonly SpreadUser[], batch: BatchContext): Promise<void> {
+    batch.stats.spread += spread.length;
+    for (const u of spread) {
+      if (!this.spreadWarnings.due(u.userId, batch.now)) continue;
+      this.opts.log.warn(
+        { userId: u.userId, topic: u.topic, partitions: u.partitions },
+        'a user\'s comments arrive on more than one partition: a producer is not keying by userId with the murmur2 partitioner (set partitioner=murmur2_random in librdkafka clients; docs/events.md, "Partitioning"). Counts stay exact; order across partitions is unknown',
+      );
+    }
+    await batch.store.noteSpread?.(spread[0]!.topic, spreadSets(spread), batch.now).catch((err: unknown) => this.opts.log.warn({ err: (err as Error)?.message ?? String(err) }, 'could not record the users seen on several partitions'));
+  }
+}
+
+/** The topic (and its incarnation) a user's items of this chunk came from: one chunk is one partition of one topic. */
+function sourceOf(items: readonly UserItem[]): { topic: string; topicId?: string | undefined } {
+  const first = items[0]!;
+  return first.kind === 'comment' ? first.event : first.forget;
 }
 
 type CommentItem = Exclude<Labelled, { event: { type: 'forget' } }>;

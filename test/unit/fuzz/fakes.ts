@@ -86,6 +86,14 @@ export class MemoryStore {
     const r = this.rows.get(userId);
     return r ? (JSON.parse(r.profileJson) as unknown) : null;
   }
+  async heads(userIds: readonly string[], withProfile: boolean) {
+    return new Map(
+      userIds.map((u) => {
+        const r = this.rows.get(u);
+        return [u, r ? { version: r.p.version, token: r.p.token ?? '', ...(withProfile ? { profile: r.profileJson } : {}) } : null] as const;
+      }),
+    );
+  }
   async ping() {}
   async close() {}
   asStore(): ProfileStore {

@@ -39,6 +39,23 @@ describe('PortraitMetrics', () => {
     expect(text).toContain('portrait_batch_duration_seconds_sum 0.06');
   });
 
+  it('counts the writes of users seen on more than one partition (a producer not on murmur2)', async () => {
+    const { registry, metrics } = setup();
+    metrics.observeBatch(batch(), { partition: 2, lastOffset: 9, ms: 60 });
+    expect(await registry.metrics()).toContain('portrait_spread_user_writes_total 0');
+    metrics.observeBatch(batch({ stats: { records: 5, rejected: {}, spread: 2 } }), { partition: 2, lastOffset: 9, ms: 60 });
+    metrics.observeBatch(batch({ stats: { records: 5, rejected: {}, spread: 1 } }), { partition: 5, lastOffset: 3, ms: 60 });
+    expect(await registry.metrics()).toContain('portrait_spread_user_writes_total 3');
+  });
+
+  it('counts the profile events published again because another writer moved the store on', async () => {
+    const { registry, metrics } = setup();
+    metrics.observeBatch(batch(), { partition: 2, lastOffset: 9, ms: 60, republished: 0 });
+    expect(await registry.metrics()).toContain('portrait_profiles_republished_total 0');
+    metrics.observeBatch(batch(), { partition: 2, lastOffset: 9, ms: 60, republished: 3 });
+    expect(await registry.metrics()).toContain('portrait_profiles_republished_total 3');
+  });
+
   it('works with only what BatchOutput has today (no folded times, no produce time)', async () => {
     const { registry, metrics } = setup();
     metrics.observeBatch({ profiles: [], deadLetters: [], stats: { records: 1, rejected: {} } }, { partition: 0, lastOffset: 0, ms: 1, topic: 'other' });
