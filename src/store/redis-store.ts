@@ -31,6 +31,10 @@ export interface RedisProfileStoreOptions {
   similar?: RedisSimilarSnapshot | undefined;
 }
 
+function suppressionOf([ts, offsets]: (string | null)[]): Suppression | null {
+  return ts ? { ts: Number(ts), offsets: offsets ? (JSON.parse(offsets) as Record<string, number>) : {} } : null;
+}
+
 function wrap(err: unknown, what: string): PortraitError {
   return new PortraitError('REDIS_UNAVAILABLE', `Redis ${what} failed: ${(err as Error).message}`, { cause: err });
 }
@@ -62,17 +66,13 @@ export class RedisProfileStore implements ProfileStore {
     let rows: (Buffer | null)[][];
     let sups: (string | null)[][];
     try {
-      [rows, sups] = await Promise.all([
-        Promise.all(userIds.map((u) => this.redis.hmgetBuffer(this.keys.profile(u), 'v', 'meta', 'c', 'applied', 'tok', 'ids', 'ep'))),
-        Promise.all(userIds.map((u) => this.redis.hmget(this.keys.forgotten(u), 'ts', 'offsets'))),
-      ]);
+      [rows, sups] = await Promise.all([Promise.all(userIds.map((u) => this.redis.hmgetBuffer(this.keys.profile(u), 'v', 'meta', 'c', 'applied', 'tok', 'ids', 'ep'))), this.suppressionRows(userIds)]);
     } catch (err) {
       throw wrap(err, 'load');
     }
     const out = new Map<string, LoadedUser>();
     userIds.forEach((u, i) => {
-      const [sts, soffsets] = sups[i]!;
-      const suppression: Suppression | null = sts ? { ts: Number(sts), offsets: soffsets ? (JSON.parse(soffsets) as Record<string, number>) : {} } : null;
+      const suppression = suppressionOf(sups[i]!);
       const [v, meta, c, applied, tok, ids, ep] = rows[i]!;
       if (!v || !meta || !c) {
         out.set(u, { profile: null, suppression });
@@ -101,17 +101,43 @@ export class RedisProfileStore implements ProfileStore {
     return out;
   }
 
-  async forget(userId: string, suppression: Suppression, eventId: string, now: number): Promise<ForgetReceipt> {
+  private suppressionRows(userIds: readonly string[]): Promise<(string | null)[][]> {
+    return Promise.all(userIds.map((u) => this.redis.hmget(this.keys.forgotten(u), 'ts', 'offsets')));
+  }
+
+  async suppressions(userIds: readonly string[]): Promise<Map<string, Suppression | null>> {
+    try {
+      const rows = await this.suppressionRows(userIds);
+      return new Map(userIds.map((u, i) => [u, suppressionOf(rows[i]!)]));
+    } catch (err) {
+      throw wrap(err, 'read');
+    }
+  }
+
+  async erase(userId: string): Promise<{ namespaces: string[]; keysDeleted: number }> {
     // a similar-users snapshot write of this user still held back goes out first: commands on one
     // connection run in order, so it cannot land after the removal below and bring the user back
     this.opts.writeBehind?.flush();
     try {
-      await this.redis.suppress(this.keys.forgotten(userId), suppression.ts, JSON.stringify(suppression.offsets));
       const namespaces = [...new Set([...(await this.redis.smembers(this.keys.namespaces)), this.opts.namespace])].sort();
       // every key of the user, in every namespace, shares the user's hash tag: one slot, one DEL
       const keysDeleted = await this.redis.del(...namespaces.flatMap((ns) => this.keys.userKeys(userId, ns)));
       // and the user's entry in each namespace's similar-users snapshot (another slot: its shard's)
       await this.opts.similar?.remove(userId, namespaces);
+      return { namespaces, keysDeleted };
+    } catch (err) {
+      throw wrap(err, 'erase');
+    }
+  }
+
+  async forget(userId: string, suppression: Suppression, eventId: string, now: number): Promise<ForgetReceipt> {
+    try {
+      await this.redis.suppress(this.keys.forgotten(userId), suppression.ts, JSON.stringify(suppression.offsets));
+    } catch (err) {
+      throw wrap(err, 'forget');
+    }
+    const { namespaces, keysDeleted } = await this.erase(userId);
+    try {
       const receipt: ForgetReceipt = { eventId, namespaces, keysDeleted, processedAt: now };
       const key = this.keys.receipt(eventId);
       const first = await this.redis.set(key, JSON.stringify(receipt), 'EX', RECEIPT_TTL_SECONDS, 'NX');

@@ -104,6 +104,13 @@ export interface ProfileStore {
    * namespace, then keep a receipt under the event id (first one wins, so a redelivery keeps it).
    */
   forget(userId: string, suppression: Suppression, eventId: string, now: number): Promise<ForgetReceipt>;
+  /**
+   * Delete every key of the user in every namespace (no suppression recorded, no receipt): a first
+   * write that raced an erasure processed elsewhere is undone with it (src/pipeline/stages/5-store.ts).
+   */
+  erase(userId: string): Promise<{ namespaces: string[]; keysDeleted: number }>;
+  /** The erasure suppressions of these users, null where none is; one round trip. */
+  suppressions(userIds: readonly string[]): Promise<Map<string, Suppression | null>>;
   /** The receipt of a processed forget event, or null while it is pending. */
   receipt(eventId: string): Promise<ForgetReceipt | null>;
   /** Record this namespace in the registry (erasure cleans every registered namespace). */

@@ -17,7 +17,7 @@ import type { LoadedUser, ProfileWrite, SimilarEntry, StoredHead } from '../../s
 import { PortraitError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { partitionsOf } from '../fold.js';
-import { planUser, type UserItem, type UserPlan } from '../plan.js';
+import { isSuppressed, planUser, type UserItem, type UserPlan } from '../plan.js';
 import { buildProfileEvent, type EventCentroid, serializeProfileEvent } from '../profile-event.js';
 import { type SpreadUser, SpreadWarnings, spreadSets } from '../spread.js';
 import type { StateCache } from '../state-cache.js';
@@ -198,10 +198,11 @@ export class StoreStage implements Stage<Labelled, OutRecord> {
         });
       }
       const results = writes.length > 0 ? await store.apply(writes) : new Map();
+      const undone = await this.undoRacedErasures(writes, results, users, plans, store);
       const retry: string[] = [];
       for (const w of writes) {
         const plan = plans.get(w.userId)!;
-        if (results.get(w.userId)?.ok) {
+        if (results.get(w.userId)?.ok && !undone.has(w.userId)) {
           stateCache?.set(store.namespace, w.userId, { version: w.version, state: w.state, applied: w.applied, recent: w.recent ?? '', token: w.token! }, w.encoded);
           profiles.push({ key: w.userId, value: built.get(w.userId)! });
           batch.published.set(w.userId, { version: w.version, token: w.token! });
@@ -241,6 +242,36 @@ export class StoreStage implements Stage<Labelled, OutRecord> {
     if (stats.conflicts > 0) this.opts.log.warn({ conflicts: stats.conflicts }, 'profile version conflicts resolved by re-reading');
     if (spread.length > 0) await this.reportSpread(spread, batch);
     return { out: profiles };
+  }
+
+  /**
+   * A first write (no stored state: expected version 0) that raced an erasure processed elsewhere.
+   * The other instance recorded the suppression and deleted the user's keys after this one loaded
+   * (no suppression then) and before its compare-and-set, which found no key and so succeeded: the
+   * write may hold comments the erasure covers (the user's comments and forget on different
+   * partitions, docs/events.md "Partitioning"). A later state cannot race this way: the erasure
+   * deletes the version it expects. So after such writes, the users' suppressions are read again;
+   * where one covers a folded comment, the user is erased again and folded once more, from the
+   * reloaded state, with the suppression. The erasure's deletion comes after its suppression, so
+   * either this read sees the suppression, or the deletion comes after this write and removes it.
+   */
+  private async undoRacedErasures(writes: readonly ProfileWrite[], results: ReadonlyMap<string, { ok: boolean }>, users: ReadonlyMap<string, UserItem[]>, plans: ReadonlyMap<string, UserPlan>, store: BatchContext['store']): Promise<Set<string>> {
+    const undone = new Set<string>();
+    const first = writes.filter((w) => w.expectedVersion === 0 && results.get(w.userId)?.ok);
+    if (first.length === 0) return undone;
+    const now = await store.suppressions(first.map((w) => w.userId));
+    for (const w of first) {
+      const s = now.get(w.userId) ?? null;
+      if (!s) continue;
+      const folded = new Set(plans.get(w.userId)!.fold.eventIds);
+      const covered = users.get(w.userId)!.some((it) => it.kind === 'comment' && folded.has(it.event.observation.eventId) && isSuppressed(s, { ...it.event, ts: it.event.observation.ts }));
+      if (!covered) continue;
+      this.opts.stateCache?.delete(store.namespace, w.userId);
+      await store.erase(w.userId);
+      undone.add(w.userId);
+      this.opts.log.warn({ namespace: store.namespace }, 'a first profile write raced an erasure processed by another instance: erased again and folded with the erasure');
+    }
+    return undone;
   }
 
   /**

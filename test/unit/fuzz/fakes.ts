@@ -50,12 +50,12 @@ interface Row {
 export class MemoryStore {
   readonly namespace = 'main';
   readonly rows = new Map<string, Row>();
-  readonly suppressions = new Map<string, Suppression>();
+  readonly erasures = new Map<string, Suppression>();
   /** every state written, serialised (for "no raw text" scans) */
   readonly written: string[] = [];
 
   async load(userIds: readonly string[]) {
-    return new Map(userIds.map((u) => [u, { profile: this.rows.get(u)?.p ?? null, suppression: this.suppressions.get(u) ?? null }]));
+    return new Map(userIds.map((u) => [u, { profile: this.rows.get(u)?.p ?? null, suppression: this.erasures.get(u) ?? null }]));
   }
   async apply(writes: readonly ProfileWrite[]) {
     const out = new Map<string, { ok: true; version: number } | { ok: false; currentVersion: number }>();
@@ -74,9 +74,16 @@ export class MemoryStore {
     return out;
   }
   async forget(userId: string, suppression: Suppression, eventId: string, now: number) {
-    this.suppressions.set(userId, suppression);
+    this.erasures.set(userId, suppression);
     const had = this.rows.delete(userId);
     return { eventId, namespaces: [this.namespace], keysDeleted: had ? 1 : 0, processedAt: now };
+  }
+  async erase(userId: string) {
+    const had = this.rows.delete(userId);
+    return { namespaces: [this.namespace], keysDeleted: had ? 1 : 0 };
+  }
+  async suppressions(userIds: readonly string[]) {
+    return new Map(userIds.map((u) => [u, this.erasures.get(u) ?? null] as const));
   }
   async receipt() {
     return null;

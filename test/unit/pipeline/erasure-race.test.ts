@@ -1,0 +1,87 @@
+/**
+ * A user's comments and forget on different partitions, processed by two instances at once: the
+ * erasure (suppression recorded, keys deleted) lands between this instance's load (no profile, no
+ * suppression) and its first write, which then finds no key and succeeds. The store stage reads the
+ * suppression again after a first write and, where it covers a folded comment, erases the user
+ * again and folds once more with it: the erased comments stay erased, later ones are kept.
+ */
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/index.js';
+import { CommentFlow } from '../../../src/pipeline/flow.js';
+import type { InRecord } from '../../../src/pipeline/stage.js';
+import type { ProfileStore, ProfileWrite, Suppression } from '../../../src/store/index.js';
+import { silentLogger } from '../../../src/util/logger.js';
+import { fakeClassifier, HashEmbedder, MemoryStore } from '../fuzz/fakes.js';
+
+const cfg = loadConfig({ env: {} });
+const T0 = Date.parse('2026-06-01T00:00:00Z');
+
+/** Another instance's erasure of `userId` lands between this one's load and its compare-and-set. */
+class RacedStore extends MemoryStore {
+  constructor(private readonly race: { userId: string; suppression: Suppression } | undefined) {
+    super();
+  }
+  override async apply(writes: readonly ProfileWrite[]) {
+    const r = this.race;
+    if (r && writes.some((w) => w.userId === r.userId)) {
+      this.erasures.set(r.userId, r.suppression);
+      this.rows.delete(r.userId);
+    }
+    return super.apply(writes);
+  }
+}
+
+function flow(store: MemoryStore) {
+  const p = cfg.profile;
+  return new CommentFlow({
+    embedder: new HashEmbedder(),
+    classifier: () => fakeClassifier,
+    store: () => store as unknown as ProfileStore,
+    params: { halfLifeMs: p.halfLifeDays * 86_400_000, maxTerms: p.maxTerms, evidencePerLabel: p.evidencePerLabel, topK: p.topK, topTerms: p.topTerms },
+    text: { maxChars: cfg.text.maxChars, maxTokens: cfg.text.maxTokens },
+    decode: { maxRecordBytes: cfg.events.maxRecordBytes, maxFutureMs: cfg.events.maxFutureMs, minTs: cfg.events.minTs },
+    clock: () => T0 + 86_400_000,
+    log: silentLogger,
+  });
+}
+
+const comment = (offset: number, userId: string, tsOffset = offset): InRecord => ({
+  topic: 'comments',
+  partition: 2,
+  offset,
+  key: Buffer.from(userId),
+  value: Buffer.from(JSON.stringify({ type: 'comment', schemaVersion: 1, eventId: `e-${offset}`, userId, commentId: `c-${offset}`, text: `comment ${offset} about phones and football`, ts: T0 + tsOffset * 1000 })),
+  headers: {},
+});
+
+// dave's forget, on partition 4 (its event time: between the comments at 1 s and 3 s)
+const forget: Suppression = { ts: T0 + 2000, offsets: { 'comments:4': 8 } };
+
+describe('a first write racing an erasure processed by another instance', () => {
+  it('is erased again: no comment at or before the forget survives, later ones do', async () => {
+    const store = new RacedStore({ userId: 'dave', suppression: forget });
+    const out = await flow(store).process([comment(0, 'dave'), comment(1, 'dave'), comment(3, 'dave'), comment(4, 'carol')]);
+    const dave = store.rows.get('dave');
+    expect(dave?.p.state.count).toBe(1); // only the comment at 3 s, after the forget
+    expect(JSON.parse(dave!.profileJson).causedBy).toEqual(['e-3']);
+    expect(store.rows.get('carol')?.p.state.count).toBe(1);
+    expect(out.stats.conflicts).toBe(1); // folded again
+    // what is published for dave is the state that stands
+    expect(out.profiles.filter((r) => String(r.key) === 'dave').map((r) => JSON.parse(String(r.value)).causedBy)).toEqual([['e-3']]);
+  });
+
+  it('leaves nothing when every folded comment is covered', async () => {
+    const store = new RacedStore({ userId: 'dave', suppression: { ...forget, ts: T0 + 60_000 } });
+    const out = await flow(store).process([comment(0, 'dave'), comment(1, 'dave')]);
+    expect(store.rows.has('dave')).toBe(false);
+    expect(out.stats.suppressed).toBe(2);
+    expect(out.profiles).toEqual([]);
+  });
+
+  it('without a race, a first write is kept as it is (the suppression read finds none)', async () => {
+    const store = new RacedStore(undefined);
+    const out = await flow(store).process([comment(0, 'dave'), comment(1, 'dave')]);
+    expect(store.rows.get('dave')?.p.state.count).toBe(2);
+    expect(out.stats.conflicts).toBe(0);
+  });
+});
