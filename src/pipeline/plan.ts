@@ -30,6 +30,8 @@ export interface UserPlan {
   fold: FoldResult;
   /** comments dropped because an erasure covers them */
   suppressed: number;
+  /** the erasure suppression in force after this plan (the stored one, merged with this batch's forgets) */
+  suppression: Suppression | null;
 }
 
 /**
@@ -82,5 +84,5 @@ export function planUser(items: readonly UserItem[], loaded: LoadedUser, params:
   // comments before the last forget are erased with it
   suppressed += items.slice(0, Math.max(0, lastForget)).filter((it) => it.kind === 'comment').length;
   const fold = foldUserEvents(base, comments, params, dim, window);
-  return { ...(forget ? { forget } : {}), base, fold, suppressed };
+  return { ...(forget ? { forget } : {}), base, fold, suppressed, suppression };
 }

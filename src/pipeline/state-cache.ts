@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { decodeState, encodeState, type EncodedState } from '../profile/index.js';
-import type { StoredProfile } from '../store/index.js';
+import type { LoadedUser, StoredProfile, Suppression } from '../store/index.js';
 
 interface Entry {
   version: number;
@@ -11,6 +11,8 @@ interface Entry {
   /** the state as stored in Redis (meta JSON and float32 centroid bytes), not as objects */
   meta: string;
   centroid: Buffer;
+  /** the user's erasure suppression the state was folded under (a later one deletes the stored state, so the write of a cached state fails) */
+  suppression: Suppression | null;
 }
 
 /**
@@ -34,7 +36,7 @@ export class StateCache {
       max: Math.max(1, maxUsers),
       maxSize: Math.max(1024, maxBytes),
       // UTF-16 string, centroid bytes, and a fixed allowance for the entry, its key and applied offsets
-      sizeCalculation: (e, key) => 2 * (e.meta.length + key.length + e.token.length + e.recent.length) + e.centroid.byteLength + 64 * (1 + Object.keys(e.applied).length),
+      sizeCalculation: (e, key) => 2 * (e.meta.length + key.length + e.token.length + e.recent.length) + e.centroid.byteLength + 64 * (1 + Object.keys(e.applied).length + Object.keys(e.suppression?.offsets ?? {}).length),
     });
   }
 
@@ -48,13 +50,24 @@ export class StateCache {
     return { version: e.version, token: e.token, applied: { ...e.applied }, recent: e.recent, state: decodeState(e.meta, e.centroid, dim) };
   }
 
+  /**
+   * What a read from Redis would give: the cached state and the erasure suppression it was folded
+   * under. An erased user's later comments must still be checked against the suppression (a late
+   * comment with an event time before the forget stays erased); a newer erasure deletes the stored
+   * state, so the compare-and-set of a state cached before it fails and the user is read again.
+   */
+  loaded(ns: string, userId: string, dim: number): LoadedUser | undefined {
+    const profile = this.get(ns, userId, dim);
+    return profile && { profile, suppression: this.lru.get(this.key(ns, userId))!.suppression };
+  }
+
   has(ns: string, userId: string): boolean {
     return this.lru.has(this.key(ns, userId));
   }
 
   /** Cache what was just written; `encoded` is the encoding the write sent (computed here when absent). */
-  set(ns: string, userId: string, p: StoredProfile, encoded: EncodedState = encodeState(p.state)): void {
-    this.lru.set(this.key(ns, userId), { version: p.version, token: p.token ?? '', applied: { ...p.applied }, recent: p.recent ?? '', meta: encoded.meta, centroid: encoded.centroid });
+  set(ns: string, userId: string, p: StoredProfile, encoded: EncodedState = encodeState(p.state), suppression: Suppression | null = null): void {
+    this.lru.set(this.key(ns, userId), { version: p.version, token: p.token ?? '', applied: { ...p.applied }, recent: p.recent ?? '', meta: encoded.meta, centroid: encoded.centroid, suppression });
   }
 
   delete(ns: string, userId: string): void {

@@ -117,7 +117,7 @@ export class StoreStage implements Stage<Labelled, OutRecord> {
       const cache = attempt === 1 ? stateCache : undefined;
       const toLoad = cache ? pending.filter((u) => !cache.has(store.namespace, u)) : pending;
       const loaded = toLoad.length > 0 ? await store.load(toLoad, dim) : new Map<string, LoadedUser>();
-      if (cache) for (const u of pending) if (!loaded.has(u)) loaded.set(u, { profile: cache.get(store.namespace, u, dim)!, suppression: null });
+      if (cache) for (const u of pending) if (!loaded.has(u)) loaded.set(u, cache.loaded(store.namespace, u, dim)!);
       if (epoch) {
         for (const [u, l] of loaded) {
           const f = fenced(l, epoch.id, dim);
@@ -203,7 +203,7 @@ export class StoreStage implements Stage<Labelled, OutRecord> {
       for (const w of writes) {
         const plan = plans.get(w.userId)!;
         if (results.get(w.userId)?.ok && !undone.has(w.userId)) {
-          stateCache?.set(store.namespace, w.userId, { version: w.version, state: w.state, applied: w.applied, recent: w.recent ?? '', token: w.token! }, w.encoded);
+          stateCache?.set(store.namespace, w.userId, { version: w.version, state: w.state, applied: w.applied, recent: w.recent ?? '', token: w.token! }, w.encoded, plan.suppression);
           profiles.push({ key: w.userId, value: built.get(w.userId)! });
           batch.published.set(w.userId, { version: w.version, token: w.token! });
           stats.applied += plan.fold.eventIds.length;

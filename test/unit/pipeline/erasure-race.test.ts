@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/index.js';
 import { CommentFlow } from '../../../src/pipeline/flow.js';
+import { StateCache } from '../../../src/pipeline/state-cache.js';
 import type { InRecord } from '../../../src/pipeline/stage.js';
 import type { ProfileStore, ProfileWrite, Suppression } from '../../../src/store/index.js';
 import { silentLogger } from '../../../src/util/logger.js';
@@ -31,9 +32,10 @@ class RacedStore extends MemoryStore {
   }
 }
 
-function flow(store: MemoryStore) {
+function flow(store: MemoryStore, stateCache?: StateCache) {
   const p = cfg.profile;
   return new CommentFlow({
+    stateCache,
     embedder: new HashEmbedder(),
     classifier: () => fakeClassifier,
     store: () => store as unknown as ProfileStore,
@@ -45,9 +47,9 @@ function flow(store: MemoryStore) {
   });
 }
 
-const comment = (offset: number, userId: string, tsOffset = offset): InRecord => ({
+const comment = (offset: number, userId: string, tsOffset = offset, partition = 2): InRecord => ({
   topic: 'comments',
-  partition: 2,
+  partition,
   offset,
   key: Buffer.from(userId),
   value: Buffer.from(JSON.stringify({ type: 'comment', schemaVersion: 1, eventId: `e-${offset}`, userId, commentId: `c-${offset}`, text: `comment ${offset} about phones and football`, ts: T0 + tsOffset * 1000 })),
@@ -83,5 +85,28 @@ describe('a first write racing an erasure processed by another instance', () => 
     const out = await flow(store).process([comment(0, 'dave'), comment(1, 'dave')]);
     expect(store.rows.get('dave')?.p.state.count).toBe(2);
     expect(out.stats.conflicts).toBe(0);
+  });
+});
+
+const forgetRecord = (offset: number, userId: string, tsOffset: number, partition: number): InRecord => ({
+  topic: 'comments',
+  partition,
+  offset,
+  key: Buffer.from(userId),
+  value: Buffer.from(JSON.stringify({ type: 'forget', schemaVersion: 1, eventId: `f-${offset}`, userId, ts: T0 + tsOffset * 1000 })),
+  headers: {},
+});
+
+describe('a state this processor wrote after an erasure, taken from its state cache', () => {
+  it('still drops a late comment with an event time before the forget (another partition)', async () => {
+    const store = new MemoryStore();
+    const f = flow(store, new StateCache(100));
+    await f.process([comment(0, 'dave', 0, 2), comment(1, 'dave', 1, 2)]);
+    await f.process([forgetRecord(7, 'dave', 10, 4)]); // the forget, on partition 4
+    await f.process([comment(2, 'dave', 20, 2)]); // after it: kept, and the state cached
+    const late = await f.process([comment(3, 'dave', 5, 2)]); // a late comment from before the forget, on partition 2
+    expect(late.stats.suppressed).toBe(1);
+    expect(store.rows.get('dave')?.p.state.count).toBe(1);
+    expect(JSON.parse(store.rows.get('dave')!.profileJson).causedBy).toEqual(['e-2']);
   });
 });
