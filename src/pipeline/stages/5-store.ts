@@ -93,6 +93,8 @@ export class StoreStage implements Stage<Labelled, OutRecord> {
     const dim = this.opts.embedder.dim;
     const users = byUser(items);
     stats.users = users.size;
+    // users with a forget applied before (a redelivery): the forget is dropped, their current state published again
+    const reforgotten = await dropAppliedForgets(users, store);
     const finalizeOptions: FinalizeOptions = {
       classifierKind: classifier.kind,
       ...(this.opts.unmix && classifier.confusion ? { unmix: { confusion: classifier.confusion, prior: this.opts.unmix.prior } } : {}),
@@ -233,9 +235,17 @@ export class StoreStage implements Stage<Labelled, OutRecord> {
     // Users whose events were all applied before (a redelivery): publish their current profile
     // again, same version, so a profile event lost between the Redis write and a crash is sent.
     store.refreshSimilar?.(refresh);
-    const again = republish.length > 0 ? await store.heads(republish, true) : new Map<string, StoredHead | null>();
+    const settled = reforgotten.filter((u) => !batch.published.has(u) && !republish.includes(u));
+    const again = republish.length + settled.length > 0 ? await store.heads([...republish, ...settled], true) : new Map<string, StoredHead | null>();
     for (const [u, head] of again) {
-      if (head === null) continue;
+      if (head === null) {
+        // a redelivered forget: the user is still erased, so its tombstone goes out again (it may have been lost in a crash)
+        if (settled.includes(u)) {
+          profiles.push({ key: u, value: null });
+          batch.published.set(u, null);
+        }
+        continue;
+      }
       profiles.push({ key: u, value: head.profile! });
       batch.published.set(u, { version: head.version, token: head.token });
     }
@@ -290,6 +300,33 @@ export class StoreStage implements Stage<Labelled, OutRecord> {
     }
     await batch.store.noteSpread?.(spread[0]!.topic, spreadSets(spread), batch.now).catch((err: unknown) => this.opts.log.warn({ err: (err as Error)?.message ?? String(err) }, 'could not record the users seen on several partitions'));
   }
+}
+
+/**
+ * A forget event delivered again (a crash or a rebalance before its offset was committed) was
+ * applied already when its receipt exists (the receipt is written after the erasure's deletion).
+ * Erasing again would delete what was folded since: the user's comments on other partitions with
+ * later event times (a producer not on murmur2, docs/events.md "Partitioning"). So such a forget is
+ * dropped from the user's items; the stored suppression, which it merged, still covers the comments
+ * before it. Returns the users whose forget was dropped: unless the batch writes them, their current
+ * state (profile, or the tombstone while they stay erased) is published again, as for any redelivery
+ * (the first delivery's may have been lost in a crash). One round trip, only for batches holding a forget.
+ */
+async function dropAppliedForgets(users: Map<string, UserItem[]>, store: BatchContext['store']): Promise<string[]> {
+  const forgets = [...users.values()].flatMap((list) => list.filter((it) => it.kind === 'forget').map((it) => it.forget.eventId));
+  if (forgets.length === 0) return [];
+  const receipts = await Promise.all(forgets.map((id) => store.receipt(id)));
+  const applied = new Set(forgets.filter((_, i) => receipts[i] !== null));
+  if (applied.size === 0) return [];
+  const dropped: string[] = [];
+  for (const [userId, list] of users) {
+    const left = list.filter((it) => it.kind !== 'forget' || !applied.has(it.forget.eventId));
+    if (left.length === list.length) continue;
+    dropped.push(userId);
+    if (left.length > 0) users.set(userId, left);
+    else users.delete(userId);
+  }
+  return dropped;
 }
 
 /** The topic (and its incarnation) a user's items of this chunk came from: one chunk is one partition of one topic. */

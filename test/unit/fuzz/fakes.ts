@@ -73,10 +73,13 @@ export class MemoryStore {
     }
     return out;
   }
+  readonly receipts = new Map<string, { eventId: string; namespaces: string[]; keysDeleted: number; processedAt: number }>();
   async forget(userId: string, suppression: Suppression, eventId: string, now: number) {
     this.erasures.set(userId, suppression);
     const had = this.rows.delete(userId);
-    return { eventId, namespaces: [this.namespace], keysDeleted: had ? 1 : 0, processedAt: now };
+    const receipt = this.receipts.get(eventId) ?? { eventId, namespaces: [this.namespace], keysDeleted: had ? 1 : 0, processedAt: now };
+    this.receipts.set(eventId, receipt);
+    return receipt;
   }
   async erase(userId: string) {
     const had = this.rows.delete(userId);
@@ -85,8 +88,8 @@ export class MemoryStore {
   async suppressions(userIds: readonly string[]) {
     return new Map(userIds.map((u) => [u, this.erasures.get(u) ?? null] as const));
   }
-  async receipt() {
-    return null;
+  async receipt(eventId: string) {
+    return this.receipts.get(eventId) ?? null;
   }
   async registerNamespace() {}
   async getProfile(userId: string) {

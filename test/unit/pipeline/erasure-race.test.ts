@@ -110,3 +110,27 @@ describe('a state this processor wrote after an erasure, taken from its state ca
     expect(JSON.parse(store.rows.get('dave')!.profileJson).causedBy).toEqual(['e-2']);
   });
 });
+
+describe('a forget delivered again (a rebalance before its commit) after later comments on another partition were folded', () => {
+  it('does not erase them: its receipt says it was applied; the current profile is published again', async () => {
+    const store = new MemoryStore();
+    const f = flow(store);
+    await f.process([comment(0, 'dave', 0, 2), comment(1, 'dave', 1, 2)]);
+    const first = await f.process([forgetRecord(7, 'dave', 10, 4)]);
+    expect(first.profiles).toEqual([{ key: 'dave', value: null }]);
+    await f.process([comment(2, 'dave', 20, 2)]); // after the forget, on partition 2
+    const again = await f.process([forgetRecord(7, 'dave', 10, 4)]); // the forget's chunk, delivered again
+    expect(store.rows.get('dave')?.p.state.count).toBe(1);
+    expect(again.profiles).toEqual([{ key: 'dave', value: store.rows.get('dave')!.profileJson }]);
+  });
+
+  it('publishes the tombstone again while the user is still erased (it may have been lost in a crash)', async () => {
+    const store = new MemoryStore();
+    const f = flow(store);
+    await f.process([comment(0, 'dave', 0, 2)]);
+    await f.process([forgetRecord(7, 'dave', 10, 4)]);
+    const again = await f.process([comment(8, 'dave', 5, 4), forgetRecord(7, 'dave', 10, 4)].reverse());
+    expect(store.rows.has('dave')).toBe(false);
+    expect(again.profiles).toEqual([{ key: 'dave', value: null }]);
+  });
+});
