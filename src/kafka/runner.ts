@@ -162,6 +162,7 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
     });
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       this.assigned = new Set(e.payload.memberAssignment[this.opts.commentsTopic] ?? []);
+      this.log.info({ groupId: e.payload.groupId, memberId: e.payload.memberId, topic: this.opts.commentsTopic, partitions: [...this.assigned].sort((a, b) => a - b) }, 'joined the consumer group');
       for (const p of [...this.positions.keys()]) if (!this.assigned.has(p)) this.positions.delete(p);
       void this.sweep();
     });
