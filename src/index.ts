@@ -43,7 +43,12 @@ export {
 export type { Following } from './kafka/types.js';
 export { PortraitError, isPortraitError } from './util/errors.js';
 
-/** A record for the comments topic: key = userId, value = the event as JSON. */
+/**
+ * A record for the comments topic: key = userId, value = the event as JSON. Send it with the murmur2
+ * partitioner (the Java client's and kafkajs's default, `sendRecords` here; librdkafka clients and
+ * kcat need `partitioner=murmur2_random`): all of one user's events then share a partition and are
+ * processed in order (docs/events.md, "Partitioning").
+ */
 export interface EventRecord {
   key: string;
   value: string;
@@ -71,7 +76,7 @@ export function forgetRecord(input: Optional<ForgetEventInput, 'eventId' | 'sche
   return { key: event.userId, value: JSON.stringify(event) };
 }
 
-/** Send records to the comments topic (acks = all, idempotent); resolves once the broker has them. */
+/** Send records to the comments topic (acks = all, idempotent, keyed by userId with murmur2, so one user's events share a partition); resolves once the broker has them. */
 export async function sendRecords(cfg: Readonly<Config>, records: readonly EventRecord[], log: Logger = createLogger('warn')): Promise<void> {
   const parts = new Parts(cfg, log, { kafkaClientIdSuffix: '-producer' });
   const producer = parts.kafka.producer({ idempotent: true });
@@ -89,6 +94,8 @@ export async function sendRecords(cfg: Readonly<Config>, records: readonly Event
  * compaction, then every new version): `onProfile(userId, profile)` per event, `profile` null for a
  * tombstone (the user was erased); schemaVersion 1 or 2 in one shape (ProfileView: interests and
  * topTerms as objects in both), `centroidOf(profile)` reads the centroid of either. `group` names the reader's consumer group (it never commits).
+ * Keep the highest `version` per user (and drop it on a tombstone): two processors writing one user
+ * may publish a lower version after a higher one, the stored one again after it (docs/events.md, "Partitioning").
  */
 export async function subscribeProfiles(cfg: Readonly<Config>, group: string, onProfile: (userId: string, profile: ProfileView | null) => void | Promise<void>, log: Logger = createLogger('warn')): Promise<Following> {
   const parts = new Parts(cfg, log, { kafkaClientIdSuffix: '-subscriber' });
