@@ -117,6 +117,10 @@ export const ConfigSchema = z.strictObject({
     controllerPort: z.number().int().min(1).max(65535),
     heap: z.string().regex(/^\d+[mMgG]$/, 'expected a JVM heap size such as 512m'),
     redisPort: z.number().int().min(1).max(65535),
+    /** the first port of `stack up --redis-cluster` (one node per port from here) */
+    redisClusterPort: z.number().int().min(1).max(65535),
+    /** the JVM heap of each node of `stack up --brokers N` */
+    clusterHeap: z.string().regex(/^\d+[mMgG]$/, 'expected a JVM heap size such as 384m'),
     dir: z.string().min(1),
     startTimeoutMs: positiveInt,
   }),

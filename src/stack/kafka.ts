@@ -30,7 +30,7 @@ export interface KafkaStackOptions {
   keepData?: boolean;
 }
 
-const MAIN_CLASS = 'kafka.Kafka';
+export const MAIN_CLASS = 'kafka.Kafka';
 
 export function kafkaLibDir(o: Pick<KafkaStackOptions, 'dir' | 'version'>): string {
   return join(o.dir, `kafka-${o.version}`, 'libs');
@@ -44,7 +44,7 @@ function requireTool(cmd: string, args: string[], hint: string): string {
   return `${r.stdout}${r.stderr}`;
 }
 
-function checkJava(): void {
+export function checkJava(): void {
   const out = requireTool('java', ['-version'], 'install a JDK 17 or newer');
   const m = /version "(\d+)/.exec(out);
   if (m && Number(m[1]) < 17) throw new PortraitError('STACK_DEPENDENCY', `Kafka 4.x needs Java 17 or newer; found Java ${m[1]}`);
@@ -111,7 +111,7 @@ export function serverProperties(o: KafkaStackOptions, dataDir: string): string 
   ].join('\n');
 }
 
-const LOG4J2 = `status = warn
+export const LOG4J2 = `status = warn
 appender.out.type = Console
 appender.out.name = OUT
 appender.out.layout.type = PatternLayout

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
-import { stackDown, stackKafkaPid, stackUp } from '../../stack/index.js';
+import { stackDown, stackKafkaPid, stackUp, stackUpCluster } from '../../stack/index.js';
+import { parseClusterShape } from '../../stack/redis-cluster.js';
 import { Parts } from '../../app/parts.js';
 import { createLogger } from '../../util/logger.js';
 import { printJson } from '../output.js';
@@ -56,10 +57,30 @@ export function registerStack(program: Command): void {
     .description('start Kafka on 127.0.0.1 and make sure Redis answers; reuses what already runs. The broker keeps its topics and offsets across down/up')
     .option('--fresh', 'start the broker on empty storage: every topic, topic ID and committed offset of the earlier broker is gone (the broker must be down)')
     .option('--drop-state', 'with --fresh: also delete the Redis namespaces that hold profiles folded from the old topics')
+    .option('--brokers <n>', 'a replicated Kafka cluster of n KRaft nodes (n ≥ 3; replication factor n, min.insync.replicas n - 1) instead of the single broker; with --redis-cluster')
+    .option('--redis-cluster <PxR>', 'a Redis Cluster of P primaries with R replicas each (e.g. 3x1) instead of the single Redis; with --brokers')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { json?: boolean; fresh?: boolean; dropState?: boolean }) => {
+    .action(async (opts: { json?: boolean; fresh?: boolean; dropState?: boolean; brokers?: string; redisCluster?: string }) => {
       const cfg = loadConfig();
       const say = stepLog('stack: ');
+      if (opts.brokers !== undefined || opts.redisCluster !== undefined) {
+        if (opts.brokers === undefined || opts.redisCluster === undefined) throw new PortraitError('USAGE', '--brokers and --redis-cluster go together (the replicated topology), e.g. portrait stack up --brokers 3 --redis-cluster 3x1');
+        if (opts.dropState) throw new PortraitError('USAGE', '--drop-state goes with the single-node stack; the replicated topology with --fresh starts both Kafka and Redis empty');
+        const brokers = Number(opts.brokers);
+        if (!Number.isInteger(brokers) || brokers < 3 || brokers > 9) throw new PortraitError('USAGE', `--brokers ${opts.brokers}: expected a whole number from 3 to 9`);
+        const info = await stackUpCluster(cfg, { brokers, redisCluster: parseClusterShape(opts.redisCluster), fresh: opts.fresh === true }, say);
+        if (opts.json) return printJson(info);
+        process.stdout.write(
+          `kafka  ${info.kafka.bootstrap}  ${info.kafka.state} (${info.kafka.nodes.length} nodes, ${info.kafka.storage} storage; replication factor ${info.kafka.replicationFactor}, min.insync.replicas ${info.kafka.minInsyncReplicas})\n`,
+        );
+        process.stdout.write(`redis  cluster ${info.redis.nodes.join(',')}  ${info.redis.state} (${info.redis.primaries} primaries × ${info.redis.replicas} replica${info.redis.replicas === 1 ? '' : 's'})\n`);
+        process.stdout.write(
+          `point Portrait at it:\n${Object.entries(info.env)
+            .map(([k, v]) => `  export ${k}=${v}`)
+            .join('\n')}\n`,
+        );
+        return;
+      }
       if (opts.dropState && !opts.fresh) throw new PortraitError('USAGE', '--drop-state only goes with --fresh (it drops the profiles folded from the topics --fresh deletes)');
       const pid = opts.fresh ? stackKafkaPid(cfg) : undefined;
       if (pid !== undefined) throw new PortraitError('USAGE', `the local Kafka broker runs (pid ${pid}); stop it with \`portrait stack down\` before starting it on fresh storage`);
