@@ -1,0 +1,88 @@
+/**
+ * Issue #22, on the replicated topology (src/stack/kafka-cluster.ts: 3 KRaft nodes, replication
+ * factor 3, min.insync.replicas 2): the broker leading most of the comments partitions is SIGKILLed
+ * in the middle of the stream, and restarted later on its data. Portrait produces with acks=all and
+ * idempotence, and commits only after its profile events are acknowledged: the leaderships move to
+ * the other two nodes (each partition keeps an ISR of 2, so writes go on), the processor retries
+ * what failed, and the run ends exactly like a clean run over the same records (aggregates,
+ * versions, the profile stream, the dead letters). The Redis side is the suite's single Redis
+ * (its faults are separate scenarios).
+ */
+import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Kafka, logLevel } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, projectPath } from '../../../src/config/index.js';
+import { kafkaClusterOptions } from '../../../src/stack/index.js';
+import { kafkaClusterPids, restartKafkaNode, startKafkaCluster, stopKafkaCluster } from '../../../src/stack/kafka-cluster.js';
+import { adminOf, cleanRun, committedTotal, compareRuns, isRunning, runEnv, setupScenario, startRun, stopRun, waitForCommitted } from '../../helpers/faults.js';
+import { registerCleanup } from '../../helpers/services.js';
+import { tempDir } from '../../helpers/tmp.js';
+
+const cfg = loadConfig({ env: {} });
+
+/** A 3-node cluster of this test: its own folder (the jars linked from the project's stack folder when there) and ports. */
+async function ownCluster(port: number) {
+  const dir = tempDir('kcluster');
+  const jars = join(projectPath(cfg.stack.dir), `kafka-${cfg.stack.kafkaVersion}`);
+  if (existsSync(join(jars, 'libs', '.complete'))) {
+    mkdirSync(join(dir), { recursive: true });
+    symlinkSync(jars, join(dir, `kafka-${cfg.stack.kafkaVersion}`));
+  }
+  const o = { ...kafkaClusterOptions(cfg, 3), dir, port, controllerPort: port + 1, fresh: true };
+  registerCleanup(() => stopKafkaCluster(o).then(() => undefined));
+  const started = await startKafkaCluster(o);
+  return { o, bootstrap: started.bootstrap.split(','), pids: () => kafkaClusterPids(o) };
+}
+
+describe('replicated Kafka: the broker leading the comments is SIGKILLed mid-stream', () => {
+  it('moves on to the new leaders and ends with the aggregates and versions of a clean run; the broker comes back into the ISR', async () => {
+    const cluster = await ownCluster(19392);
+    const kafka = new Kafka({ clientId: 'replicated-test', brokers: cluster.bootstrap, logLevel: logLevel.NOTHING });
+    const admin = await adminOf(kafka);
+    const s = await setupScenario({ comments: 2500, users: 100, partitions: 3, seed: 41, kafka, admin });
+    for (const p of (await admin.fetchTopicMetadata({ topics: [s.comments] })).topics[0]!.partitions) expect(p.replicas).toHaveLength(3);
+    const total = s.data.messages.length;
+    const extra = { PORTRAIT_KAFKA_REPLICATION_FACTOR: '3' };
+    await cleanRun(s, { brokers: cluster.bootstrap });
+
+    const run = startRun(runEnv(s, s.b, { brokers: cluster.bootstrap, extra }));
+    await waitForCommitted(admin, s.b.groupId, s.comments, Math.floor(total * 0.3), () => isRunning(run));
+    const leaders = (await admin.fetchTopicMetadata({ topics: [s.comments] })).topics[0]!.partitions.map((p) => p.leader);
+    const victim = [...new Set(leaders)].sort((a, b) => leaders.filter((l) => l === b).length - leaders.filter((l) => l === a).length)[0]!;
+    const atKill = await committedTotal(admin, s.b.groupId, s.comments);
+    const killedAt = Date.now();
+    process.kill(cluster.pids().get(victim)!, 'SIGKILL');
+
+    // how long the processor's commits stall (sampled every 250 ms), and new leaders for every partition
+    let resumedAt: number | undefined;
+    while (Date.now() - killedAt < 60_000 && resumedAt === undefined) {
+      await sleep(250);
+      const now = await committedTotal(admin, s.b.groupId, s.comments).catch(() => atKill);
+      if (now > atKill) resumedAt = Date.now();
+    }
+    expect(resumedAt, 'commits resumed without the killed broker').toBeDefined();
+    const moved = (await admin.fetchTopicMetadata({ topics: [s.comments] })).topics[0]!.partitions;
+    expect(moved.every((p) => p.leader !== victim)).toBe(true);
+    expect(isRunning(run)).toBe(true);
+
+    // the broker comes back on its data and catches up into the ISR
+    await sleep(3_000);
+    const backAt = Date.now();
+    await restartKafkaNode(cluster.o, victim);
+    await waitForCommitted(admin, s.b.groupId, s.comments, total, () => isRunning(run), 170_000);
+    expect(await committedTotal(admin, s.b.groupId, s.comments)).toBe(total);
+    await stopRun(run);
+    let isrBackMs = -1;
+    for (let i = 0; i < 120 && isrBackMs < 0; i++) {
+      const ps = (await admin.fetchTopicMetadata({ topics: [s.comments] })).topics[0]!.partitions;
+      if (ps.every((p) => p.isr.includes(victim))) isrBackMs = Date.now() - backAt;
+      else await sleep(500);
+    }
+    expect(isrBackMs, 'the restarted broker is back in every ISR').toBeGreaterThanOrEqual(0);
+
+    const report = await compareRuns(s, { versions: 'equal', gapFree: true });
+    console.info(`[replicated-kafka] ${JSON.stringify({ victim, committedAtKill: atKill, commitsStalledMs: resumedAt! - killedAt, isrBackMs, ...report })}`);
+  }, 420_000);
+});
