@@ -102,6 +102,7 @@ export const PROCESS_VARIABLES = [
   'PORTRAIT_HOST_KAFKA_PORT',
   'PORTRAIT_HOST_REDIS_PORT',
   'PORTRAIT_HOST_API_PORT',
+  'PORTRAIT_HOST_REPLICATED_API_PORT',
 ] as const;
 
 /** Every variable name a leaf of the defaults can be set by. */

@@ -81,7 +81,10 @@ function jvmSizeMiB(size: string): number {
   }
 }
 
-const SERVICES = ['api', 'grafana', 'kafka', 'processor', 'prometheus', 'redis'];
+const REPLICATED_KAFKA = ['kafka-1', 'kafka-2', 'kafka-3'];
+const REPLICATED_REDIS = ['redis-1', 'redis-2', 'redis-3', 'redis-4', 'redis-5', 'redis-6'];
+const REPLICATED_APP = ['processor-replicated', 'api-replicated'];
+const SERVICES = ['api', 'grafana', 'kafka', 'processor', 'prometheus', 'redis', ...REPLICATED_KAFKA, ...REPLICATED_REDIS, 'redis-cluster-init', ...REPLICATED_APP].sort();
 const APP_SERVICES = ['processor', 'api'];
 const MAX_HEAP_MIB = 512;
 
@@ -154,6 +157,70 @@ function structureProblems(doc: Doc): string[] {
   const apiPorts = JSON.stringify(services.api?.ports ?? []);
   if (!/:8080(\/tcp)?"/.test(apiPorts) && !/"target":8080/.test(apiPorts)) fail('api does not publish container port 8080');
 
+  return [...problems, ...replicatedProblems(services)];
+}
+
+/**
+ * The `replicated` profile: the shape of `portrait stack up --brokers 3 --redis-cluster 3x1`
+ * (three KRaft nodes, replication factor 3, min.insync.replicas 2; six Redis nodes joined into a
+ * cluster with one replica per primary), and Portrait services that wait for all of it.
+ */
+function replicatedProblems(services: Record<string, Doc>): string[] {
+  const problems: string[] = [];
+  const fail = (msg: string) => problems.push(msg);
+  const profiled = [...REPLICATED_KAFKA, ...REPLICATED_REDIS, 'redis-cluster-init', ...REPLICATED_APP];
+  for (const name of profiled) if (!(services[name]?.profiles ?? []).includes('replicated')) fail(`${name} is not in the replicated profile`);
+
+  const voters = REPLICATED_KAFKA.map((n, i) => `${i + 1}@${n}:9093`).join(',');
+  const advertised: string[] = [];
+  REPLICATED_KAFKA.forEach((name, i) => {
+    const svc = services[name] ?? {};
+    const env = envOf(svc);
+    if (!/^apache\/kafka:\d+\.\d+\.\d+$/.test(String(svc.image ?? ''))) fail(`${name} image ${svc.image} is not a pinned apache/kafka`);
+    if (env.KAFKA_NODE_ID !== String(i + 1)) fail(`${name} KAFKA_NODE_ID is ${env.KAFKA_NODE_ID}, expected ${i + 1}`);
+    if (env.KAFKA_CONTROLLER_QUORUM_VOTERS !== voters) fail(`${name} KAFKA_CONTROLLER_QUORUM_VOTERS is ${env.KAFKA_CONTROLLER_QUORUM_VOTERS}, expected ${voters}`);
+    if (env.KAFKA_ADVERTISED_LISTENERS !== `PLAINTEXT://${name}:9092`) fail(`${name} advertises ${env.KAFKA_ADVERTISED_LISTENERS}, expected PLAINTEXT://${name}:9092`);
+    advertised.push(`${name}:9092`);
+    const expect3: Record<string, string> = {
+      KAFKA_DEFAULT_REPLICATION_FACTOR: '3',
+      KAFKA_MIN_INSYNC_REPLICAS: '2',
+      KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: '3',
+      KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: '3',
+      KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: '2',
+      KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE: 'false',
+    };
+    for (const [k, v] of Object.entries(expect3)) if (env[k] !== v) fail(`${name} ${k} is ${env[k]}, expected ${v}`);
+    const heap = /-Xmx(\S+)/.exec(env.KAFKA_HEAP_OPTS ?? '');
+    if (!heap || !(jvmSizeMiB(heap[1]!) <= MAX_HEAP_MIB)) fail(`${name} KAFKA_HEAP_OPTS has no -Xmx within ${MAX_HEAP_MIB}m`);
+    if (!JSON.stringify(svc.healthcheck?.test ?? '').includes('kafka-broker-api-versions')) fail(`${name} has no health check`);
+  });
+  const clusterIds = new Set(REPLICATED_KAFKA.map((n) => envOf(services[n] ?? {}).CLUSTER_ID));
+  if (clusterIds.size !== 1 || clusterIds.has(undefined as unknown as string)) fail('the Kafka nodes do not share one CLUSTER_ID');
+
+  for (const name of REPLICATED_REDIS) {
+    const cmd = (services[name]?.command ?? []).join(' ');
+    if (!/--cluster-enabled yes/.test(cmd)) fail(`${name} is not cluster-enabled`);
+    if (!/redis-cli[^"]*ping/.test(JSON.stringify(services[name]?.healthcheck?.test ?? ''))) fail(`${name} health check does not ping`);
+  }
+  const init = services['redis-cluster-init'] ?? {};
+  for (const n of REPLICATED_REDIS) if (init.depends_on?.[n]?.condition !== 'service_healthy') fail(`redis-cluster-init does not wait for ${n} to be healthy`);
+  const script = JSON.stringify(init.command ?? '');
+  if (!/--cluster create/.test(script) || !/--cluster-replicas 1/.test(script)) fail('redis-cluster-init does not create a cluster with one replica per primary');
+  if (!/cluster_state:ok/.test(script)) fail('redis-cluster-init does not check for an existing cluster');
+
+  for (const name of REPLICATED_APP) {
+    const svc = services[name] ?? {};
+    const env = envOf(svc);
+    const brokers = (env.PORTRAIT_KAFKA_BROKERS ?? '').split(',').filter(Boolean);
+    if (brokers.sort().join(',') !== advertised.sort().join(',')) fail(`${name} PORTRAIT_KAFKA_BROKERS is ${env.PORTRAIT_KAFKA_BROKERS}, expected the three nodes`);
+    if (env.PORTRAIT_KAFKA_REPLICATION_FACTOR !== '3') fail(`${name} PORTRAIT_KAFKA_REPLICATION_FACTOR is not 3`);
+    const nodes = (env.PORTRAIT_REDIS_CLUSTER_NODES ?? '').split(',').filter(Boolean);
+    if (nodes.join(',') !== REPLICATED_REDIS.map((n) => `${n}:6379`).join(',')) fail(`${name} PORTRAIT_REDIS_CLUSTER_NODES does not name the six Redis nodes`);
+    if ('PORTRAIT_REDIS_URL' in env) fail(`${name} sets PORTRAIT_REDIS_URL (the single Redis) beside the cluster`);
+    for (const n of REPLICATED_KAFKA) if (svc.depends_on?.[n]?.condition !== 'service_healthy') fail(`${name} does not wait for ${n} to be healthy`);
+    if (svc.depends_on?.['redis-cluster-init']?.condition !== 'service_completed_successfully') fail(`${name} does not wait for the Redis Cluster to be created`);
+  }
+  if (services['processor-replicated']?.image !== services.processor?.image) fail('processor-replicated does not run the Portrait image');
   return problems;
 }
 
@@ -254,6 +321,17 @@ describe('docker-compose.yml structure', () => {
     ['a broker address Kafka does not advertise', (d) => (d.services.processor.environment.PORTRAIT_KAFKA_BROKERS = 'kafka:29092'), /not an advertised/],
     ['a version key', (d) => (d.version = '3.8'), /version/],
     ['the wrong command', (d) => (d.services.api.command = ['run']), /api command/],
+    ['a replicated node outside the profile', (d) => delete d.services['kafka-2'].profiles, /kafka-2 is not in the replicated profile/],
+    ['two nodes with one id', (d) => (d.services['kafka-3'].environment.KAFKA_NODE_ID = 2), /kafka-3 KAFKA_NODE_ID is 2/],
+    ['a quorum of two voters', (d) => (d.services['kafka-1'].environment.KAFKA_CONTROLLER_QUORUM_VOTERS = '1@kafka-1:9093,2@kafka-2:9093'), /kafka-1 KAFKA_CONTROLLER_QUORUM_VOTERS/],
+    ['min.insync.replicas 1', (d) => (d.services['kafka-2'].environment.KAFKA_MIN_INSYNC_REPLICAS = 1), /kafka-2 KAFKA_MIN_INSYNC_REPLICAS is 1/],
+    ['unclean leader election', (d) => (d.services['kafka-1'].environment.KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE = 'true'), /UNCLEAN_LEADER_ELECTION_ENABLE is true/],
+    ['another CLUSTER_ID on one node', (d) => (d.services['kafka-3'].environment.CLUSTER_ID = 'x'), /one CLUSTER_ID/],
+    ['a Redis node without cluster mode', (d) => (d.services['redis-4'].command = ['redis-server']), /redis-4 is not cluster-enabled/],
+    ['a cluster without replicas', (d) => (d.services['redis-cluster-init'].command = ['redis-cli --cluster create a b c --cluster-yes; cluster_state:ok']), /one replica per primary/],
+    ['the processor on two of three brokers', (d) => (d.services['processor-replicated'].environment.PORTRAIT_KAFKA_BROKERS = 'kafka-1:9092,kafka-2:9092'), /processor-replicated PORTRAIT_KAFKA_BROKERS/],
+    ['the API on the single Redis', (d) => (d.services['api-replicated'].environment.PORTRAIT_REDIS_URL = 'redis://redis:6379'), /api-replicated sets PORTRAIT_REDIS_URL/],
+    ['a processor that starts before the cluster exists', (d) => (d.services['processor-replicated'].depends_on['redis-cluster-init'].condition = 'service_started'), /processor-replicated does not wait for the Redis Cluster/],
   ];
   it.each(broken)('flags a copy with %s', (_what, breakIt, expected) => {
     const doc = copy();
