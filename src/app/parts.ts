@@ -26,6 +26,7 @@ import { RedisProcessorStats } from '../store/processor-stats.js';
 import { RedisModelRegistry } from '../store/model-registry.js';
 import { checkRedisSettings, type RedisFinding } from '../store/redis-checks.js';
 import { createRedis, type RedisClient } from '../store/redis-client.js';
+import { ReplicaWait } from '../store/replicas.js';
 import { Namespaces } from '../store/namespaces.js';
 import { PortraitError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
@@ -89,6 +90,7 @@ const REDIS_ERROR_LOG_INTERVAL_MS = 10_000;
 
 export class Parts {
   private redisClient: RedisClient | undefined;
+  private replicaWait: ReplicaWait | undefined;
   private lastRedisError: string | undefined;
   private readonly kafkaClients = new Map<string, KafkaClient>();
   private namespacesReader: Namespaces | undefined;
@@ -137,6 +139,12 @@ export class Parts {
       if (this.lastRedisError !== undefined && gaveUp) throw new PortraitError('REDIS_UNAVAILABLE', `Redis: ${this.lastRedisError} (gave up after retrying)`, { cause: err });
       throw err;
     });
+  }
+
+  /** The Redis client's replica confirmation (redis.waitReplicas), shared by the stores that write. */
+  private get replicas(): ReplicaWait {
+    this.replicaWait ??= new ReplicaWait(this.redis, { want: this.cfg.redis.waitReplicas, timeoutMs: this.cfg.redis.waitTimeoutMs, log: this.log });
+    return this.replicaWait;
   }
 
   /** The one Kafka client (created on first use; the admins, producers and followers made from it are closed by their users). */
@@ -192,7 +200,7 @@ export class Parts {
     if (!s) {
       const cfg = this.cfg;
       const similar = cfg.redis.similarShards > 0 ? this.similarSnapshot(namespace) : undefined;
-      const store = new RedisProfileStore(this.redis, { keyPrefix: cfg.redis.keyPrefix, namespace, userTtlSeconds: cfg.redis.userTtlSeconds, historyLength: cfg.api.historyLength, writeBehind: this.writeBehind, similar });
+      const store = new RedisProfileStore(this.redis, { keyPrefix: cfg.redis.keyPrefix, namespace, userTtlSeconds: cfg.redis.userTtlSeconds, historyLength: cfg.api.historyLength, writeBehind: this.writeBehind, similar, replicas: this.replicas });
       s = store.registerNamespace().then(() => store);
       s.catch(() => this.stores.delete(namespace));
       this.stores.set(namespace, s);

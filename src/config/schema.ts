@@ -47,6 +47,8 @@ export const ConfigSchema = z.strictObject({
     namespace: z.string().regex(/^(?!(?:forgotten|receipts|models|emb|namespaces|active-namespace|namespace-history|spread)$)[A-Za-z0-9_.-]{1,64}$/, '1-64 letters, digits, _ . - and not a reserved key name'),
     userTtlSeconds: z.number().int().nonnegative(),
     similarShards: z.number().int().min(0).max(16384),
+    waitReplicas: z.number().int().min(0).max(16),
+    waitTimeoutMs: positiveInt,
   }),
   embedder: z.strictObject({
     model: z.string().min(1),

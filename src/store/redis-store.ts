@@ -4,6 +4,7 @@ import { PortraitError } from '../util/errors.js';
 import { Keys } from './keys.js';
 import { luaScript } from './lua.js';
 import type { RedisClient } from './redis-client.js';
+import type { ReplicaWait } from './replicas.js';
 import type { RedisSimilarSnapshot } from './similar-snapshot.js';
 import { noteSpread } from './spread.js';
 import type { ForgetReceipt, LoadedUser, ProfileStore, ProfileWrite, SimilarEntry, StoredHead, Suppression, WriteResult } from './types.js';
@@ -29,6 +30,8 @@ export interface RedisProfileStoreOptions {
    * `writeBehind`, it rides in the next round trip), forget removes the user from it
    */
   similar?: RedisSimilarSnapshot | undefined;
+  /** the client's replica confirmation (redis.waitReplicas): replicated() waits on it */
+  replicas?: ReplicaWait | undefined;
 }
 
 function suppressionOf([ts, offsets]: (string | null)[]): Suppression | null {
@@ -60,6 +63,10 @@ export class RedisProfileStore implements ProfileStore {
 
   get namespace(): string {
     return this.opts.namespace;
+  }
+
+  replicated(): Promise<void> {
+    return this.opts.replicas?.wait() ?? Promise.resolve();
   }
 
   async load(userIds: readonly string[], dim: number): Promise<Map<string, LoadedUser>> {

@@ -133,6 +133,12 @@ export interface ProfileStore {
    * reports. Absent when the store keeps no such record.
    */
   noteSpread?(topic: string, sets: ReadonlyMap<string, number>, now: number): Promise<void>;
+  /**
+   * Resolves once the writes made so far are on the replicas redis.waitReplicas asks for
+   * (src/store/replicas.ts); throws REDIS_UNREPLICATED (retriable) when they are not in time. Absent
+   * or immediate when nothing is asked.
+   */
+  replicated?(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

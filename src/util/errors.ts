@@ -48,6 +48,7 @@ export const ErrorCodes = {
   // services at run time
   KAFKA_UNAVAILABLE: e(true, 'Kafka is unavailable', 503, Exit.FAILURE, 'kafka'),
   REDIS_UNAVAILABLE: e(true, 'Redis is unavailable', 503, Exit.FAILURE, 'redis'),
+  REDIS_UNREPLICATED: e(true, 'Redis writes did not reach their replicas in time', 503, Exit.FAILURE, 'redis'),
   PROFILE_INVALID: e(false, 'built an invalid profile event (a bug)', 500, Exit.FAILURE),
   STATE_CORRUPT: e(false, 'stored profile state cannot be decoded', 500, Exit.FAILURE, 'store'),
   STORE_CONFLICT: e(true, 'concurrent profile update detected', 503, Exit.FAILURE, 'store'),

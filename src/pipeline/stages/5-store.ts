@@ -251,6 +251,9 @@ export class StoreStage implements Stage<Labelled, OutRecord> {
     }
     if (stats.conflicts > 0) this.opts.log.warn({ conflicts: stats.conflicts }, 'profile version conflicts resolved by re-reading');
     if (spread.length > 0) await this.reportSpread(spread, batch);
+    // nothing is published (nor committed) before the writes are on the replicas asked for: a
+    // primary that dies now cannot take a committed chunk's writes along (redis.waitReplicas)
+    await store.replicated?.();
     return { out: profiles };
   }
 
