@@ -9,11 +9,15 @@
  * `want` replicas (`WAIT`). Fewer within the timeout fails the chunk (REDIS_UNREPLICATED,
  * retriable): the runner retries it, from whatever state the Redis then in charge holds.
  *
- * A primary with fewer replicas online than `want` (none configured, or one down: after a
- * failover the promoted replica has none until the old primary returns) is waited on for the
- * replicas it has, and a warning says so: the writes go on, as safe as that primary can make them.
- * How many replicas a primary has is read (`INFO replication`) at most every REFRESH_MS; with none,
- * no WAIT is sent, so a single server without replicas pays nothing.
+ * A primary that has never had a replica online since this processor started (none configured;
+ * or a replica just promoted by a failover, until the old primary comes back as its replica) is
+ * waited on for the replicas it has, and a warning says so: the writes go on, as safe as that
+ * primary can make them (no replica could be promoted with less). A primary that had a replica
+ * and has lost it is not trusted that way: a replica cut off while its primary kept writing is
+ * exactly the one a forced or automatic failover promotes with writes missing. Its chunks wait
+ * (and fail, and are retried) until a replica confirms them again.
+ * How many replicas a primary has is read (`INFO replication`) at most every REFRESH_MS; with none
+ * ever, no WAIT is sent, so a single server without replicas pays nothing.
  */
 import type { Cluster, Redis } from 'ioredis';
 import { PortraitError } from '../util/errors.js';
@@ -33,9 +37,12 @@ export function onlineReplicas(info: string): number {
   return n;
 }
 
-/** The replicas to wait for on a primary with `online` replicas online: `want`, or all it has when fewer. */
-export function replicasToWait(want: number, online: number): number {
-  return Math.max(0, Math.min(want, online));
+/**
+ * The replicas to wait for on a primary with `online` replicas online now and at most `had` online
+ * at any time before: `want`, or fewer only when the primary never had that many.
+ */
+export function replicasToWait(want: number, online: number, had = 0): number {
+  return Math.max(0, Math.min(want, Math.max(online, had)));
 }
 
 export interface ReplicaWaitOptions {
@@ -49,6 +56,8 @@ export interface ReplicaWaitOptions {
 
 interface NodeState {
   online: number;
+  /** the most replicas seen online at once since this processor started */
+  had: number;
   readAt: number;
   warnedAt: number;
 }
@@ -74,25 +83,28 @@ export class ReplicaWait {
     const name = nodeName(node);
     let acked: number;
     let need: number;
+    let state: NodeState;
     try {
-      need = replicasToWait(this.opts.want, await this.online(node, name));
+      state = await this.state(node, name);
+      need = replicasToWait(this.opts.want, state.online, state.had);
       if (need === 0) return;
       acked = Number(await node.call('WAIT', need, Math.max(1, this.opts.timeoutMs)));
     } catch (err) {
       throw new PortraitError('REDIS_UNAVAILABLE', `Redis ${name}: could not confirm the writes on its replicas: ${(err as Error).message}`, { cause: err });
     }
     if (acked >= need) return;
-    this.nodes.delete(name); // read the replicas again next time: one may have gone
-    throw new PortraitError('REDIS_UNREPLICATED', `Redis ${name}: writes reached ${acked} of ${need} replica(s) within ${this.opts.timeoutMs} ms (redis.waitTimeoutMs); the chunk is retried`);
+    state.readAt = Number.NEGATIVE_INFINITY; // read the replicas again next time: one may have gone
+    const lost = state.online < need ? ` (it had ${state.had} online before and has ${state.online} now: its chunks wait until a replica is back; set redis.waitReplicas to 0, or restart the processor, to go on without one)` : '';
+    throw new PortraitError('REDIS_UNREPLICATED', `Redis ${name}: writes reached ${acked} of ${need} replica(s) within ${this.opts.timeoutMs} ms (redis.waitTimeoutMs); the chunk is retried${lost}`);
   }
 
-  private async online(node: Redis | Cluster, name: string): Promise<number> {
+  private async state(node: Redis | Cluster, name: string): Promise<NodeState> {
     const now = this.clock();
     const known = this.nodes.get(name);
-    if (known && now - known.readAt < REFRESH_MS) return known.online;
+    if (known && now - known.readAt < REFRESH_MS) return known;
     const online = onlineReplicas(String(await node.info('replication')));
-    const state = { online, readAt: now, warnedAt: known?.warnedAt ?? Number.NEGATIVE_INFINITY };
-    if (online < this.opts.want && now - state.warnedAt >= WARN_MS) {
+    const state: NodeState = { online, had: Math.max(known?.had ?? 0, online), readAt: now, warnedAt: known?.warnedAt ?? Number.NEGATIVE_INFINITY };
+    if (replicasToWait(this.opts.want, online, state.had) < this.opts.want && now - state.warnedAt >= WARN_MS) {
       state.warnedAt = now;
       this.opts.log.warn(
         { redis: name, online, waitReplicas: this.opts.want },
@@ -102,7 +114,7 @@ export class ReplicaWait {
       );
     }
     this.nodes.set(name, state);
-    return online;
+    return state;
   }
 }
 

@@ -14,13 +14,15 @@ import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Kafka as KafkaClient, logLevel, type Admin, type Kafka, type SASLOptions } from 'kafkajs';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { expect } from 'vitest';
 import { loadConfig, projectPath } from '../../src/config/index.js';
 import { decodeState } from '../../src/profile/index.js';
 import { readLabelledRows } from '../../src/sim/jsonl.js';
 import { simulateUsers, type SimCommentEvent } from '../../src/sim/users.js';
 import { Keys } from '../../src/store/index.js';
+import type { RedisClient } from '../../src/store/redis-client.js';
+import { scanKeys } from '../../src/store/scan.js';
 import { startKafka, stopKafka, type KafkaStackOptions } from '../../src/stack/kafka.js';
 import { waitForPort } from '../../src/stack/proc.js';
 import { expectedRejection as oracle } from '../unit/fuzz/poison.js';
@@ -125,21 +127,47 @@ export interface Scenario {
  * produced up front, so every run sees the same partitions and the same offsets. Cleans up after
  * the file. `kafka`/`admin` default to the suite's broker; `redis` to the suite's Redis.
  */
-export async function setupScenario(opts: { comments: number; users: number; partitions: number; seed: number; kafka?: Kafka; admin?: Admin; redisUrl?: string }): Promise<Scenario> {
+/** Where a scenario's Redis is: the suite's (nothing set), a test's own server (`redisUrl`) or a Redis Cluster (`clusterNodes`, host:port seeds). */
+export interface RedisWhere {
+  redisUrl?: string | undefined;
+  clusterNodes?: readonly string[] | undefined;
+}
+
+/** A client of that Redis: a Cluster client with `clusterNodes`. */
+export function redisOf(w: RedisWhere, opts: { maxRetriesPerRequest?: number; lazyConnect?: boolean } = {}): RedisClient {
+  const o = { maxRetriesPerRequest: opts.maxRetriesPerRequest ?? 3, lazyConnect: opts.lazyConnect ?? false };
+  if (w.clusterNodes && w.clusterNodes.length > 0) {
+    return new Cluster(
+      w.clusterNodes.map((hp) => ({ host: hp.slice(0, hp.lastIndexOf(':')), port: Number(hp.slice(hp.lastIndexOf(':') + 1)) })),
+      { redisOptions: o, lazyConnect: o.lazyConnect },
+    );
+  }
+  return new Redis(w.redisUrl ?? redisUrl(), o);
+}
+
+/** Delete every key under a prefix, node by node (one key per command: keys of a Cluster live in different slots). */
+export async function deletePrefixAnywhere(redis: RedisClient, prefix: string): Promise<number> {
+  if (!(redis instanceof Cluster)) return deleteByPrefix(redis, prefix);
+  let n = 0;
+  for await (const { keys } of scanKeys(redis, `${prefix}*`, 500)) n += (await Promise.all(keys.map((k) => redis.unlink(k)))).reduce((a, b) => a + b, 0);
+  return n;
+}
+
+export async function setupScenario(opts: { comments: number; users: number; partitions: number; seed: number; kafka?: Kafka; admin?: Admin } & RedisWhere): Promise<Scenario> {
   const admin = opts.admin ?? (await testAdmin());
   const kafka = opts.kafka ?? testKafka();
   const [comments, profilesA, dlqA, profilesB, dlqB] = await createTestTopics(admin, 'rel', opts.partitions, 5);
   const side = (name: string, profiles: string, deadLetter: string): RunSide => ({ groupId: uniqueName(`rel-${name}`), keyPrefix: uniqueName(`rel${name}`), profiles, deadLetter });
   const a = side('a', profilesA!, dlqA!);
   const b = side('b', profilesB!, dlqB!);
-  const url = opts.redisUrl ?? redisUrl();
+  const where: RedisWhere = { redisUrl: opts.redisUrl, clusterNodes: opts.clusterNodes };
   registerCleanup(async () => {
-    const r = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true });
+    const r = redisOf(where, { maxRetriesPerRequest: 1, lazyConnect: true });
     r.on('error', () => {}); // a test's own Redis may be stopped already
     try {
       await r.connect();
-      await deleteByPrefix(r, a.keyPrefix);
-      await deleteByPrefix(r, b.keyPrefix);
+      await deletePrefixAnywhere(r, a.keyPrefix);
+      await deletePrefixAnywhere(r, b.keyPrefix);
     } catch {
       /* a test's own Redis may be gone already */
     } finally {
@@ -206,9 +234,10 @@ export async function ownPipeline(name: string, partitions: number): Promise<Own
 }
 
 /** PORTRAIT_* variables for `portrait run` on one side of a scenario. */
-export function runEnv(s: Pick<Scenario, 'comments' | 'partitions'>, side: RunSide, o: { brokers?: string[]; redisUrl?: string; extra?: Record<string, string> } = {}): Record<string, string> {
+export function runEnv(s: Pick<Scenario, 'comments' | 'partitions'>, side: RunSide, o: { brokers?: string[]; extra?: Record<string, string> } & RedisWhere = {}): Record<string, string> {
   return {
     ...pipelineEnv({ comments: s.comments, ...side, ...(o.brokers ? { brokers: o.brokers } : {}), ...(o.redisUrl ? { redisUrl: o.redisUrl } : {}) }),
+    ...(o.clusterNodes ? { PORTRAIT_REDIS_CLUSTER_NODES: o.clusterNodes.join(',') } : {}),
     PORTRAIT_KAFKA_PARTITIONS: String(s.partitions),
     PORTRAIT_KAFKA_MAX_BATCH_SIZE: '64',
     // a killed member is noticed sooner (the broker's minimum is 6 s)
@@ -364,13 +393,10 @@ export interface UserSnapshot {
 }
 
 /** Every profile of one key prefix (namespace `main`), decoded. */
-export async function snapshot(redis: Redis, keyPrefix: string): Promise<Map<string, UserSnapshot>> {
+export async function snapshot(redis: RedisClient, keyPrefix: string): Promise<Map<string, UserSnapshot>> {
   const keys = new Keys(keyPrefix, NAMESPACE);
   const out = new Map<string, UserSnapshot>();
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', keys.allProfilesPattern(), 'COUNT', 1000);
-    cursor = next;
+  for await (const { keys: found } of scanKeys(redis, keys.allProfilesPattern(), 1000)) {
     for (const k of found) {
       const userId = keys.userIdOf(k);
       expect(userId, k).toBeDefined();
@@ -385,7 +411,7 @@ export async function snapshot(redis: Redis, keyPrefix: string): Promise<Map<str
         fields: Object.keys(h).sort(),
       });
     }
-  } while (cursor !== '0');
+  }
   return out;
 }
 
@@ -515,8 +541,8 @@ export function deadLetterSet(msgs: readonly ReadMessage[]): Set<string> {
  * Everything both runs left behind, compared: Redis aggregates, the profiles topics, the dead
  * letters. Returns the faulty run's stream report (for the file's own assertions and the docs).
  */
-export async function compareRuns(s: Scenario, o: { redisUrl?: string; versions: 'equal' | 'any'; gapFree: boolean }): Promise<StreamReport> {
-  const redis = new Redis(o.redisUrl ?? redisUrl(), { maxRetriesPerRequest: 3 });
+export async function compareRuns(s: Scenario, o: { versions: 'equal' | 'any'; gapFree: boolean } & RedisWhere): Promise<StreamReport> {
+  const redis = redisOf(o);
   try {
     const valid = validEventIds(s.data.events);
     const clean = await snapshot(redis, s.a.keyPrefix);
@@ -547,7 +573,7 @@ export async function runToEnd(s: Scenario, side: RunSide, env: Record<string, s
 }
 
 /** Run A: a clean `portrait run` over the whole topic, stopped with SIGTERM once caught up. */
-export async function cleanRun(s: Scenario, o: { brokers?: string[]; redisUrl?: string } = {}): Promise<void> {
+export async function cleanRun(s: Scenario, o: { brokers?: string[] } & RedisWhere = {}): Promise<void> {
   await runToEnd(s, s.a, runEnv(s, s.a, o), 170_000);
 }
 

@@ -22,11 +22,16 @@ describe('replica confirmation (redis.waitReplicas)', () => {
     expect(onlineReplicas('# Replication\r\nrole:slave\r\nmaster_host:127.0.0.1\r\nmaster_link_status:up\r\n')).toBe(0);
   });
 
-  it('waits for the replicas asked for, or for all a primary has when it has fewer', () => {
+  it('waits for the replicas asked for, or for fewer only when the primary never had more', () => {
     expect(replicasToWait(1, 1)).toBe(1);
     expect(replicasToWait(1, 2)).toBe(1);
     expect(replicasToWait(2, 1)).toBe(1);
     expect(replicasToWait(1, 0)).toBe(0);
     expect(replicasToWait(0, 3)).toBe(0);
+    // a primary that had a replica and lost it: still waited for (a cut-off replica is what a failover promotes)
+    expect(replicasToWait(1, 0, 1)).toBe(1);
+    expect(replicasToWait(2, 1, 2)).toBe(2);
+    expect(replicasToWait(2, 0, 1)).toBe(1);
+    expect(replicasToWait(0, 0, 1)).toBe(0);
   });
 });
