@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { PortraitError } from '../util/errors.js';
 import { isAlive, ownedPid, stopGracefully, tailFile, waitForPort, writePid } from './proc.js';
 
@@ -32,6 +33,19 @@ export function redisAnswers(host: string, port: number, timeoutMs = 1000): Prom
   });
 }
 
+/**
+ * Whether Redis answers PING before `deadline`, asking every 100 ms while `alive`: its port opens
+ * before the append-only file is loaded, and until then PING gets -LOADING (a kept stack folder
+ * with data took ~10 ms here, enough for a first PING to fail).
+ */
+export async function untilRedisAnswers(host: string, port: number, deadline: number, alive: () => boolean = () => true): Promise<boolean> {
+  for (;;) {
+    if (await redisAnswers(host, port)) return true;
+    if (Date.now() >= deadline || !alive()) return false;
+    await sleep(100);
+  }
+}
+
 export async function ensureRedis(o: RedisStackOptions): Promise<{ state: 'started' | 'reused' | 'external'; pid?: number; url: string }> {
   const url = `redis://${o.host}:${o.port}`;
   const pidFile = join(o.dir, 'redis.pid');
@@ -58,8 +72,9 @@ export async function ensureRedis(o: RedisStackOptions): Promise<{ state: 'start
   }
   writePid(pidFile, pid);
   o.log?.(`starting redis-server (pid ${pid}) on ${url}`);
+  const deadline = Date.now() + o.startTimeoutMs;
   const ready = await waitForPort(o.host, o.port, o.startTimeoutMs, () => isAlive(pid));
-  if (ready !== 'up' || !(await redisAnswers(o.host, o.port))) {
+  if (ready !== 'up' || !(await untilRedisAnswers(o.host, o.port, deadline, () => isAlive(pid)))) {
     rmSync(pidFile, { force: true });
     throw new PortraitError('STACK_START_FAILED', `redis-server did not answer on ${url}:\n${tailFile(logFile, 20)}`);
   }
