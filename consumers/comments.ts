@@ -170,13 +170,22 @@ export async function startProcessor(cfg: Readonly<Config>, log: Logger, opts: S
       maxBytesPerPartition: cfg.kafka.maxBytesPerPartition,
       sessionTimeoutMs: cfg.kafka.sessionTimeoutMs,
       heartbeatIntervalMs: cfg.kafka.heartbeatIntervalMs,
+      releaseAfterMs: cfg.kafka.releaseAfterMs,
       fromBeginning: opts.fromBeginning ?? true,
       ...(opts.publish === false ? { publish: false } : {}),
       ...(opts.stopAt ? { stopAt: opts.stopAt } : {}),
       ...(opts.startAt ? { startAt: opts.startAt } : {}),
     },
     log,
-    { ...opts.hooks, guard },
+    {
+      healthy: () =>
+        store.ping().then(
+          () => true,
+          () => false,
+        ),
+      ...opts.hooks,
+      guard,
+    },
   );
   await runner.start();
   return {

@@ -32,6 +32,7 @@ export const ConfigSchema = z.strictObject({
       deadLetter: z.union([z.literal(-1), z.number().positive()]),
     }),
     sessionTimeoutMs: positiveInt,
+    releaseAfterMs: z.number().int().nonnegative(),
     heartbeatIntervalMs: positiveInt,
     maxBytesPerPartition: positiveInt,
     maxBatchSize: positiveInt,
@@ -49,6 +50,7 @@ export const ConfigSchema = z.strictObject({
     similarShards: z.number().int().min(0).max(16384),
     waitReplicas: z.number().int().min(0).max(16),
     waitTimeoutMs: positiveInt,
+    commandTimeoutMs: z.number().int().nonnegative(),
   }),
   embedder: z.strictObject({
     model: z.string().min(1),

@@ -4,7 +4,9 @@
  * (acks = all, idempotent producer); the commit itself is sent in the background (committer.ts), so
  * the partition's next chunk and the next fetch do not wait for its round trip. A retriable failure (Redis or Kafka down, the embedding worker
  * restarting) retries the same records, heartbeating meanwhile; anything else stops the consumer
- * without committing, so the records are processed again after a restart.
+ * without committing, so the records are processed again after a restart. A member that keeps
+ * failing for `releaseAfterMs` (its Redis unreachable while the others' is not) leaves the group so
+ * the others take over its partitions, and rejoins once its dependencies answer (release()).
  */
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -92,6 +94,11 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
   private resolveDone!: (e: Error | undefined) => void;
+  /** since when chunks have failed without one going through (undefined: the last one went through) */
+  private failingSince: number | undefined;
+  /** out of the group after failing too long, until the dependencies answer (release()) */
+  private releasing = false;
+  private runConsumer: (() => Promise<void>) | undefined;
 
   constructor(
     private readonly kafka: Kafka,
@@ -168,12 +175,14 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
     });
     await consumer.connect();
     await consumer.subscribe({ topic: this.opts.commentsTopic, fromBeginning: this.opts.fromBeginning });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently ?? DEFAULT_PARTITIONS_CONCURRENTLY,
-      eachBatch: (payload) => this.eachBatch(payload),
-    });
+    this.runConsumer = () =>
+      consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently ?? DEFAULT_PARTITIONS_CONCURRENTLY,
+        eachBatch: (payload) => this.eachBatch(payload),
+      });
+    await this.runConsumer();
     if (this.hooks.guard) {
       this.sweepTimer = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS);
       this.sweepTimer.unref();
@@ -194,7 +203,7 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
     const { batch } = p;
     const msgs = this.bounded(batch.partition, batch.messages);
     for (let i = 0; i < msgs.length; i += this.opts.maxBatchSize) {
-      if (this.stopping || !p.isRunning() || p.isStale()) return;
+      if (this.stopping || this.releasing || !p.isRunning() || p.isStale()) return;
       const chunk = msgs.slice(i, i + this.opts.maxBatchSize);
       const done = await this.processChunk(batch.topic, batch.partition, chunk, p);
       if (done === 'rewound') {
@@ -272,15 +281,22 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
         guard?.done(topic, partition, records[0]!.topicId, records[records.length - 1]!.offset + 1);
         this.positions.set(partition, records[records.length - 1]!.offset + 1);
         this.hooks.onBatch?.(out, { partition, lastOffset: records[records.length - 1]!.offset, ms: t1 - t0, topic, produceMs: t1 - tp, republished });
+        this.failingSince = undefined;
         return true;
       } catch (err) {
         if (!classifyError(err).retriable) throw err;
         this.hooks.onRetry?.(err, attempt);
         this.log.warn({ err: (err as Error).message, attempt, topic, partition }, 'batch failed; retrying the same records');
+        this.failingSince ??= Date.now();
+        const release = this.opts.releaseAfterMs ?? 0;
+        if (release > 0 && Date.now() - this.failingSince >= release) {
+          void this.release();
+          return false;
+        }
         const wait = Math.min(5000, 200 * 2 ** Math.min(attempt - 1, 5));
         const until = Date.now() + wait;
         while (Date.now() < until) {
-          if (this.stopping || !p.isRunning() || p.isStale()) return false;
+          if (this.stopping || this.releasing || !p.isRunning() || p.isStale()) return false;
           await sleep(Math.min(500, until - Date.now()));
           await p.heartbeat().catch(() => {});
         }
@@ -309,6 +325,40 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
       next = again.confirm;
     }
     return republished;
+  }
+
+  /**
+   * Out of the group after failing for releaseAfterMs: the chunks in flight give up (nothing of
+   * theirs is committed), the consumer stops and leaves the group, so the rebalance hands its
+   * partitions to the other members; once `healthy` says the dependencies answer (polled every
+   * second), it joins again. Alone in the group, it only pauses.
+   */
+  private async release(): Promise<void> {
+    if (this.releasing || this.stopping || !this.consumer || !this.runConsumer) return;
+    this.releasing = true;
+    const failingMs = Date.now() - (this.failingSince ?? Date.now());
+    this.log.warn({ failingMs, groupId: this.opts.groupId }, 'chunks have failed for too long (kafka.releaseAfterMs): leaving the consumer group so that the other members take over its partitions; rejoining once the dependencies answer');
+    this.hooks.onRelease?.('released', failingMs);
+    try {
+      await this.consumer.stop();
+      this.assigned.clear();
+      this.positions.clear();
+      const healthy = this.hooks.healthy;
+      if (!healthy) await sleep(this.opts.releaseAfterMs ?? 0);
+      while (!this.stopping && healthy && !(await healthy().catch(() => false))) await sleep(1000);
+      if (this.stopping) return;
+      const outFor = Date.now() - (this.failingSince ?? Date.now());
+      this.failingSince = undefined;
+      this.releasing = false;
+      await this.runConsumer();
+      this.log.info({ groupId: this.opts.groupId, outForMs: outFor }, 'the dependencies answer again: rejoined the consumer group');
+      this.hooks.onRelease?.('rejoined', outFor);
+    } catch (err) {
+      this.log.error({ err }, 'could not leave and rejoin the consumer group');
+      this.resolveDone(err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      this.releasing = false;
+    }
   }
 
   /**

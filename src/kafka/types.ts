@@ -236,6 +236,12 @@ export interface RunnerOptions {
   stopAt?: Map<number, number>;
   /** with stopAt: where each partition starts; a partition with nothing between is done at once */
   startAt?: Map<number, number>;
+  /**
+   * A member whose chunks have failed (retriably) for this long leaves the consumer group, so the
+   * other members take its partitions over, and rejoins once `RunnerHooks.healthy` says so
+   * (kafka.releaseAfterMs; 0 or absent = never: it keeps its partitions and retries).
+   */
+  releaseAfterMs?: number;
 }
 
 /**
@@ -268,6 +274,10 @@ export interface RunnerHooks<O extends HandlerOutput = HandlerOutput> {
    * profile events are produced; `after-produce`, once they are acknowledged and before the commit.
    */
   fault?: (point: FaultPoint, at: { chunk: number; partition: number; firstOffset: number; lastOffset: number }) => void;
+  /** after a release (RunnerOptions.releaseAfterMs): whether what failed answers again, so the member rejoins (polled every second; absent: rejoin after releaseAfterMs) */
+  healthy?: () => Promise<boolean>;
+  /** the member left the group (`released`) or came back (`rejoined`) */
+  onRelease?: (what: 'released' | 'rejoined', failingMs: number) => void;
 }
 
 export type FaultPoint = 'after-store' | 'after-produce';

@@ -6,7 +6,7 @@ export type RedisClient = Redis | Cluster;
 /** A single server from redis.url, or a Cluster when redis.clusterNodes is set. */
 export function createRedis(cfg: Pick<Config, 'redis'>, extra: RedisOptions = {}): RedisClient {
   const r = cfg.redis;
-  const base: RedisOptions = { maxRetriesPerRequest: 3, enableAutoPipelining: true, lazyConnect: false, ...extra };
+  const base: RedisOptions = { maxRetriesPerRequest: 3, enableAutoPipelining: true, lazyConnect: false, ...(r.commandTimeoutMs > 0 ? { commandTimeout: r.commandTimeoutMs } : {}), ...extra };
   if (r.clusterNodes.length > 0) {
     const url = new URL(r.url);
     const nodes = r.clusterNodes.map((hp) => {

@@ -128,6 +128,8 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE
 const REDIS_CONNECTION_ERRORS = new Set(['MaxRetriesPerRequestError', 'ClusterAllFailedError', 'AbortError']);
 /** ioredis rejects commands on a closed connection with a plain Error of this message. */
 const REDIS_CLOSED = 'Connection is closed.';
+/** ... and a command without a reply within redis.commandTimeoutMs with this one (its `commandTimeout`). */
+const REDIS_TIMED_OUT = 'Command timed out';
 
 /**
  * Any thrown value as a PortraitError of the catalogue, decided by what the value is (its class
@@ -135,7 +137,7 @@ const REDIS_CLOSED = 'Connection is closed.';
  * - a PortraitError stays as it is;
  * - kafkajs errors (`KafkaJS*`) are KAFKA_UNAVAILABLE, retriable as kafkajs says (an authentication
  *   failure or an authorisation error is not);
- * - ioredis's connection errors are REDIS_UNAVAILABLE, retriable; a server's reply error (WRONGPASS,
+ * - ioredis's connection errors (and a command timed out) are REDIS_UNAVAILABLE, retriable; a server's reply error (WRONGPASS,
  *   NOAUTH, a script error) is REDIS_UNAVAILABLE too, not retriable (retrying the same command
  *   gets the same answer; the store wraps what it sends, so its own failures are retried);
  * - a socket's system error is UNAVAILABLE (retriable);
@@ -150,7 +152,7 @@ export function classifyError(err: unknown): PortraitError {
     const retriable = (err as { retriable?: unknown }).retriable !== false;
     return new PortraitError('KAFKA_UNAVAILABLE', `Kafka: ${message}`, { cause: err, retriable });
   }
-  if (REDIS_CONNECTION_ERRORS.has(name) || (err instanceof Error && err.message === REDIS_CLOSED)) return new PortraitError('REDIS_UNAVAILABLE', `Redis: ${message}`, { cause: err });
+  if (REDIS_CONNECTION_ERRORS.has(name) || (err instanceof Error && (err.message === REDIS_CLOSED || err.message === REDIS_TIMED_OUT))) return new PortraitError('REDIS_UNAVAILABLE', `Redis: ${message}`, { cause: err });
   if (name === 'ReplyError') return new PortraitError('REDIS_UNAVAILABLE', `Redis: ${message}`, { cause: err, retriable: false });
   const sys = (err as { code?: unknown })?.code;
   if (typeof sys === 'string' && NETWORK_CODES.has(sys)) return new PortraitError('UNAVAILABLE', message, { cause: err });

@@ -744,3 +744,31 @@ export async function adminOf(kafka: Kafka): Promise<Admin> {
   registerCleanup(() => admin.disconnect());
   return admin;
 }
+
+// ---------------------------------------------------------------------------------------------
+// what a processor counted (its /metrics, with PORTRAIT_METRICS_PORT set)
+
+/** The sum of a counter's series on a processor's /metrics whose labels include `labels` (0 when none). */
+export async function metricSum(port: number, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+    if (Object.entries(labels).every(([k, v]) => have[k] === v)) sum += Number(m[3]);
+  }
+  return sum;
+}
+
+/** What a faulty run's processor counted: records read beyond the topic (redelivered), comments skipped as applied, chunks retried, partitions rewound. */
+export async function runCounts(port: number, total: number): Promise<{ recordsRead: number; redelivered: number; skippedAsApplied: number; retries: number; rewinds: number }> {
+  const recordsRead = await metricSum(port, 'portrait_events_in_total');
+  return {
+    recordsRead,
+    redelivered: recordsRead - total,
+    skippedAsApplied: await metricSum(port, 'portrait_events_skipped_total', { reason: 'redelivered' }),
+    retries: await metricSum(port, 'portrait_retries_total'),
+    rewinds: await metricSum(port, 'portrait_partition_rewinds_total'),
+  };
+}

@@ -49,7 +49,7 @@ describe('classifyError', () => {
   });
 
   it("tells ioredis's connection failures (retriable) from a server's refusal (not)", () => {
-    for (const e of [named('MaxRetriesPerRequestError'), named('ClusterAllFailedError'), new Error('Connection is closed.')]) {
+    for (const e of [named('MaxRetriesPerRequestError'), named('ClusterAllFailedError'), new Error('Connection is closed.'), new Error('Command timed out')]) {
       expect([classifyError(e).code, classifyError(e).retriable]).toEqual(['REDIS_UNAVAILABLE', true]);
     }
     const wrongpass = classifyError(named('ReplyError', 'WRONGPASS invalid username-password pair'));
