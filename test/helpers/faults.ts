@@ -145,6 +145,13 @@ export function redisOf(w: RedisWhere, opts: { maxRetriesPerRequest?: number; la
   return new Redis(w.redisUrl ?? redisUrl(), o);
 }
 
+/** The client once it can be used: a Cluster client knows its primaries only once 'ready' (until then nodes('master') is empty). */
+export async function readyRedis(w: RedisWhere): Promise<RedisClient> {
+  const r = redisOf(w);
+  if (r instanceof Cluster && r.status !== 'ready') await new Promise<void>((resolve, reject) => r.once('ready', resolve).once('error', reject));
+  return r;
+}
+
 /** Delete every key under a prefix, node by node (one key per command: keys of a Cluster live in different slots). */
 export async function deletePrefixAnywhere(redis: RedisClient, prefix: string): Promise<number> {
   if (!(redis instanceof Cluster)) return deleteByPrefix(redis, prefix);
@@ -542,7 +549,7 @@ export function deadLetterSet(msgs: readonly ReadMessage[]): Set<string> {
  * letters. Returns the faulty run's stream report (for the file's own assertions and the docs).
  */
 export async function compareRuns(s: Scenario, o: { versions: 'equal' | 'any'; gapFree: boolean } & RedisWhere): Promise<StreamReport> {
-  const redis = redisOf(o);
+  const redis = await readyRedis(o);
   try {
     const valid = validEventIds(s.data.events);
     const clean = await snapshot(redis, s.a.keyPrefix);

@@ -110,6 +110,9 @@ export class StoreStage implements Stage<Labelled, OutRecord> {
     const republish: string[] = [];
     // the stored versions of the users re-published: their similar-users snapshot entries are sent again too
     const refresh: SimilarEntry[] = [];
+    // states written, cached only once the writes are confirmed on the replicas (below): a cached
+    // state that a failover lost would let a retry skip its events as already applied
+    const written = new Map<string, () => void>();
     let pending = [...users.keys()];
     for (let attempt = 1; pending.length > 0; attempt++) {
       if (attempt > MAX_CAS_ATTEMPTS) {
@@ -205,7 +208,7 @@ export class StoreStage implements Stage<Labelled, OutRecord> {
       for (const w of writes) {
         const plan = plans.get(w.userId)!;
         if (results.get(w.userId)?.ok && !undone.has(w.userId)) {
-          stateCache?.set(store.namespace, w.userId, { version: w.version, state: w.state, applied: w.applied, recent: w.recent ?? '', token: w.token! }, w.encoded, plan.suppression);
+          if (stateCache) written.set(w.userId, () => stateCache.set(store.namespace, w.userId, { version: w.version, state: w.state, applied: w.applied, recent: w.recent ?? '', token: w.token! }, w.encoded, plan.suppression));
           profiles.push({ key: w.userId, value: built.get(w.userId)! });
           batch.published.set(w.userId, { version: w.version, token: w.token! });
           stats.applied += plan.fold.eventIds.length;
@@ -225,6 +228,7 @@ export class StoreStage implements Stage<Labelled, OutRecord> {
           if (partitions.length > 1) spread.push({ userId: w.userId, topic: from.topic, topicId: from.topicId, partitions });
         } else {
           stateCache?.delete(store.namespace, w.userId);
+          written.delete(w.userId);
           retry.push(w.userId);
           stats.conflicts++;
         }
@@ -254,6 +258,7 @@ export class StoreStage implements Stage<Labelled, OutRecord> {
     // nothing is published (nor committed) before the writes are on the replicas asked for: a
     // primary that dies now cannot take a committed chunk's writes along (redis.waitReplicas)
     await store.replicated?.();
+    for (const cache of written.values()) cache();
     return { out: profiles };
   }
 
