@@ -7,6 +7,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import { registerCleanup } from './cleanup.js';
+import { waitFor } from './wait.js';
 
 export { registerCleanup };
 
@@ -43,11 +44,21 @@ export async function testAdmin(): Promise<Admin> {
 /** Create topics with random names; they are deleted after the file's tests, with the feature logs processors made of them. */
 export async function createTestTopics(admin: Admin, base: string, partitions = 1, n = 1): Promise<string[]> {
   const names = Array.from({ length: n }, (_, i) => uniqueName(`${base}${n > 1 ? i : ''}`));
-  await admin.createTopics({ topics: names.map((topic) => ({ topic, numPartitions: partitions })), waitForLeaders: true });
+  // kafkajs's waitForLeaders gives up when the broker it asks does not know a new topic yet
+  // (UNKNOWN_TOPIC_OR_PARTITION, on a cluster whose node just caught up): wait here instead
+  await admin.createTopics({ topics: names.map((topic) => ({ topic, numPartitions: partitions })), waitForLeaders: false });
   registerCleanup(async () => {
     const existing = new Set(await admin.listTopics().catch(() => [] as string[]));
     await admin.deleteTopics({ topics: [...names, ...names.map((t) => `${t}.features`).filter((t) => existing.has(t))] }).catch(() => {});
   });
+  await waitFor(
+    `leaders of ${names.join(', ')}`,
+    async () => {
+      const md = await admin.fetchTopicMetadata({ topics: names }).catch(() => undefined);
+      return md?.topics.length === names.length && md.topics.every((t) => t.partitions.length === partitions && t.partitions.every((p) => p.leader >= 0));
+    },
+    { timeoutMs: 60_000 },
+  );
   return names;
 }
 

@@ -1,7 +1,8 @@
 /**
  * Issue #22, on the replicated topology (src/stack/kafka-cluster.ts: 3 KRaft nodes, replication
- * factor 3, min.insync.replicas 2): the broker leading most of the comments partitions is SIGKILLed
- * in the middle of the stream, and restarted later on its data. Portrait produces with acks=all and
+ * factor 3, min.insync.replicas 2): the broker leading most of the comments partitions (then, in a
+ * second run, of the profiles partitions) is SIGKILLed in the middle of the stream, and restarted
+ * later on its data. Portrait produces with acks=all and
  * idempotence, and commits only after its profile events are acknowledged: the leaderships move to
  * the other two nodes (each partition keeps an ISR of 2, so writes go on), the processor retries
  * what failed, and the run ends exactly like a clean run over the same records (aggregates,
@@ -11,8 +12,8 @@
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Kafka, logLevel } from 'kafkajs';
-import { describe, expect, it } from 'vitest';
+import { type Admin, Kafka, logLevel } from 'kafkajs';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, projectPath } from '../../../src/config/index.js';
 import { kafkaClusterOptions } from '../../../src/stack/index.js';
 import { kafkaClusterPids, restartKafkaNode, startKafkaCluster, stopKafkaCluster } from '../../../src/stack/kafka-cluster.js';
@@ -36,53 +37,89 @@ async function ownCluster(port: number) {
   return { o, bootstrap: started.bootstrap.split(','), pids: () => kafkaClusterPids(o) };
 }
 
-describe('replicated Kafka: the broker leading the comments is SIGKILLed mid-stream', () => {
-  it('moves on to the new leaders and ends with the aggregates and versions of a clean run; the broker comes back into the ISR', async () => {
-    const cluster = await ownCluster(19392);
-    const kafka = new Kafka({ clientId: 'replicated-test', brokers: cluster.bootstrap, logLevel: logLevel.NOTHING });
-    const admin = await adminOf(kafka);
-    const s = await setupScenario({ comments: 2500, users: 100, partitions: 3, seed: 41, kafka, admin });
-    for (const p of (await admin.fetchTopicMetadata({ topics: [s.comments] })).topics[0]!.partitions) expect(p.replicas).toHaveLength(3);
-    const total = s.data.messages.length;
-    const extra = { PORTRAIT_KAFKA_REPLICATION_FACTOR: '3' };
-    await cleanRun(s, { brokers: cluster.bootstrap });
-
-    const run = startRun(runEnv(s, s.b, { brokers: cluster.bootstrap, extra }));
-    await waitForCommitted(admin, s.b.groupId, s.comments, Math.floor(total * 0.3), () => isRunning(run));
-    const leaders = (await admin.fetchTopicMetadata({ topics: [s.comments] })).topics[0]!.partitions.map((p) => p.leader);
-    const victim = [...new Set(leaders)].sort((a, b) => leaders.filter((l) => l === b).length - leaders.filter((l) => l === a).length)[0]!;
-    const atKill = await committedTotal(admin, s.b.groupId, s.comments);
-    const killedAt = Date.now();
-    process.kill(cluster.pids().get(victim)!, 'SIGKILL');
-
-    // how long the processor's commits stall (sampled every 250 ms), and new leaders for every partition
-    let resumedAt: number | undefined;
-    while (Date.now() - killedAt < 60_000 && resumedAt === undefined) {
-      await sleep(250);
-      const now = await committedTotal(admin, s.b.groupId, s.comments).catch(() => atKill);
-      if (now > atKill) resumedAt = Date.now();
+/**
+ * Topic metadata, asked again for up to 30 s while a broker does not know the topics yet (just
+ * created; or a node just restarted, catching up on the metadata log: "This server does not host
+ * this topic-partition").
+ */
+async function metadataOf(admin: Admin, topics: string[]) {
+  const until = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return await admin.fetchTopicMetadata({ topics });
+    } catch (err) {
+      if (Date.now() > until) throw err;
+      await sleep(500);
     }
-    expect(resumedAt, 'commits resumed without the killed broker').toBeDefined();
-    const moved = (await admin.fetchTopicMetadata({ topics: [s.comments] })).topics[0]!.partitions;
-    expect(moved.every((p) => p.leader !== victim)).toBe(true);
-    expect(isRunning(run)).toBe(true);
+  }
+}
 
-    // the broker comes back on its data and catches up into the ISR
-    await sleep(3_000);
-    const backAt = Date.now();
-    await restartKafkaNode(cluster.o, victim);
-    await waitForCommitted(admin, s.b.groupId, s.comments, total, () => isRunning(run), 170_000);
-    expect(await committedTotal(admin, s.b.groupId, s.comments)).toBe(total);
-    await stopRun(run);
-    let isrBackMs = -1;
-    for (let i = 0; i < 120 && isrBackMs < 0; i++) {
-      const ps = (await admin.fetchTopicMetadata({ topics: [s.comments] })).topics[0]!.partitions;
-      if (ps.every((p) => p.isr.includes(victim))) isrBackMs = Date.now() - backAt;
-      else await sleep(500);
-    }
-    expect(isrBackMs, 'the restarted broker is back in every ISR').toBeGreaterThanOrEqual(0);
+/**
+ * One scenario: a clean run, then a run during which the node leading most partitions of `topic`
+ * (the comments topic, or run B's profiles topic) is SIGKILLed at 30 % committed and started again
+ * on its data once the commits resume; the runs compared. Returns what the test saw.
+ */
+async function killLeaderMidStream(cluster: Awaited<ReturnType<typeof ownCluster>>, which: 'comments' | 'profiles', seed: number) {
+  const kafka = new Kafka({ clientId: `replicated-${which}`, brokers: cluster.bootstrap, logLevel: logLevel.NOTHING });
+  const admin = await adminOf(kafka);
+  const s = await setupScenario({ comments: 2500, users: 100, partitions: 3, seed, kafka, admin });
+  const topic = which === 'comments' ? s.comments : s.b.profiles;
+  for (const p of (await metadataOf(admin, [s.comments, s.b.profiles])).topics.flatMap((t) => t.partitions)) expect(p.replicas).toHaveLength(3);
+  const total = s.data.messages.length;
+  await cleanRun(s, { brokers: cluster.bootstrap });
 
-    const report = await compareRuns(s, { versions: 'equal', gapFree: true });
-    console.info(`[replicated-kafka] ${JSON.stringify({ victim, committedAtKill: atKill, commitsStalledMs: resumedAt! - killedAt, isrBackMs, ...report })}`);
+  const run = startRun(runEnv(s, s.b, { brokers: cluster.bootstrap, extra: { PORTRAIT_KAFKA_REPLICATION_FACTOR: '3' } }));
+  await waitForCommitted(admin, s.b.groupId, s.comments, Math.floor(total * 0.3), () => isRunning(run));
+  const leaders = (await metadataOf(admin, [topic])).topics[0]!.partitions.map((p) => p.leader);
+  const victim = [...new Set(leaders)].sort((a, b) => leaders.filter((l) => l === b).length - leaders.filter((l) => l === a).length)[0]!;
+  const atKill = await committedTotal(admin, s.b.groupId, s.comments);
+  const killedAt = Date.now();
+  process.kill(cluster.pids().get(victim)!, 'SIGKILL');
+
+  // how long the processor's commits stall (sampled every 250 ms); then new leaders everywhere
+  let resumedAt: number | undefined;
+  while (Date.now() - killedAt < 60_000 && resumedAt === undefined) {
+    await sleep(250);
+    const now = await committedTotal(admin, s.b.groupId, s.comments).catch(() => atKill);
+    if (now > atKill) resumedAt = Date.now();
+  }
+  expect(resumedAt, 'commits resumed without the killed broker').toBeDefined();
+  const moved = (await metadataOf(admin, [topic])).topics[0]!.partitions;
+  expect(moved.every((p) => p.leader !== victim)).toBe(true);
+  expect(isRunning(run)).toBe(true);
+
+  // the broker comes back on its data and catches up into the ISR
+  await sleep(3_000);
+  const backAt = Date.now();
+  await restartKafkaNode(cluster.o, victim);
+  await waitForCommitted(admin, s.b.groupId, s.comments, total, () => isRunning(run), 170_000);
+  expect(await committedTotal(admin, s.b.groupId, s.comments)).toBe(total);
+  await stopRun(run);
+  let isrBackMs = -1;
+  for (let i = 0; i < 120 && isrBackMs < 0; i++) {
+    const ps = (await metadataOf(admin, [topic])).topics[0]!.partitions;
+    if (ps.every((p) => p.isr.includes(victim))) isrBackMs = Date.now() - backAt;
+    else await sleep(500);
+  }
+  expect(isrBackMs, 'the restarted broker is back in every ISR').toBeGreaterThanOrEqual(0);
+
+  const report = await compareRuns(s, { versions: 'equal', gapFree: true });
+  const saw = { which, victim, committedAtKill: atKill, commitsStalledMs: resumedAt! - killedAt, isrBackMs, ...report };
+  console.info(`[replicated-kafka] ${JSON.stringify(saw)}`);
+  return saw;
+}
+
+describe('replicated Kafka (3 nodes, replication factor 3, min.insync.replicas 2): a leader SIGKILLed mid-stream', () => {
+  let cluster: Awaited<ReturnType<typeof ownCluster>>;
+  beforeAll(async () => {
+    cluster = await ownCluster(19392);
+  }, 120_000);
+
+  it('the broker leading the comments: the processor moves on to the new leaders and ends with the aggregates and versions of a clean run; the broker comes back into the ISR', async () => {
+    await killLeaderMidStream(cluster, 'comments', 41);
+  }, 420_000);
+
+  it('the broker leading the profiles, while profile events are produced: no profile event lost or changed (acks=all), the same end as a clean run', async () => {
+    await killLeaderMidStream(cluster, 'profiles', 43);
   }, 420_000);
 });
