@@ -287,9 +287,13 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
         if (!classifyError(err).retriable) throw err;
         this.hooks.onRetry?.(err, attempt);
         this.log.warn({ err: (err as Error).message, attempt, topic, partition }, 'batch failed; retrying the same records');
-        this.failingSince ??= Date.now();
+        // what leaving the group is for: this member cannot reach what the others can (its Redis).
+        // Kafka failing is everyone's problem, and a member out of the group would only struggle
+        // to rejoin: a Kafka failure starts the count again.
+        if (classifyError(err).component === 'kafka') this.failingSince = undefined;
+        else this.failingSince ??= Date.now();
         const release = this.opts.releaseAfterMs ?? 0;
-        if (release > 0 && Date.now() - this.failingSince >= release) {
+        if (release > 0 && this.failingSince !== undefined && Date.now() - this.failingSince >= release) {
           void this.release();
           return false;
         }

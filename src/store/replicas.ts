@@ -11,8 +11,9 @@
  *
  * A primary that has never had a replica online since this processor started (none configured;
  * or a replica just promoted by a failover, until the old primary comes back as its replica) is
- * waited on for the replicas it has, and a warning says so: the writes go on, as safe as that
- * primary can make them (no replica could be promoted with less). A primary that had a replica
+ * waited on for the replicas it has (said once, at info level: one Redis without replicas is a
+ * common setup, not a fault): the writes go on, as safe as that primary can make them (no replica
+ * could be promoted with less). A primary that had a replica
  * and has lost it is not trusted that way: a replica cut off while its primary kept writing is
  * exactly the one a forced or automatic failover promotes with writes missing. Its chunks wait
  * (and fail, and are retried) until a replica confirms them again.
@@ -27,7 +28,7 @@ import { primaries } from './scan.js';
 
 /** How long a primary's count of online replicas is trusted. */
 const REFRESH_MS = 5000;
-/** At most one warning per primary per this interval. */
+/** At most one warning per primary per this interval (a primary with fewer replicas than asked). */
 const WARN_MS = 60_000;
 
 /** Replicas online as `INFO replication` lists them (`slaveN:ip=…,state=online,…`). */
@@ -104,14 +105,13 @@ export class ReplicaWait {
     if (known && now - known.readAt < REFRESH_MS) return known;
     const online = onlineReplicas(String(await node.info('replication')));
     const state: NodeState = { online, had: Math.max(known?.had ?? 0, online), readAt: now, warnedAt: known?.warnedAt ?? Number.NEGATIVE_INFINITY };
-    if (replicasToWait(this.opts.want, online, state.had) < this.opts.want && now - state.warnedAt >= WARN_MS) {
+    if (state.had === 0 && !known) {
+      // said once: a primary without replicas is common (one Redis for development, or a managed
+      // one replicated by other means) and not a fault of this processor
+      this.opts.log.info({ redis: name, waitReplicas: this.opts.want }, 'this Redis primary has no replica online: its writes are not confirmed on any (redis.waitReplicas waits for replicas once it has one; docs/reliability.md)');
+    } else if (online < this.opts.want && online >= state.had && now - state.warnedAt >= WARN_MS) {
       state.warnedAt = now;
-      this.opts.log.warn(
-        { redis: name, online, waitReplicas: this.opts.want },
-        online === 0
-          ? 'this Redis primary has no replica online: its writes are not replicated (a failover now would lose its latest writes; docs/reliability.md)'
-          : 'this Redis primary has fewer replicas online than redis.waitReplicas: writes are confirmed on those it has',
-      );
+      this.opts.log.warn({ redis: name, online, waitReplicas: this.opts.want }, 'this Redis primary has fewer replicas online than redis.waitReplicas: writes are confirmed on those it has');
     }
     this.nodes.set(name, state);
     return state;

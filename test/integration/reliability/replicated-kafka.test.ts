@@ -20,6 +20,7 @@ import { kafkaClusterPids, restartKafkaNode, startKafkaCluster, stopKafkaCluster
 import { adminOf, cleanRun, committedTotal, compareRuns, isRunning, runEnv, setupScenario, startRun, stopRun, waitForCommitted } from '../../helpers/faults.js';
 import { registerCleanup } from '../../helpers/services.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const cfg = loadConfig({ env: {} });
 
@@ -69,39 +70,52 @@ async function killLeaderMidStream(cluster: Awaited<ReturnType<typeof ownCluster
   await cleanRun(s, { brokers: cluster.bootstrap });
 
   const run = startRun(runEnv(s, s.b, { brokers: cluster.bootstrap, extra: { PORTRAIT_KAFKA_REPLICATION_FACTOR: '3' } }));
-  await waitForCommitted(admin, s.b.groupId, s.comments, Math.floor(total * 0.3), () => isRunning(run));
-  const leaders = (await metadataOf(admin, [topic])).topics[0]!.partitions.map((p) => p.leader);
-  const victim = [...new Set(leaders)].sort((a, b) => leaders.filter((l) => l === b).length - leaders.filter((l) => l === a).length)[0]!;
-  const atKill = await committedTotal(admin, s.b.groupId, s.comments);
-  const killedAt = Date.now();
-  process.kill(cluster.pids().get(victim)!, 'SIGKILL');
-
-  // how long the processor's commits stall (sampled every 250 ms); then new leaders everywhere
+  let victim = -1;
+  let atKill = 0;
+  let killedAt = 0;
   let resumedAt: number | undefined;
-  while (Date.now() - killedAt < 60_000 && resumedAt === undefined) {
-    await sleep(250);
-    const now = await committedTotal(admin, s.b.groupId, s.comments).catch(() => atKill);
-    if (now > atKill) resumedAt = Date.now();
-  }
-  expect(resumedAt, 'commits resumed without the killed broker').toBeDefined();
-  const moved = (await metadataOf(admin, [topic])).topics[0]!.partitions;
-  expect(moved.every((p) => p.leader !== victim)).toBe(true);
-  expect(isRunning(run)).toBe(true);
-
-  // the broker comes back on its data and catches up into the ISR
-  await sleep(3_000);
-  const backAt = Date.now();
-  await restartKafkaNode(cluster.o, victim);
-  await waitForCommitted(admin, s.b.groupId, s.comments, total, () => isRunning(run), 170_000);
-  expect(await committedTotal(admin, s.b.groupId, s.comments)).toBe(total);
-  await stopRun(run);
   let isrBackMs = -1;
-  for (let i = 0; i < 120 && isrBackMs < 0; i++) {
-    const ps = (await metadataOf(admin, [topic])).topics[0]!.partitions;
-    if (ps.every((p) => p.isr.includes(victim))) isrBackMs = Date.now() - backAt;
-    else await sleep(500);
+  let restarted = false;
+  try {
+    await waitForCommitted(admin, s.b.groupId, s.comments, Math.floor(total * 0.3), () => isRunning(run));
+    const leaders = (await metadataOf(admin, [topic])).topics[0]!.partitions.map((p) => p.leader);
+    victim = [...new Set(leaders)].sort((a, b) => leaders.filter((l) => l === b).length - leaders.filter((l) => l === a).length)[0]!;
+    atKill = await committedTotal(admin, s.b.groupId, s.comments);
+    killedAt = Date.now();
+    process.kill(cluster.pids().get(victim)!, 'SIGKILL');
+
+    // how long the processor's commits stall (sampled every 250 ms); then new leaders everywhere
+    while (Date.now() - killedAt < 60_000 && resumedAt === undefined) {
+      await sleep(250);
+      const now = await committedTotal(admin, s.b.groupId, s.comments).catch(() => atKill);
+      if (now > atKill) resumedAt = Date.now();
+    }
+    expect(resumedAt, 'commits resumed without the killed broker').toBeDefined();
+    // commits may resume on partitions the victim did not lead before every leadership has moved
+    await waitFor('every partition led by another node', async () => (await metadataOf(admin, [topic])).topics[0]!.partitions.every((p) => p.leader !== victim && p.leader >= 0), { timeoutMs: 60_000 });
+    expect(isRunning(run)).toBe(true);
+
+    // the broker comes back on its data and catches up into the ISR
+    await sleep(3_000);
+    const backAt = Date.now();
+    await restartKafkaNode(cluster.o, victim);
+    restarted = true;
+    await waitForCommitted(admin, s.b.groupId, s.comments, total, () => isRunning(run), 170_000);
+    expect(await committedTotal(admin, s.b.groupId, s.comments)).toBe(total);
+    await stopRun(run);
+    for (let i = 0; i < 120 && isrBackMs < 0; i++) {
+      const ps = (await metadataOf(admin, [topic])).topics[0]!.partitions;
+      if (ps.every((p) => p.isr.includes(victim))) isrBackMs = Date.now() - backAt;
+      else await sleep(500);
+    }
+    expect(isrBackMs, 'the restarted broker is back in every ISR').toBeGreaterThanOrEqual(0);
+  } catch (err) {
+    // what the processor said, and the cluster whole again for the next scenario
+    console.error(`[replicated-kafka] ${which}: the processor's log, last lines:\n${run.stderr().split('\n').slice(-80).join('\n')}`);
+    if (isRunning(run)) run.child.kill('SIGKILL');
+    if (victim >= 0 && !restarted) await restartKafkaNode(cluster.o, victim).catch(() => {});
+    throw err;
   }
-  expect(isrBackMs, 'the restarted broker is back in every ISR').toBeGreaterThanOrEqual(0);
 
   const report = await compareRuns(s, { versions: 'equal', gapFree: true });
   const saw = { which, victim, committedAtKill: atKill, commitsStalledMs: resumedAt! - killedAt, isrBackMs, ...report };
