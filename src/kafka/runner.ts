@@ -17,6 +17,18 @@ import { BackgroundCommitter } from './committer.js';
 import { classifyError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 
+/**
+ * Errors that mean the group is changing under this member (kafkajs's own `isRebalancing`, and a
+ * member the coordinator forgot): kafkajs recovers from them only when they reach it (it finds the
+ * coordinator again and rejoins), so a chunk that meets one is given up, uncommitted, not retried.
+ * Retrying it kept a member whose group coordinator had died failing "This is not the correct
+ * coordinator for this group" forever (reliability/replicated-kafka.test.ts).
+ */
+const REBALANCE_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID']);
+export function isRebalanceError(err: unknown): boolean {
+  return REBALANCE_ERRORS.has(String((err as { type?: unknown } | null)?.type ?? ''));
+}
+
 /** How often assigned partitions are checked even when they bring no records (a lost state is rebuilt on idle partitions too). */
 const SWEEP_INTERVAL_MS = 5000;
 
@@ -284,6 +296,10 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
         this.failingSince = undefined;
         return true;
       } catch (err) {
+        if (isRebalanceError(err)) {
+          this.log.info({ err: (err as Error).message, topic, partition }, 'the group is changing: the chunk is left uncommitted to whoever the group assigns the partition next');
+          return false;
+        }
         if (!classifyError(err).retriable) throw err;
         this.hooks.onRetry?.(err, attempt);
         this.log.warn({ err: (err as Error).message, attempt, topic, partition }, 'batch failed; retrying the same records');
@@ -302,7 +318,14 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
         while (Date.now() < until) {
           if (this.stopping || this.releasing || !p.isRunning() || p.isStale()) return false;
           await sleep(Math.min(500, until - Date.now()));
-          await p.heartbeat().catch(() => {});
+          // a rebalance (or a coordinator gone) reaches kafkajs only through its own loop: give up here
+          if (
+            await p.heartbeat().then(
+              () => false,
+              (e: unknown) => isRebalanceError(e),
+            )
+          )
+            return false;
         }
       }
     }

@@ -109,7 +109,7 @@ export class ReplicaWait {
       // said once: a primary without replicas is common (one Redis for development, or a managed
       // one replicated by other means) and not a fault of this processor
       this.opts.log.info({ redis: name, waitReplicas: this.opts.want }, 'this Redis primary has no replica online: its writes are not confirmed on any (redis.waitReplicas waits for replicas once it has one; docs/reliability.md)');
-    } else if (online < this.opts.want && online >= state.had && now - state.warnedAt >= WARN_MS) {
+    } else if (state.had > 0 && state.had < this.opts.want && now - state.warnedAt >= WARN_MS) {
       state.warnedAt = now;
       this.opts.log.warn({ redis: name, online, waitReplicas: this.opts.want }, 'this Redis primary has fewer replicas online than redis.waitReplicas: writes are confirmed on those it has');
     }
