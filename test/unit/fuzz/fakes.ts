@@ -6,7 +6,12 @@
 import { createHash } from 'node:crypto';
 import type { Classifier } from '../../../src/classify/index.js';
 import type { Embedder } from '../../../src/embed/types.js';
+import { loadConfig } from '../../../src/config/index.js';
+import { CommentFlow } from '../../../src/pipeline/flow.js';
+import type { InRecord } from '../../../src/pipeline/stage.js';
+import type { StateCache } from '../../../src/pipeline/state-cache.js';
 import type { ProfileStore, ProfileWrite, StoredProfile, Suppression } from '../../../src/store/index.js';
+import { silentLogger } from '../../../src/util/logger.js';
 
 export const FAKE_DIM = 8;
 
@@ -109,4 +114,36 @@ export class MemoryStore {
   asStore(): ProfileStore {
     return this as unknown as ProfileStore;
   }
+}
+
+/** The time the fake comments are written from (commentAt): a comment at offset n is n seconds later. */
+export const T0 = Date.parse('2026-06-01T00:00:00Z');
+
+/** A comment record at `offset` of `partition` (default 0) by `userId`, written `tsOffset` (default: the offset) seconds after T0. */
+export function commentAt(offset: number, userId: string, o: { tsOffset?: number; partition?: number } = {}): InRecord {
+  return {
+    topic: 'comments',
+    partition: o.partition ?? 0,
+    offset,
+    key: Buffer.from(userId),
+    value: Buffer.from(JSON.stringify({ type: 'comment', schemaVersion: 1, eventId: `e-${offset}`, userId, commentId: `c-${offset}`, text: `comment ${offset} about phones and football`, ts: T0 + (o.tsOffset ?? offset) * 1000 })),
+    headers: {},
+  };
+}
+
+/** The processor's stages over a fake store, the fake embedder and classifier, the default configuration, and a clock a day after T0. */
+export function memoryFlow(store: MemoryStore, stateCache?: StateCache): CommentFlow {
+  const cfg = loadConfig({ env: {} });
+  const p = cfg.profile;
+  return new CommentFlow({
+    stateCache,
+    embedder: new HashEmbedder(),
+    classifier: () => fakeClassifier,
+    store: () => store as unknown as ProfileStore,
+    params: { halfLifeMs: p.halfLifeDays * 86_400_000, maxTerms: p.maxTerms, evidencePerLabel: p.evidencePerLabel, topK: p.topK, topTerms: p.topTerms },
+    text: { maxChars: cfg.text.maxChars, maxTokens: cfg.text.maxTokens },
+    decode: { maxRecordBytes: cfg.events.maxRecordBytes, maxFutureMs: cfg.events.maxFutureMs, minTs: cfg.events.minTs },
+    clock: () => T0 + 86_400_000,
+    log: silentLogger,
+  });
 }

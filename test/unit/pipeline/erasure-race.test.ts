@@ -6,16 +6,10 @@
  * again and folds once more with it: the erased comments stay erased, later ones are kept.
  */
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config/index.js';
-import { CommentFlow } from '../../../src/pipeline/flow.js';
 import { StateCache } from '../../../src/pipeline/state-cache.js';
 import type { InRecord } from '../../../src/pipeline/stage.js';
-import type { ProfileStore, ProfileWrite, Suppression } from '../../../src/store/index.js';
-import { silentLogger } from '../../../src/util/logger.js';
-import { fakeClassifier, HashEmbedder, MemoryStore } from '../fuzz/fakes.js';
-
-const cfg = loadConfig({ env: {} });
-const T0 = Date.parse('2026-06-01T00:00:00Z');
+import type { ProfileWrite, Suppression } from '../../../src/store/index.js';
+import { commentAt, MemoryStore, memoryFlow, T0 } from '../fuzz/fakes.js';
 
 /** Another instance's erasure of `userId` lands between this one's load and its compare-and-set. */
 class RacedStore extends MemoryStore {
@@ -32,29 +26,8 @@ class RacedStore extends MemoryStore {
   }
 }
 
-function flow(store: MemoryStore, stateCache?: StateCache) {
-  const p = cfg.profile;
-  return new CommentFlow({
-    stateCache,
-    embedder: new HashEmbedder(),
-    classifier: () => fakeClassifier,
-    store: () => store as unknown as ProfileStore,
-    params: { halfLifeMs: p.halfLifeDays * 86_400_000, maxTerms: p.maxTerms, evidencePerLabel: p.evidencePerLabel, topK: p.topK, topTerms: p.topTerms },
-    text: { maxChars: cfg.text.maxChars, maxTokens: cfg.text.maxTokens },
-    decode: { maxRecordBytes: cfg.events.maxRecordBytes, maxFutureMs: cfg.events.maxFutureMs, minTs: cfg.events.minTs },
-    clock: () => T0 + 86_400_000,
-    log: silentLogger,
-  });
-}
-
-const comment = (offset: number, userId: string, tsOffset = offset, partition = 2): InRecord => ({
-  topic: 'comments',
-  partition,
-  offset,
-  key: Buffer.from(userId),
-  value: Buffer.from(JSON.stringify({ type: 'comment', schemaVersion: 1, eventId: `e-${offset}`, userId, commentId: `c-${offset}`, text: `comment ${offset} about phones and football`, ts: T0 + tsOffset * 1000 })),
-  headers: {},
-});
+// partition 2 unless said
+const comment = (offset: number, userId: string, tsOffset = offset, partition = 2): InRecord => commentAt(offset, userId, { tsOffset, partition });
 
 // dave's forget, on partition 4 (its event time: between the comments at 1 s and 3 s)
 const forget: Suppression = { ts: T0 + 2000, offsets: { 'comments:4': 8 } };
@@ -62,7 +35,7 @@ const forget: Suppression = { ts: T0 + 2000, offsets: { 'comments:4': 8 } };
 describe('a first write racing an erasure processed by another instance', () => {
   it('is erased again: no comment at or before the forget survives, later ones do', async () => {
     const store = new RacedStore({ userId: 'dave', suppression: forget });
-    const out = await flow(store).process([comment(0, 'dave'), comment(1, 'dave'), comment(3, 'dave'), comment(4, 'carol')]);
+    const out = await memoryFlow(store).process([comment(0, 'dave'), comment(1, 'dave'), comment(3, 'dave'), comment(4, 'carol')]);
     const dave = store.rows.get('dave');
     expect(dave?.p.state.count).toBe(1); // only the comment at 3 s, after the forget
     expect(JSON.parse(dave!.profileJson).causedBy).toEqual(['e-3']);
@@ -74,7 +47,7 @@ describe('a first write racing an erasure processed by another instance', () => 
 
   it('leaves nothing when every folded comment is covered', async () => {
     const store = new RacedStore({ userId: 'dave', suppression: { ...forget, ts: T0 + 60_000 } });
-    const out = await flow(store).process([comment(0, 'dave'), comment(1, 'dave')]);
+    const out = await memoryFlow(store).process([comment(0, 'dave'), comment(1, 'dave')]);
     expect(store.rows.has('dave')).toBe(false);
     expect(out.stats.suppressed).toBe(2);
     expect(out.profiles).toEqual([]);
@@ -82,7 +55,7 @@ describe('a first write racing an erasure processed by another instance', () => 
 
   it('without a race, a first write is kept as it is (the suppression read finds none)', async () => {
     const store = new RacedStore(undefined);
-    const out = await flow(store).process([comment(0, 'dave'), comment(1, 'dave')]);
+    const out = await memoryFlow(store).process([comment(0, 'dave'), comment(1, 'dave')]);
     expect(store.rows.get('dave')?.p.state.count).toBe(2);
     expect(out.stats.conflicts).toBe(0);
   });
@@ -100,7 +73,7 @@ const forgetRecord = (offset: number, userId: string, tsOffset: number, partitio
 describe('a state this processor wrote after an erasure, taken from its state cache', () => {
   it('still drops a late comment with an event time before the forget (another partition)', async () => {
     const store = new MemoryStore();
-    const f = flow(store, new StateCache(100));
+    const f = memoryFlow(store, new StateCache(100));
     await f.process([comment(0, 'dave', 0, 2), comment(1, 'dave', 1, 2)]);
     await f.process([forgetRecord(7, 'dave', 10, 4)]); // the forget, on partition 4
     await f.process([comment(2, 'dave', 20, 2)]); // after it: kept, and the state cached
@@ -114,7 +87,7 @@ describe('a state this processor wrote after an erasure, taken from its state ca
 describe('a forget delivered again (a rebalance before its commit) after later comments on another partition were folded', () => {
   it('does not erase them: its receipt says it was applied; the current profile is published again', async () => {
     const store = new MemoryStore();
-    const f = flow(store);
+    const f = memoryFlow(store);
     await f.process([comment(0, 'dave', 0, 2), comment(1, 'dave', 1, 2)]);
     const first = await f.process([forgetRecord(7, 'dave', 10, 4)]);
     expect(first.profiles).toEqual([{ key: 'dave', value: null }]);
@@ -126,7 +99,7 @@ describe('a forget delivered again (a rebalance before its commit) after later c
 
   it('publishes the tombstone again while the user is still erased (it may have been lost in a crash)', async () => {
     const store = new MemoryStore();
-    const f = flow(store);
+    const f = memoryFlow(store);
     await f.process([comment(0, 'dave', 0, 2)]);
     await f.process([forgetRecord(7, 'dave', 10, 4)]);
     const again = await f.process([comment(8, 'dave', 5, 4), forgetRecord(7, 'dave', 10, 4)].reverse());

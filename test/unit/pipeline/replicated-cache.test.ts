@@ -5,17 +5,10 @@
  * events look applied already (and be committed without ever reaching the new primary).
  */
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config/index.js';
-import { CommentFlow } from '../../../src/pipeline/flow.js';
 import type { InRecord } from '../../../src/pipeline/stage.js';
 import { StateCache } from '../../../src/pipeline/state-cache.js';
-import type { ProfileStore } from '../../../src/store/index.js';
 import { PortraitError } from '../../../src/util/errors.js';
-import { silentLogger } from '../../../src/util/logger.js';
-import { fakeClassifier, HashEmbedder, MemoryStore } from '../fuzz/fakes.js';
-
-const cfg = loadConfig({ env: {} });
-const T0 = Date.parse('2026-06-01T00:00:00Z');
+import { commentAt, MemoryStore, memoryFlow } from '../fuzz/fakes.js';
 
 /** A primary with one replica: replicated() confirms (and the replica copies the rows) unless cut off; failover() promotes the replica. */
 class ReplicatedStore extends MemoryStore {
@@ -32,34 +25,12 @@ class ReplicatedStore extends MemoryStore {
   }
 }
 
-function flow(store: MemoryStore, stateCache: StateCache) {
-  const p = cfg.profile;
-  return new CommentFlow({
-    stateCache,
-    embedder: new HashEmbedder(),
-    classifier: () => fakeClassifier,
-    store: () => store as unknown as ProfileStore,
-    params: { halfLifeMs: p.halfLifeDays * 86_400_000, maxTerms: p.maxTerms, evidencePerLabel: p.evidencePerLabel, topK: p.topK, topTerms: p.topTerms },
-    text: { maxChars: cfg.text.maxChars, maxTokens: cfg.text.maxTokens },
-    decode: { maxRecordBytes: cfg.events.maxRecordBytes, maxFutureMs: cfg.events.maxFutureMs, minTs: cfg.events.minTs },
-    clock: () => T0 + 86_400_000,
-    log: silentLogger,
-  });
-}
-
-const comment = (offset: number, userId: string): InRecord => ({
-  topic: 'comments',
-  partition: 0,
-  offset,
-  key: Buffer.from(userId),
-  value: Buffer.from(JSON.stringify({ type: 'comment', schemaVersion: 1, eventId: `e-${offset}`, userId, commentId: `c-${offset}`, text: `comment ${offset} about phones and football`, ts: T0 + offset * 1000 })),
-  headers: {},
-});
+const comment = (offset: number, userId: string): InRecord => commentAt(offset, userId);
 
 describe('a chunk whose writes were not confirmed on a replica', () => {
   it('is folded again after a failover that lost its writes: its states were not cached', async () => {
     const store = new ReplicatedStore();
-    const f = flow(store, new StateCache(100));
+    const f = memoryFlow(store, new StateCache(100));
     await f.process([comment(0, 'ann'), comment(1, 'ann')]);
 
     store.cutOff = true;
@@ -83,7 +54,7 @@ describe('a chunk whose writes were not confirmed on a replica', () => {
       loads++;
       return load(ids);
     };
-    const f = flow(store, new StateCache(100));
+    const f = memoryFlow(store, new StateCache(100));
     await f.process([comment(0, 'ann')]);
     await f.process([comment(1, 'ann')]);
     expect(loads).toBe(1);

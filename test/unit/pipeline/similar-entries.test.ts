@@ -5,15 +5,9 @@
  * (a crash between the compare-and-set and the write-behind's flush would have lost them).
  */
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config/index.js';
-import { CommentFlow } from '../../../src/pipeline/flow.js';
 import type { InRecord } from '../../../src/pipeline/stage.js';
-import type { ProfileStore, ProfileWrite, SimilarEntry } from '../../../src/store/index.js';
-import { silentLogger } from '../../../src/util/logger.js';
-import { fakeClassifier, HashEmbedder, MemoryStore } from '../fuzz/fakes.js';
-
-const cfg = loadConfig({ env: {} });
-const T0 = Date.parse('2026-06-01T00:00:00Z');
+import type { ProfileWrite, SimilarEntry } from '../../../src/store/index.js';
+import { commentAt, MemoryStore, memoryFlow } from '../fuzz/fakes.js';
 
 class SnapshotStore extends MemoryStore {
   readonly queued: SimilarEntry[] = [];
@@ -28,33 +22,12 @@ class SnapshotStore extends MemoryStore {
   }
 }
 
-function flow(store: SnapshotStore) {
-  const p = cfg.profile;
-  return new CommentFlow({
-    embedder: new HashEmbedder(),
-    classifier: () => fakeClassifier,
-    store: () => store as unknown as ProfileStore,
-    params: { halfLifeMs: p.halfLifeDays * 86_400_000, maxTerms: p.maxTerms, evidencePerLabel: p.evidencePerLabel, topK: p.topK, topTerms: p.topTerms },
-    text: { maxChars: cfg.text.maxChars, maxTokens: cfg.text.maxTokens },
-    decode: { maxRecordBytes: cfg.events.maxRecordBytes, maxFutureMs: cfg.events.maxFutureMs, minTs: cfg.events.minTs },
-    clock: () => T0 + 86_400_000,
-    log: silentLogger,
-  });
-}
-
-const comment = (offset: number, userId: string): InRecord => ({
-  topic: 'comments',
-  partition: 0,
-  offset,
-  key: Buffer.from(userId),
-  value: Buffer.from(JSON.stringify({ type: 'comment', schemaVersion: 1, eventId: `e-${offset}`, userId, commentId: `c-${offset}`, text: `comment ${offset} about phones and football`, ts: T0 + offset * 1000 })),
-  headers: {},
-});
+const comment = (offset: number, userId: string): InRecord => commentAt(offset, userId);
 
 describe('store stage → similar-users snapshot entries', () => {
   it('each written version carries its unit centroid; a redelivery asks for the stored versions again', async () => {
     const store = new SnapshotStore();
-    const f = flow(store);
+    const f = memoryFlow(store);
     const batch = [comment(0, 'a'), comment(1, 'b'), comment(2, 'a')];
     await f.process(batch);
     expect(store.queued.map((e) => [e.userId, e.version]).sort()).toEqual([
