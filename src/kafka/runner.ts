@@ -14,6 +14,7 @@ import type { ConsumeLoop, HandlerOutput, InRecord, OutRecord, RecordHandler, Ru
 
 export type { ChunkGuard, FaultPoint, RunnerHooks, RunnerOptions } from './types.js';
 import { BackgroundCommitter } from './committer.js';
+import { type ChunkStage, StallWatch } from './stall.js';
 import { classifyError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 
@@ -28,6 +29,12 @@ const REBALANCE_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_
 export function isRebalanceError(err: unknown): boolean {
   return REBALANCE_ERRORS.has(String((err as { type?: unknown } | null)?.type ?? ''));
 }
+
+/**
+ * A chunk in one stage, or a consumer loop with no fetch, for this long is said at warn level
+ * (stall.ts): well past every timeout of the calls a stage makes, so it is a hang, not a slow call.
+ */
+const STALL_WARN_MS = 60_000;
 
 /** How often assigned partitions are checked even when they bring no records (a lost state is rebuilt on idle partitions too). */
 const SWEEP_INTERVAL_MS = 5000;
@@ -111,6 +118,8 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
   /** out of the group after failing too long, until the dependencies answer (release()) */
   private releasing = false;
   private runConsumer: (() => Promise<void>) | undefined;
+  private readonly stalls = new StallWatch(STALL_WARN_MS);
+  private stallTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly kafka: Kafka,
@@ -179,6 +188,7 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
         this.resolveDone(error);
       }
     });
+    consumer.on(consumer.events.FETCH_START, () => this.stalls.fetched());
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       this.assigned = new Set(e.payload.memberAssignment[this.opts.commentsTopic] ?? []);
       this.log.info({ groupId: e.payload.groupId, memberId: e.payload.memberId, topic: this.opts.commentsTopic, partitions: [...this.assigned].sort((a, b) => a - b) }, 'joined the consumer group');
@@ -195,6 +205,9 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
         eachBatch: (payload) => this.eachBatch(payload),
       });
     await this.runConsumer();
+    this.stalls.fetched();
+    this.stallTimer = setInterval(() => this.sayStalls(), 5000);
+    this.stallTimer.unref();
     if (this.hooks.guard) {
       this.sweepTimer = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS);
       this.sweepTimer.unref();
@@ -227,10 +240,23 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
       p.resolveOffset(last.offset);
       this.committer!.request({ topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() });
       this.markProgress(batch.topic, batch.partition, Number(last.offset) + 1);
-      await p.heartbeat();
+      this.stalls.enter(batch.partition, 'heartbeat', Number(chunk[0]!.offset));
+      await p.heartbeat().finally(() => this.stalls.leave(batch.partition));
     }
     // records past the stop offset were left alone: this partition is done
     if (msgs.length < batch.messages.length) this.markProgress(batch.topic, batch.partition, Number.MAX_SAFE_INTEGER);
+  }
+
+  /** Say each chunk stuck in one stage, and a consumer loop that stopped fetching (StallWatch). */
+  private sayStalls(): void {
+    for (const s of this.stalls.overdue(!this.stopping && !this.releasing)) {
+      if (s.partition === undefined) this.log.warn({ forMs: s.forMs, groupId: this.opts.groupId, topic: this.opts.commentsTopic }, 'the consumer has started no fetch for a long time: a rebalance that long, or a hung consumer loop');
+      else
+        this.log.warn(
+          { stage: s.stage, forMs: s.forMs, topic: this.opts.commentsTopic, partition: s.partition, firstOffset: s.firstOffset },
+          `a chunk has been waiting in one stage (${s.stage}) for a long time: a hung call, or a dependency that neither answers nor fails`,
+        );
+    }
   }
 
   /** Let the guard check every assigned partition, records or not, and rewind those it says to. */
@@ -255,6 +281,16 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
 
   /** Process and publish one chunk, retrying retriable failures; false when the consumer stopped meanwhile, 'rewound' when the guard sent the partition back. */
   private async processChunk(topic: string, partition: number, chunk: KafkaMessage[], p: EachBatchPayload): Promise<boolean | 'rewound'> {
+    try {
+      return await this.tryChunk(topic, partition, chunk, p);
+    } finally {
+      this.stalls.leave(partition);
+    }
+  }
+
+  private async tryChunk(topic: string, partition: number, chunk: KafkaMessage[], p: EachBatchPayload): Promise<boolean | 'rewound'> {
+    const first = Number(chunk[0]!.offset);
+    const stage = (s: ChunkStage) => this.stalls.enter(partition, s, first);
     const records: InRecord[] = chunk.map((m) => ({
       topic,
       partition,
@@ -269,6 +305,7 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
       try {
         const guard = this.hooks.guard;
         if (guard) {
+          stage('continuity-check');
           const verdict = await guard.check(topic, partition, records[0]!.offset);
           if (!verdict.go) {
             this.positions.delete(partition);
@@ -277,16 +314,20 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
           }
           for (const r of records) r.topicId = verdict.topicId;
         }
+        stage('handler');
         const out = await this.handler.process(records);
         const chunkNo = ++this.chunksProcessed;
         this.hooks.fault?.('after-store', { chunk: chunkNo, partition, firstOffset: records[0]!.offset, lastOffset: records[records.length - 1]!.offset });
+        stage('heartbeat');
         await p.heartbeat();
         const tp = performance.now();
+        stage('produce');
         const featuresTopic = this.opts.featuresTopic;
         const features = featuresTopic && out.features ? out.features.map((r) => ({ topic: featuresTopic, r })) : [];
         for (const topicMessages of this.opts.publish === false ? [] : sendGroups([...features, ...out.profiles.map((r) => ({ topic: this.opts.profilesTopic, r })), ...out.deadLetters.map((r) => ({ topic: this.opts.deadLetterTopic, r }))])) {
           await this.producer!.sendBatch({ acks: -1, topicMessages });
         }
+        stage('confirm');
         const republished = this.opts.publish === false ? 0 : await this.confirm(out.confirm, partition);
         this.hooks.fault?.('after-produce', { chunk: chunkNo, partition, firstOffset: records[0]!.offset, lastOffset: records[records.length - 1]!.offset });
         const t1 = performance.now();
@@ -313,6 +354,7 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
           void this.release();
           return false;
         }
+        stage('retry-wait');
         const wait = Math.min(5000, 200 * 2 ** Math.min(attempt - 1, 5));
         const until = Date.now() + wait;
         while (Date.now() < until) {
@@ -396,6 +438,7 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    if (this.stallTimer) clearInterval(this.stallTimer);
     await this.sweeping;
     while (this.active > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
     await this.committer?.flush();
