@@ -6,6 +6,7 @@ import type { Admin, Batch, Kafka, Producer, RecordMetadata } from 'kafkajs';
 import { committedOffsets, offsetsAtTime, setGroupOffsets } from './offsets.js';
 import { CommentsRunner, headersOf } from './runner.js';
 import { TopicIds } from './topic-ids.js';
+import { expectComplete, partitionRecorder, type Placements } from './complete-send.js';
 import type { Logger } from '../util/logger.js';
 import { ensureTopics, setTopicSettings, topicSettings } from './topics.js';
 import type {
@@ -114,7 +115,10 @@ export class KafkaJsAdmin implements KafkaAdmin {
 const deliveryOf = (m: RecordMetadata): Delivery => ({ topic: m.topicName, partition: m.partition, offset: m.baseOffset !== undefined ? Number(m.baseOffset) : undefined });
 
 class KafkaJsProducer implements KafkaProducer {
-  constructor(private readonly producer: Producer) {}
+  constructor(
+    private readonly producer: Producer,
+    private readonly placements: Placements,
+  ) {}
 
   connect(): Promise<void> {
     return this.producer.connect();
@@ -126,7 +130,9 @@ class KafkaJsProducer implements KafkaProducer {
 
   async send(topic: string, records: readonly ProducedRecord[]): Promise<Delivery[]> {
     const messages = records.map((r) => ({ key: r.key, value: r.value, ...(r.headers ? { headers: r.headers } : {}), ...(r.partition !== undefined ? { partition: r.partition } : {}) }));
-    return (await this.producer.send({ topic, acks: -1, messages })).map(deliveryOf);
+    const acks = await this.producer.send({ topic, acks: -1, messages });
+    expectComplete([{ topic, messages }], acks, this.placements);
+    return acks.map(deliveryOf);
   }
 }
 
@@ -139,7 +145,8 @@ export class KafkaJsClient implements KafkaClient {
   }
 
   producer(opts: ProducerOptions = {}): KafkaProducer {
-    return new KafkaJsProducer(this.kafkajs.producer({ ...opts }));
+    const placements: Placements = new WeakMap();
+    return new KafkaJsProducer(this.kafkajs.producer({ ...opts, createPartitioner: partitionRecorder(placements) }), placements);
   }
 
   async follow(topic: string, opts: FollowOptions, onBatch: (batch: RecordBatch) => Promise<void>): Promise<Following> {

@@ -14,6 +14,7 @@ import type { ConsumeLoop, HandlerOutput, InRecord, OutRecord, RecordHandler, Ru
 
 export type { ChunkGuard, FaultPoint, RunnerHooks, RunnerOptions } from './types.js';
 import { BackgroundCommitter } from './committer.js';
+import { expectComplete, partitionRecorder, type Placements } from './complete-send.js';
 import { type ChunkStage, StallWatch } from './stall.js';
 import { classifyError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
@@ -119,6 +120,8 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
   private releasing = false;
   private runConsumer: (() => Promise<void>) | undefined;
   private readonly stalls = new StallWatch(STALL_WARN_MS);
+  /** the partition each message sent went to (complete-send.ts) */
+  private readonly placements: Placements = new WeakMap();
   private stallTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -150,7 +153,7 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
   }
 
   async start(): Promise<void> {
-    const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: false });
+    const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: false, createPartitioner: partitionRecorder(this.placements) });
     await producer.connect();
     this.producer = producer;
     const consumer = this.kafka.consumer({
@@ -325,7 +328,7 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
         const featuresTopic = this.opts.featuresTopic;
         const features = featuresTopic && out.features ? out.features.map((r) => ({ topic: featuresTopic, r })) : [];
         for (const topicMessages of this.opts.publish === false ? [] : sendGroups([...features, ...out.profiles.map((r) => ({ topic: this.opts.profilesTopic, r })), ...out.deadLetters.map((r) => ({ topic: this.opts.deadLetterTopic, r }))])) {
-          await this.producer!.sendBatch({ acks: -1, topicMessages });
+          await this.send(topicMessages);
         }
         stage('confirm');
         const republished = this.opts.publish === false ? 0 : await this.confirm(out.confirm, partition);
@@ -373,6 +376,11 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
     }
   }
 
+  /** One produce request, acks=all, acknowledged by every partition it wrote to (complete-send.ts). */
+  private async send(topicMessages: { topic: string; messages: Message[] }[]): Promise<void> {
+    expectComplete(topicMessages, await this.producer!.sendBatch({ acks: -1, topicMessages }), this.placements);
+  }
+
   /**
    * Once a chunk's profiles are acknowledged: publish again what the handler says the store moved on
    * from (another instance wrote the same user meanwhile: src/pipeline/confirm.ts), and check those
@@ -389,7 +397,7 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
       }
       const again = await next();
       if (!again || again.profiles.length === 0) break;
-      for (const topicMessages of sendGroups(again.profiles.map((r) => ({ topic: this.opts.profilesTopic, r })))) await this.producer!.sendBatch({ acks: -1, topicMessages });
+      for (const topicMessages of sendGroups(again.profiles.map((r) => ({ topic: this.opts.profilesTopic, r })))) await this.send(topicMessages);
       republished += again.profiles.length;
       next = again.confirm;
     }

@@ -47,6 +47,7 @@ export const ErrorCodes = {
   STACK_DEPENDENCY: e(false, 'a tool the local stack needs is missing', 500, Exit.FAILURE),
   // services at run time
   KAFKA_UNAVAILABLE: e(true, 'Kafka is unavailable', 503, Exit.FAILURE, 'kafka'),
+  KAFKA_PRODUCE_INCOMPLETE: e(true, 'a send resolved without every partition acknowledging it', 503, Exit.FAILURE, 'kafka'),
   REDIS_UNAVAILABLE: e(true, 'Redis is unavailable', 503, Exit.FAILURE, 'redis'),
   REDIS_UNREPLICATED: e(true, 'Redis writes did not reach their replicas in time', 503, Exit.FAILURE, 'redis'),
   PROFILE_INVALID: e(false, 'built an invalid profile event (a bug)', 500, Exit.FAILURE),

@@ -6,7 +6,7 @@ import { CommentsRunner, headersOf } from '../../../src/kafka/runner.js';
 import type { RecordBatch } from '../../../src/kafka/types.js';
 import { silentLogger } from '../../../src/util/logger.js';
 
-function fakeKafka(opts: { failSubscribe?: boolean } = {}) {
+function fakeKafka(opts: { failSubscribe?: boolean; dropPartition?: number } = {}) {
   const calls: Array<[string, ...unknown[]]> = [];
   let eachBatch: ((p: unknown) => Promise<void>) | undefined;
   const admin = {
@@ -35,12 +35,16 @@ function fakeKafka(opts: { failSubscribe?: boolean } = {}) {
     deleteTopics: async (o: unknown) => void calls.push(['admin.deleteTopics', o]),
     deleteGroups: async (ids: unknown) => void calls.push(['admin.deleteGroups', ids]),
   };
+  // places messages with the partitioner it was given (3 partitions), as kafkajs does, and answers for each partition written
+  let partitioner: ((a: { topic: string; partitionMetadata: unknown[]; message: unknown }) => number) | undefined;
   const producer = {
     connect: async () => {},
     disconnect: async () => {},
-    send: async (r: unknown) => {
+    send: async (r: { topic: string; messages: unknown[] }) => {
       calls.push(['producer.send', r]);
-      return [{ topicName: 't', partition: 2, errorCode: 0, baseOffset: '41' }];
+      const partitionMetadata = [0, 1, 2].map((partitionId) => ({ partitionId, leader: 1 }));
+      const used = new Set(r.messages.map((message) => partitioner!({ topic: r.topic, partitionMetadata, message })));
+      return [...used].filter((p) => p !== opts.dropPartition).map((partition) => ({ topicName: r.topic, partition, errorCode: 0, baseOffset: String(40 + partition) }));
     },
   };
   const consumer = {
@@ -60,8 +64,9 @@ function fakeKafka(opts: { failSubscribe?: boolean } = {}) {
       calls.push(['admin', o]);
       return admin;
     },
-    producer: (o?: unknown) => {
+    producer: (o?: { createPartitioner?: () => typeof partitioner }) => {
       calls.push(['producer', o]);
+      partitioner = o?.createPartitioner?.();
       return producer;
     },
     consumer: (o?: unknown) => {
@@ -127,13 +132,13 @@ describe('KafkaJsClient', () => {
     ]);
   });
 
-  it('producer: settings passed on as given, every send with acks = all, deliveries with numeric offsets', async () => {
+  it('producer: settings passed on as given, with the default partitioner recording placements, every send with acks = all, deliveries with numeric offsets', async () => {
     const f = fakeKafka();
     const p = new KafkaJsClient(f.kafka).producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-    expect(f.calls[0]).toEqual(['producer', { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }]);
+    expect(f.calls[0]).toEqual(['producer', { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: expect.any(Function) }]);
     const d = await p.send('t', [
-      { key: 'u', value: 'v' },
-      { key: null, value: Buffer.from('w'), headers: { h: 'x' } },
+      { key: 'u', value: 'v', partition: 2 },
+      { key: 'u2', value: Buffer.from('w'), headers: { h: 'x' }, partition: 2 },
     ]);
     expect(f.calls[1]).toEqual([
       'producer.send',
@@ -141,12 +146,23 @@ describe('KafkaJsClient', () => {
         topic: 't',
         acks: -1,
         messages: [
-          { key: 'u', value: 'v' },
-          { key: null, value: Buffer.from('w'), headers: { h: 'x' } },
+          { key: 'u', value: 'v', partition: 2 },
+          { key: 'u2', value: Buffer.from('w'), headers: { h: 'x' }, partition: 2 },
         ],
       },
     ]);
-    expect(d).toEqual([{ topic: 't', partition: 2, offset: 41 }]);
+    expect(d).toEqual([{ topic: 't', partition: 2, offset: 42 }]);
+  });
+
+  it('producer: a send that resolves without an acknowledgement from a partition it wrote to fails, retriably (kafkajs#1303)', async () => {
+    const f = fakeKafka({ dropPartition: 1 });
+    const p = new KafkaJsClient(f.kafka).producer({ idempotent: true });
+    const err = await p.send('t', [0, 1, 2].map((partition) => ({ key: `u${partition}`, value: 'v', partition }))).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'KAFKA_PRODUCE_INCOMPLETE', retriable: true });
+    expect((err as Error).message).toContain('t:1 (1 record(s)');
+    // keyed without a partition: placed by murmur2, each placement acknowledged
+    const placed = await new KafkaJsClient(fakeKafka().kafka).producer().send('t', ['ann', 'bob', 'carol', 'dave'].map((key) => ({ key, value: 'v' })));
+    expect(placed.length).toBeGreaterThan(0);
   });
 
   it('follow: own group, no topic creation, no commits; heartbeat after each batch; stop disconnects', async () => {
