@@ -171,14 +171,19 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
     const guard = this.hooks.guard;
     this.committer = new BackgroundCommitter(
       async (offsets) => {
-        // the namespace's checkpoints first: the state's record of progress is never behind the group's
-        if (guard)
-          await guard
-            .flush()
-            .catch((err: unknown) =>
-              this.log.warn({ err: (err as Error)?.message ?? String(err) }, 'could not write the namespace checkpoints before the offset commit; a new owner of the partition re-reads from the older checkpoint (no double count)'),
-            );
-        await consumer.commitOffsets(offsets);
+        this.stalls.commitStarted();
+        try {
+          // the namespace's checkpoints first: the state's record of progress is never behind the group's
+          if (guard)
+            await guard
+              .flush()
+              .catch((err: unknown) =>
+                this.log.warn({ err: (err as Error)?.message ?? String(err) }, 'could not write the namespace checkpoints before the offset commit; a new owner of the partition re-reads from the older checkpoint (no double count)'),
+              );
+          await consumer.commitOffsets(offsets);
+        } finally {
+          this.stalls.commitEnded();
+        }
       },
       // superseded by the partition's next commit, or left to its next owner after a rebalance;
       // replayed records are skipped by the per-user applied offsets
@@ -253,7 +258,8 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
   /** Say each chunk stuck in one stage, and a consumer loop that stopped fetching (StallWatch). */
   private sayStalls(): void {
     for (const s of this.stalls.overdue(!this.stopping && !this.releasing)) {
-      if (s.partition === undefined) this.log.warn({ forMs: s.forMs, groupId: this.opts.groupId, topic: this.opts.commentsTopic }, 'the consumer has started no fetch for a long time: a rebalance that long, or a hung consumer loop');
+      if (s.stage === 'commit') this.log.warn({ forMs: s.forMs, groupId: this.opts.groupId }, 'an offset commit has been waiting for a long time: the commits after it wait behind it');
+      else if (s.partition === undefined) this.log.warn({ forMs: s.forMs, groupId: this.opts.groupId, topic: this.opts.commentsTopic }, 'the consumer has started no fetch for a long time: a rebalance that long, or a hung consumer loop');
       else
         this.log.warn(
           { stage: s.stage, forMs: s.forMs, topic: this.opts.commentsTopic, partition: s.partition, firstOffset: s.firstOffset },

@@ -1,7 +1,8 @@
 /**
  * Where the consumer loop is, and since when: each chunk in flight is in one stage (the continuity
- * check, the handler, the produce, the confirm, a wait before a retry), and kafkajs's fetch loop
- * starts a fetch at least every maxWaitTime while it runs. Every call Portrait makes has a timeout
+ * check, the handler, the produce, the confirm, a wait before a retry), the offset commit in flight
+ * holds back the ones after it, and kafkajs's fetch loop starts a fetch at least every maxWaitTime
+ * while it runs. Every call Portrait makes has a timeout
  * or a retry that logs, so a chunk in one stage, or a loop with no fetch, for far longer than those
  * allow is a hang that would otherwise be silent: the runner says which stage it is, once.
  */
@@ -11,7 +12,7 @@ export type ChunkStage = 'continuity-check' | 'handler' | 'heartbeat' | 'produce
 export interface Stall {
   /** the partition whose chunk is stuck; undefined: the fetch loop */
   partition?: number;
-  stage: ChunkStage | 'fetch';
+  stage: ChunkStage | 'fetch' | 'commit';
   firstOffset?: number;
   forMs: number;
 }
@@ -27,6 +28,7 @@ export class StallWatch {
   private readonly at = new Map<number, At>();
   private lastFetch: number;
   private fetchSaid = false;
+  private commit: { since: number; said: boolean } | undefined;
 
   constructor(
     private readonly afterMs: number,
@@ -53,6 +55,16 @@ export class StallWatch {
     this.fetchSaid = false;
   }
 
+  /** An offset commit was sent (the background committer sends one at a time: later ones queue behind it). */
+  commitStarted(): void {
+    this.commit = { since: this.clock(), said: false };
+  }
+
+  /** The offset commit in flight settled. */
+  commitEnded(): void {
+    this.commit = undefined;
+  }
+
   /** Stages held longer than `afterMs`, each said once; `loopExpected` false (stopping, out of the group) leaves the fetch loop alone. */
   overdue(loopExpected = true): Stall[] {
     const now = this.clock();
@@ -61,6 +73,10 @@ export class StallWatch {
       if (a.said || now - a.since < this.afterMs) continue;
       a.said = true;
       out.push({ partition, stage: a.stage, firstOffset: a.firstOffset, forMs: now - a.since });
+    }
+    if (this.commit && !this.commit.said && now - this.commit.since >= this.afterMs) {
+      this.commit.said = true;
+      out.push({ stage: 'commit', forMs: now - this.commit.since });
     }
     // a fetcher waits for the chunks it handed out: only a loop with none in flight is stuck itself
     if (loopExpected && this.at.size === 0 && !this.fetchSaid && now - this.lastFetch >= this.afterMs) {

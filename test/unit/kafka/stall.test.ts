@@ -67,3 +67,27 @@ describe('StallWatch: a chunk held in one stage, or a loop that stopped fetching
     expect(w.overdue().map((s) => s.stage)).toEqual(['fetch']);
   });
 });
+
+describe('StallWatch: the offset commit in flight', () => {
+  it('is said once when in flight past the limit; a commit that settled is forgotten', () => {
+    let now = 0;
+    const w = new StallWatch(1000, () => now);
+    w.commitStarted();
+    now += 500;
+    w.fetched();
+    w.commitEnded();
+    w.commitStarted();
+    now += 999;
+    w.fetched();
+    expect(w.overdue()).toEqual([]);
+    now += 1;
+    expect(w.overdue()).toEqual([{ stage: 'commit', forMs: 1000 }]);
+    now += 1000;
+    w.fetched();
+    expect(w.overdue()).toEqual([]);
+    w.commitEnded();
+    now += 5000;
+    w.fetched();
+    expect(w.overdue()).toEqual([]);
+  });
+});
