@@ -157,11 +157,19 @@ describe('KafkaJsClient', () => {
   it('producer: a send that resolves without an acknowledgement from a partition it wrote to fails, retriably (kafkajs#1303)', async () => {
     const f = fakeKafka({ dropPartition: 1 });
     const p = new KafkaJsClient(f.kafka).producer({ idempotent: true });
-    const err = await p.send('t', [0, 1, 2].map((partition) => ({ key: `u${partition}`, value: 'v', partition }))).catch((e: unknown) => e);
+    const err = await p
+      .send(
+        't',
+        [0, 1, 2].map((partition) => ({ key: `u${partition}`, value: 'v', partition })),
+      )
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'KAFKA_PRODUCE_INCOMPLETE', retriable: true });
     expect((err as Error).message).toContain('t:1 (1 record(s)');
     // keyed without a partition: placed by murmur2, each placement acknowledged
-    const placed = await new KafkaJsClient(fakeKafka().kafka).producer().send('t', ['ann', 'bob', 'carol', 'dave'].map((key) => ({ key, value: 'v' })));
+    const placed = await new KafkaJsClient(fakeKafka().kafka).producer().send(
+      't',
+      ['ann', 'bob', 'carol', 'dave'].map((key) => ({ key, value: 'v' })),
+    );
     expect(placed.length).toBeGreaterThan(0);
   });
 
