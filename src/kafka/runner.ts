@@ -37,6 +37,12 @@ export function isRebalanceError(err: unknown): boolean {
  */
 const STALL_WARN_MS = 60_000;
 
+/**
+ * kafkajs's rebalance timeout (its default: Portrait does not set it): how long a join of the group
+ * may take before the silence of the coordinator counts (see rejoin()).
+ */
+const REBALANCE_TIMEOUT_MS = 60_000;
+
 /** How often assigned partitions are checked even when they bring no records (a lost state is rebuilt on idle partitions too). */
 const SWEEP_INTERVAL_MS = 5000;
 
@@ -197,7 +203,10 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
       }
     });
     consumer.on(consumer.events.FETCH_START, () => this.stalls.fetched());
+    consumer.on(consumer.events.HEARTBEAT, () => this.stalls.heartbeat());
+    consumer.on(consumer.events.REBALANCING, () => this.stalls.joining());
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      this.stalls.heartbeat();
       this.assigned = new Set(e.payload.memberAssignment[this.opts.commentsTopic] ?? []);
       this.log.info({ groupId: e.payload.groupId, memberId: e.payload.memberId, topic: this.opts.commentsTopic, partitions: [...this.assigned].sort((a, b) => a - b) }, 'joined the consumer group');
       for (const p of [...this.positions.keys()]) if (!this.assigned.has(p)) this.positions.delete(p);
@@ -212,6 +221,7 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
         partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently ?? DEFAULT_PARTITIONS_CONCURRENTLY,
         eachBatch: (payload) => this.eachBatch(payload),
       });
+    this.stalls.joining();
     await this.runConsumer();
     this.stalls.fetched();
     this.stallTimer = setInterval(() => this.sayStalls(), 5000);
@@ -255,8 +265,12 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
     if (msgs.length < batch.messages.length) this.markProgress(batch.topic, batch.partition, Number.MAX_SAFE_INTEGER);
   }
 
-  /** Say each chunk stuck in one stage, and a consumer loop that stopped fetching (StallWatch). */
+  /** Say each chunk stuck in one stage, and a consumer loop that stopped fetching (StallWatch); rejoin when the coordinator fell silent. */
   private sayStalls(): void {
+    if (!this.stopping && !this.releasing) {
+      const silent = this.stalls.coordinatorSilent(this.opts.sessionTimeoutMs + 5000, REBALANCE_TIMEOUT_MS + 10_000);
+      if (silent !== undefined) void this.rejoin(silent);
+    }
     for (const s of this.stalls.overdue(!this.stopping && !this.releasing)) {
       if (s.stage === 'commit') this.log.warn({ forMs: s.forMs, groupId: this.opts.groupId }, 'an offset commit has been waiting for a long time: the commits after it wait behind it');
       else if (s.partition === undefined) this.log.warn({ forMs: s.forMs, groupId: this.opts.groupId, topic: this.opts.commentsTopic }, 'the consumer has started no fetch for a long time: a rebalance that long, or a hung consumer loop');
@@ -416,6 +430,38 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
    * partitions to the other members; once `healthy` says the dependencies answer (polled every
    * second), it joins again. Alone in the group, it only pauses.
    */
+  /**
+   * No heartbeat has reached the group coordinator for longer than the session timeout: a live
+   * coordinator has dropped this member already, and a dead one is never asked for again by
+   * kafkajs, which keeps sending the offset fetches, commits and heartbeats to the node it found at
+   * the join, silently fetching nothing (reliability/replicated-kafka.test.ts, the coordinator
+   * SIGKILLed: docs/reliability.md F7). A new join finds the coordinator again: the consumer stops
+   * (the chunks in flight give up, nothing of theirs committed) and runs again.
+   */
+  private async rejoin(silentMs: number): Promise<void> {
+    if (this.releasing || this.stopping || !this.consumer || !this.runConsumer) return;
+    this.releasing = true;
+    this.log.warn(
+      { silentMs, sessionTimeoutMs: this.opts.sessionTimeoutMs, groupId: this.opts.groupId },
+      'no heartbeat has reached the consumer group coordinator for longer than the session timeout (the coordinator died or moved): joining the group again, which finds the coordinator',
+    );
+    try {
+      await this.consumer.stop();
+      this.assigned.clear();
+      this.positions.clear();
+      if (this.stopping) return;
+      this.releasing = false;
+      this.stalls.joining();
+      await this.runConsumer();
+      this.log.info({ groupId: this.opts.groupId }, 'joined the consumer group again after its coordinator fell silent');
+    } catch (err) {
+      this.log.error({ err }, 'could not rejoin the consumer group');
+      this.resolveDone(err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      this.releasing = false;
+    }
+  }
+
   private async release(): Promise<void> {
     if (this.releasing || this.stopping || !this.consumer || !this.runConsumer) return;
     this.releasing = true;
@@ -433,6 +479,7 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
       const outFor = Date.now() - (this.failingSince ?? Date.now());
       this.failingSince = undefined;
       this.releasing = false;
+      this.stalls.joining();
       await this.runConsumer();
       this.log.info({ groupId: this.opts.groupId, outForMs: outFor }, 'the dependencies answer again: rejoined the consumer group');
       this.hooks.onRelease?.('rejoined', outFor);

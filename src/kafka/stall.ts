@@ -29,12 +29,39 @@ export class StallWatch {
   private lastFetch: number;
   private fetchSaid = false;
   private commit: { since: number; said: boolean } | undefined;
+  /** when the group coordinator last answered (a heartbeat, a join), and whether a join is under way */
+  private lastHeartbeat: number;
+  private joiningSince: number | undefined;
 
   constructor(
     private readonly afterMs: number,
     private readonly clock: () => number = Date.now,
   ) {
     this.lastFetch = clock();
+    this.lastHeartbeat = clock();
+  }
+
+  /** The group coordinator answered: a heartbeat went through, or a join completed. */
+  heartbeat(): void {
+    this.lastHeartbeat = this.clock();
+    this.joiningSince = undefined;
+  }
+
+  /** A join of the group began (its requests wait for every member, up to the rebalance timeout). */
+  joining(): void {
+    this.joiningSince = this.clock();
+  }
+
+  /**
+   * How long no heartbeat has reached the group coordinator, when that is longer than `limitMs`
+   * (the session timeout, after which a live coordinator has dropped this member anyway); undefined
+   * otherwise, or while a join is under way for less than `joinLimitMs`.
+   */
+  coordinatorSilent(limitMs: number, joinLimitMs: number): number | undefined {
+    const now = this.clock();
+    if (this.joiningSince !== undefined && now - this.joiningSince < joinLimitMs) return undefined;
+    const silent = now - Math.max(this.lastHeartbeat, this.joiningSince ?? 0);
+    return silent > limitMs ? silent : undefined;
   }
 
   /** The chunk of `partition` starting at `firstOffset` entered `stage`. */

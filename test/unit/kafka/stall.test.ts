@@ -91,3 +91,31 @@ describe('StallWatch: the offset commit in flight', () => {
     expect(w.overdue()).toEqual([]);
   });
 });
+
+describe('StallWatch: a group coordinator fallen silent', () => {
+  it('is silent once no heartbeat went through for longer than the limit; a heartbeat or a join ends it', () => {
+    let now = 0;
+    const w = new StallWatch(60_000, () => now);
+    now += 15_000;
+    expect(w.coordinatorSilent(15_000, 70_000)).toBeUndefined();
+    now += 1;
+    expect(w.coordinatorSilent(15_000, 70_000)).toBe(15_001);
+    w.heartbeat();
+    now += 10_000;
+    expect(w.coordinatorSilent(15_000, 70_000)).toBeUndefined();
+  });
+
+  it('a join under way is given the rebalance timeout, then counts as silence from its start', () => {
+    let now = 0;
+    const w = new StallWatch(60_000, () => now);
+    now += 10_000;
+    w.joining();
+    now += 69_999;
+    expect(w.coordinatorSilent(15_000, 70_000), 'joining: every member may take the rebalance timeout').toBeUndefined();
+    now += 1;
+    expect(w.coordinatorSilent(15_000, 70_000)).toBe(70_000);
+    w.heartbeat(); // the join completed
+    now += 1000;
+    expect(w.coordinatorSilent(15_000, 70_000)).toBeUndefined();
+  });
+});
