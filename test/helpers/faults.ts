@@ -27,6 +27,7 @@ import { startKafka, stopKafka, type KafkaStackOptions } from '../../src/stack/k
 import { waitForPort } from '../../src/stack/proc.js';
 import { expectedRejection as oracle } from '../unit/fuzz/poison.js';
 import { readAll, type ReadMessage } from './kafka.js';
+import { tcpProxy, type TcpProxy } from './tcp-proxy.js';
 import { tempDir } from './tmp.js';
 import { expectSameCentroid } from './centroid.js';
 import { waitFor } from './wait.js';
@@ -582,6 +583,18 @@ export async function runToEnd(s: Scenario, side: RunSide, env: Record<string, s
 /** Run A: a clean `portrait run` over the whole topic, stopped with SIGTERM once caught up. */
 export async function cleanRun(s: Scenario, o: { brokers?: string[] } & RedisWhere = {}): Promise<void> {
   await runToEnd(s, s.a, runEnv(s, s.a, o), 170_000);
+}
+
+/**
+ * The opening of a Redis network-fault scenario: the scenario, its clean run done, and a TCP proxy
+ * in front of the suite's Redis for the side under test to reach it through (`proxiedUrl`).
+ */
+export async function scenarioBehindRedisProxy(opts: { comments: number; users: number; partitions: number; seed: number }): Promise<{ s: Scenario; total: number; proxy: TcpProxy; proxiedUrl: string }> {
+  const s = await setupScenario(opts);
+  await cleanRun(s);
+  const target = new URL(redisUrl());
+  const proxy = await tcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+  return { s, total: s.data.messages.length, proxy, proxiedUrl: `redis://127.0.0.1:${proxy.port}` };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -11,9 +11,7 @@
  * network comes back, and the hand-over below times out (checked once by hand, docs/reliability.md).
  */
 import { describe, expect, it } from 'vitest';
-import { cleanRun, committedOffsets, committedTotal, compareRuns, freePort, isRunning, runCounts, runEnv, setupScenario, startRun, stopRun, waitForCommitted } from '../../helpers/faults.js';
-import { redisUrl } from '../../helpers/services.js';
-import { tcpProxy } from '../../helpers/tcp-proxy.js';
+import { committedOffsets, committedTotal, compareRuns, freePort, isRunning, runCounts, runEnv, scenarioBehindRedisProxy, startRun, stopRun, waitForCommitted } from '../../helpers/faults.js';
 import { waitFor } from '../../helpers/wait.js';
 
 const RELEASE_AFTER_MS = 5000;
@@ -27,15 +25,10 @@ function lastAssignment(stderr: string): number[] | undefined {
 
 describe('one of two processors cut off from Redis', () => {
   it('leaves the group after kafka.releaseAfterMs; the other takes every partition over and finishes; the first rejoins once Redis answers; the result is a clean run', async () => {
-    const s = await setupScenario({ comments: 2500, users: 100, partitions: 3, seed: 81 });
-    const total = s.data.messages.length;
-    await cleanRun(s);
-
-    const target = new URL(redisUrl());
-    const proxy = await tcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+    const { s, total, proxy, proxiedUrl } = await scenarioBehindRedisProxy({ comments: 2500, users: 100, partitions: 3, seed: 81 });
     const [port1, port2] = [await freePort(), await freePort()];
     const timeouts = { PORTRAIT_KAFKA_RELEASE_AFTER_MS: String(RELEASE_AFTER_MS), PORTRAIT_REDIS_COMMAND_TIMEOUT_MS: '2000' };
-    const first = startRun(runEnv(s, s.b, { redisUrl: `redis://127.0.0.1:${proxy.port}`, extra: { ...timeouts, PORTRAIT_METRICS_PORT: String(port1) } }));
+    const first = startRun(runEnv(s, s.b, { redisUrl: proxiedUrl, extra: { ...timeouts, PORTRAIT_METRICS_PORT: String(port1) } }));
     await first.waitForLog(/"msg":"joined the consumer group"/, 60_000);
     const second = startRun(runEnv(s, s.b, { extra: { ...timeouts, PORTRAIT_METRICS_PORT: String(port2) } }));
     await waitFor('both processors hold partitions', () => (lastAssignment(first.stderr())?.length ?? 0) > 0 && (lastAssignment(second.stderr())?.length ?? 0) > 0, { alive: () => isRunning(first) && isRunning(second), timeoutMs: 90_000 });

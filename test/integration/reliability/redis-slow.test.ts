@@ -7,25 +7,18 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { cleanRun, committedTotal, compareRuns, freePort, isRunning, runCounts, runEnv, setupScenario, startRun, stopRun, waitForCommitted } from '../../helpers/faults.js';
-import { redisUrl } from '../../helpers/services.js';
-import { tcpProxy } from '../../helpers/tcp-proxy.js';
+import { committedTotal, compareRuns, freePort, isRunning, runCounts, runEnv, scenarioBehindRedisProxy, startRun, stopRun, waitForCommitted } from '../../helpers/faults.js';
 
 const LATENCY_MS = 700;
 const SLOW_FOR_MS = 12_000;
 
 describe('a slow Redis (700 ms each way, for 12 s) under a 1 s command timeout', () => {
   it('times commands out and retries the chunks, never commits what Redis did not confirm, and ends like a clean run', async () => {
-    const s = await setupScenario({ comments: 2500, users: 100, partitions: 3, seed: 71 });
-    const total = s.data.messages.length;
-    await cleanRun(s);
-
-    const target = new URL(redisUrl());
-    const proxy = await tcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
+    const { s, total, proxy, proxiedUrl } = await scenarioBehindRedisProxy({ comments: 2500, users: 100, partitions: 3, seed: 71 });
     const metricsPort = await freePort();
     const run = startRun(
       runEnv(s, s.b, {
-        redisUrl: `redis://127.0.0.1:${proxy.port}`,
+        redisUrl: proxiedUrl,
         extra: { PORTRAIT_METRICS_PORT: String(metricsPort), PORTRAIT_REDIS_COMMAND_TIMEOUT_MS: '1000' },
       }),
     );
