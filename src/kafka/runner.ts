@@ -43,6 +43,14 @@ const STALL_WARN_MS = 60_000;
  */
 const REBALANCE_TIMEOUT_MS = 60_000;
 
+/**
+ * How long past the session timeout the coordinator may stay silent before the runner joins again
+ * (rejoin()). kafkajs recovers from most coordinator losses by itself, with a restart after its
+ * retries (seen 9-18 s after a SIGKILL); the rejoin is for when it does not, and must not run in
+ * the middle of that restart (two members in one process), so it waits well past it.
+ */
+const SILENCE_GRACE_MS = 30_000;
+
 /** How often assigned partitions are checked even when they bring no records (a lost state is rebuilt on idle partitions too). */
 const SWEEP_INTERVAL_MS = 5000;
 
@@ -197,6 +205,9 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
     );
     consumer.on(consumer.events.CRASH, (e) => {
       const { error, restart } = e.payload;
+      // kafkajs restarts by itself, with a join: a stop() meanwhile would not stop that join, and a
+      // rejoin of ours would run a second member beside it (reliability/broker-restart.test.ts)
+      if (restart) this.stalls.joining();
       if (!restart && !this.stopping) {
         this.log.error({ err: error }, 'consumer crashed and will not restart');
         this.resolveDone(error);
@@ -268,7 +279,7 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
   /** Say each chunk stuck in one stage, and a consumer loop that stopped fetching (StallWatch); rejoin when the coordinator fell silent. */
   private sayStalls(): void {
     if (!this.stopping && !this.releasing) {
-      const silent = this.stalls.coordinatorSilent(this.opts.sessionTimeoutMs + 5000, REBALANCE_TIMEOUT_MS + 10_000);
+      const silent = this.stalls.coordinatorSilent(this.opts.sessionTimeoutMs + SILENCE_GRACE_MS, REBALANCE_TIMEOUT_MS + 10_000);
       if (silent !== undefined) void this.rejoin(silent);
     }
     for (const s of this.stalls.overdue(!this.stopping && !this.releasing)) {

@@ -3,6 +3,9 @@
  * free ports) is shut down in the middle of the stream and started again with its data.
  * The processor rides it out (retries, reconnects) and ends exactly like a clean run.
  */
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { adminOf, cleanRun, committedTotal, freePort, compareRuns, isRunning, ownKafka, runEnv, setupScenario, startRun, stopRun, waitForCommitted } from '../../helpers/faults.js';
@@ -26,7 +29,20 @@ describe('Kafka broker restart mid-stream', () => {
     expect(isRunning(run)).toBe(true);
     await broker.start(true);
 
-    await waitForCommitted(admin, s.b.groupId, s.comments, total, () => isRunning(run), 170_000);
+    await waitForCommitted(admin, s.b.groupId, s.comments, total, () => isRunning(run), 170_000).catch((err: unknown) => {
+      // what the processor said: kept in the OS temp dir, the last lines printed
+      const file = join(tmpdir(), `portrait-broker-restart-${Date.now()}.log`);
+      writeFileSync(file, run.stderr());
+      console.error(
+        `[broker-restart] the processor's log is in ${file}; last lines:\n${run
+          .stderr()
+          .split('\n')
+          .filter((l) => !l.includes('ECONNREFUSED'))
+          .slice(-40)
+          .join('\n')}`,
+      );
+      throw err;
+    });
     expect(await committedTotal(admin, s.b.groupId, s.comments)).toBe(total);
     await stopRun(run);
     // it did notice: the broker refused connections while it was away
