@@ -436,66 +436,73 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
   }
 
   /**
-   * Out of the group after failing for releaseAfterMs: the chunks in flight give up (nothing of
-   * theirs is committed), the consumer stops and leaves the group, so the rebalance hands its
-   * partitions to the other members; once `healthy` says the dependencies answer (polled every
-   * second), it joins again. Alone in the group, it only pauses.
-   */
-  /**
    * No heartbeat has reached the group coordinator for longer than the session timeout: a live
    * coordinator has dropped this member already, and a dead one is never asked for again by
    * kafkajs, which keeps sending the offset fetches, commits and heartbeats to the node it found at
    * the join, silently fetching nothing (reliability/replicated-kafka.test.ts, the coordinator
-   * SIGKILLed: docs/reliability.md F7). A new join finds the coordinator again: the consumer stops
-   * (the chunks in flight give up, nothing of theirs committed) and runs again.
+   * SIGKILLed: docs/reliability.md F7). A new join finds the coordinator again.
    */
   private async rejoin(silentMs: number): Promise<void> {
-    if (this.releasing || this.stopping || !this.consumer || !this.runConsumer) return;
-    this.releasing = true;
-    this.log.warn(
-      { silentMs, sessionTimeoutMs: this.opts.sessionTimeoutMs, groupId: this.opts.groupId },
-      'no heartbeat has reached the consumer group coordinator for longer than the session timeout (the coordinator died or moved): joining the group again, which finds the coordinator',
-    );
-    try {
-      await this.consumer.stop();
-      this.assigned.clear();
-      this.positions.clear();
-      if (this.stopping) return;
-      this.releasing = false;
-      this.stalls.joining();
-      await this.runConsumer();
-      this.log.info({ groupId: this.opts.groupId }, 'joined the consumer group again after its coordinator fell silent');
-    } catch (err) {
-      this.log.error({ err }, 'could not rejoin the consumer group');
-      this.resolveDone(err instanceof Error ? err : new Error(String(err)));
-    } finally {
-      this.releasing = false;
-    }
+    await this.restartConsumer({
+      leaving: () =>
+        this.log.warn(
+          { silentMs, sessionTimeoutMs: this.opts.sessionTimeoutMs, groupId: this.opts.groupId },
+          'no heartbeat has reached the consumer group coordinator for longer than the session timeout (the coordinator died or moved): joining the group again, which finds the coordinator',
+        ),
+      rejoined: () => this.log.info({ groupId: this.opts.groupId }, 'joined the consumer group again after its coordinator fell silent'),
+      failure: 'could not rejoin the consumer group',
+    });
   }
 
+  /**
+   * Out of the group after failing for releaseAfterMs: the rebalance hands this member's partitions
+   * to the other members; once `healthy` says the dependencies answer (polled every second), it
+   * joins again. Alone in the group, it only pauses.
+   */
   private async release(): Promise<void> {
+    let outFor = 0;
+    await this.restartConsumer({
+      leaving: () => {
+        const failingMs = Date.now() - (this.failingSince ?? Date.now());
+        this.log.warn({ failingMs, groupId: this.opts.groupId }, 'chunks have failed for too long (kafka.releaseAfterMs): leaving the consumer group so that the other members take over its partitions; rejoining once the dependencies answer');
+        this.hooks.onRelease?.('released', failingMs);
+      },
+      outside: async () => {
+        const healthy = this.hooks.healthy;
+        if (!healthy) await sleep(this.opts.releaseAfterMs ?? 0);
+        while (!this.stopping && healthy && !(await healthy().catch(() => false))) await sleep(1000);
+        outFor = Date.now() - (this.failingSince ?? Date.now());
+        this.failingSince = undefined;
+      },
+      rejoined: () => {
+        this.log.info({ groupId: this.opts.groupId, outForMs: outFor }, 'the dependencies answer again: rejoined the consumer group');
+        this.hooks.onRelease?.('rejoined', outFor);
+      },
+      failure: 'could not leave and rejoin the consumer group',
+    });
+  }
+
+  /**
+   * Stop the consumer (the chunks in flight give up, nothing of theirs committed; it leaves the
+   * group), wait for `outside` (unless stopping meanwhile), then run it again: a new join. One at a
+   * time (`releasing`), never while stopping; a failure to run again ends the runner.
+   */
+  private async restartConsumer(how: { leaving: () => void; outside?: () => Promise<void>; rejoined: () => void; failure: string }): Promise<void> {
     if (this.releasing || this.stopping || !this.consumer || !this.runConsumer) return;
     this.releasing = true;
-    const failingMs = Date.now() - (this.failingSince ?? Date.now());
-    this.log.warn({ failingMs, groupId: this.opts.groupId }, 'chunks have failed for too long (kafka.releaseAfterMs): leaving the consumer group so that the other members take over its partitions; rejoining once the dependencies answer');
-    this.hooks.onRelease?.('released', failingMs);
+    how.leaving();
     try {
       await this.consumer.stop();
       this.assigned.clear();
       this.positions.clear();
-      const healthy = this.hooks.healthy;
-      if (!healthy) await sleep(this.opts.releaseAfterMs ?? 0);
-      while (!this.stopping && healthy && !(await healthy().catch(() => false))) await sleep(1000);
+      await how.outside?.();
       if (this.stopping) return;
-      const outFor = Date.now() - (this.failingSince ?? Date.now());
-      this.failingSince = undefined;
       this.releasing = false;
       this.stalls.joining();
       await this.runConsumer();
-      this.log.info({ groupId: this.opts.groupId, outForMs: outFor }, 'the dependencies answer again: rejoined the consumer group');
-      this.hooks.onRelease?.('rejoined', outFor);
+      how.rejoined();
     } catch (err) {
-      this.log.error({ err }, 'could not leave and rejoin the consumer group');
+      this.log.error({ err }, how.failure);
       this.resolveDone(err instanceof Error ? err : new Error(String(err)));
     } finally {
       this.releasing = false;
