@@ -4,6 +4,7 @@
  * with the kafkajs admin it builds until it moves to the KafkaClient.
  */
 import type { Admin, Kafka } from 'kafkajs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { PartitionOffsets } from './types.js';
 
 export type { PartitionOffsets } from './types.js';
@@ -24,10 +25,33 @@ export async function startOffsets(admin: Admin, topic: string): Promise<Partiti
   return new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, Number(o.low)]));
 }
 
-/** A group's committed offsets (undefined per partition when it has none). */
-export async function committedOffsets(admin: Admin, groupId: string, topic: string): Promise<Map<number, number | undefined>> {
-  const res = await admin.fetchOffsets({ groupId, topics: [topic] });
-  return new Map((res[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset) >= 0 ? Number(p.offset) : undefined]));
+/**
+ * What a group coordinator answers while it is not ready: its __consumer_offsets partition still
+ * loading (a fresh cluster, a coordinator that just moved), none elected yet, or the group moved.
+ * kafkajs's consumer retries these; its admin.fetchOffsets does not retry at all, and one such
+ * answer at start-up ended `portrait run` on a fresh 3-node cluster (stack-cluster.test.ts).
+ */
+const COORDINATOR_NOT_READY = new Set(['GROUP_LOAD_IN_PROGRESS', 'GROUP_COORDINATOR_NOT_AVAILABLE', 'NOT_COORDINATOR_FOR_GROUP']);
+
+/** How long committedOffsets asks again while the coordinator is not ready (then its error is thrown). */
+export const COORDINATOR_WAIT_MS = 60_000;
+
+/**
+ * A group's committed offsets (undefined per partition when it has none), asked again (250 ms,
+ * doubling to 2 s) for up to `waitMs` while the group's coordinator is not ready.
+ */
+export async function committedOffsets(admin: Pick<Admin, 'fetchOffsets'>, groupId: string, topic: string, waitMs = COORDINATOR_WAIT_MS, pause: (ms: number) => Promise<unknown> = sleep): Promise<Map<number, number | undefined>> {
+  let waited = 0;
+  for (let delay = 250; ; delay = Math.min(delay * 2, 2000)) {
+    try {
+      const res = await admin.fetchOffsets({ groupId, topics: [topic] });
+      return new Map((res[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset) >= 0 ? Number(p.offset) : undefined]));
+    } catch (err) {
+      if (!COORDINATOR_NOT_READY.has(String((err as { type?: unknown } | null)?.type ?? '')) || waited + delay > waitMs) throw err;
+      await pause(delay);
+      waited += delay;
+    }
+  }
 }
 
 /**

@@ -8,7 +8,7 @@
  * (`stack down` would stop the suite's broker too).
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -19,7 +19,7 @@ import { stopKafkaCluster } from '../../src/stack/kafka-cluster.js';
 import { clusterTopology, stopRedisCluster } from '../../src/stack/redis-cluster.js';
 import { Keys } from '../../src/store/keys.js';
 import { runCli } from '../helpers/cli.js';
-import { spawnPortrait, stopRun } from '../helpers/faults.js';
+import { isRunning, spawnPortrait, stopRun } from '../helpers/faults.js';
 import { waitFor } from '../helpers/wait.js';
 
 const run = promisify(execFile);
@@ -93,9 +93,16 @@ describe('portrait stack up --brokers 3 --redis-cluster 3x1', () => {
             }
             return out.reduce((a, b) => a + b, 0) === 60 ? out : undefined;
           },
-          { timeoutMs: 90_000 },
+          // a processor that exited says why at once (its error is in the log printed below)
+          { timeoutMs: 90_000, alive: () => isRunning(proc) },
         );
         expect(counts).toEqual([10, 10, 10, 10, 10, 10]);
+      } catch (err) {
+        // what the processor said is what a failure here is diagnosed from
+        const logFile = join(tmpdir(), `portrait-stack-cluster-${Date.now()}.log`);
+        writeFileSync(logFile, proc.stderr());
+        console.error(`[stack-cluster] the processor's log is in ${logFile}, last lines:\n${proc.stderr().split('\n').slice(-60).join('\n')}`);
+        throw err;
       } finally {
         redis.disconnect();
       }
