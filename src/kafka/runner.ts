@@ -51,6 +51,9 @@ const REBALANCE_TIMEOUT_MS = 60_000;
  */
 const SILENCE_GRACE_MS = 30_000;
 
+/** How long restartConsumer() waits after stopping the consumer for a crash of its runner to be announced (see the CRASH handler). */
+const CRASH_SETTLE_MS = 1500;
+
 /** How often assigned partitions are checked even when they bring no records (a lost state is rebuilt on idle partitions too). */
 const SWEEP_INTERVAL_MS = 5000;
 
@@ -208,6 +211,11 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
       // kafkajs restarts by itself, with a join: a stop() meanwhile would not stop that join, and a
       // rejoin of ours would run a second member beside it (reliability/broker-restart.test.ts)
       if (restart) this.stalls.joining();
+      // the runner our restartConsumer() stopped crashed on its way out: kafkajs would start one of
+      // its own after its retry time, beside the one restartConsumer() runs (two members in one
+      // process, pushing each other out every session timeout: replicated-kafka.test.ts in CI).
+      // stop() cancels that restart; on the next tick, once kafkajs has scheduled it.
+      if (restart && this.releasing) setImmediate(() => void consumer.stop().catch(() => {}));
       if (!restart && !this.stopping) {
         this.log.error({ err: error }, 'consumer crashed and will not restart');
         this.resolveDone(error);
@@ -492,6 +500,10 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
     this.releasing = true;
     how.leaving();
     try {
+      await this.consumer.stop();
+      // a crash of the stopped runner is announced once kafkajs has disconnected it, after stop()
+      // resolved: give it that time while `releasing`, so its restart is cancelled (CRASH above)
+      await sleep(CRASH_SETTLE_MS);
       await this.consumer.stop();
       this.assigned.clear();
       this.positions.clear();
