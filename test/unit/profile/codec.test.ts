@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { emptyState, finalize, update } from '../../../src/profile/aggregate.js';
 import { decodeState, encodeState } from '../../../src/profile/codec.js';
 import type { AggregateState } from '../../../src/profile/types.js';
-import { DIM, fold, obs, observationList, PARAMS, snapshot } from './gen.js';
+import { BASE, DIM, fold, obs, observationList, PARAMS, snapshot, unit } from './gen.js';
 
 function expectRoundTrip(state: AggregateState, decoded: AggregateState): void {
   // meta is exact; the centroid is exactly the float32 rounding of each component
@@ -12,6 +12,9 @@ function expectRoundTrip(state: AggregateState, decoded: AggregateState): void {
   expect(Array.from(decoded.centroid)).toEqual(Array.from(state.centroid, Math.fround));
   state.centroid.forEach((x, i) => expect(Math.abs(decoded.centroid[i]! - x)).toBeLessThanOrEqual(Math.abs(x) * 2 ** -24 + 2 ** -150)); // half an ulp, or below float32's smallest subnormal
 }
+
+/** float32's smallest normal number: below it a component keeps fewer than 24 bits. */
+const FLOAT32_MIN_NORMAL = 2 ** -126;
 
 describe('state codec', () => {
   it('round-trips generated states (float32 centroid, exact everything else)', () => {
@@ -28,10 +31,26 @@ describe('state codec', () => {
         // the decoded state is a working state: the profile barely moves
         const [p, q] = [finalize(state, PARAMS), finalize(decoded, PARAMS)];
         expect(q.interests).toEqual(p.interests);
-        q.centroid.forEach((x, i) => expect(x).toBeCloseTo(p.centroid[i]!, 6));
+        if (Math.hypot(...state.centroid) >= FLOAT32_MIN_NORMAL) q.centroid.forEach((x, i) => expect(x).toBeCloseTo(p.centroid[i]!, 6));
+        // Below float32's normal range the raw centroid is what is left of embeddings that cancelled
+        // (e.g. two opposite comments): float32 keeps no direction there, and the profile's centroid is
+        // the direction of the stored, rounded sum (zero when every component underflows).
+        else expect(Array.from(q.centroid)).toEqual(Array.from(finalize({ ...state, centroid: Float64Array.from(state.centroid, Math.fround) }, PARAMS).centroid));
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('keeps the state of two opposite comments, whose centroid underflows float32 (CI counterexample, seed 166029109)', () => {
+    const tiny = new Float64Array(DIM);
+    tiny[DIM - 1] = 4.94e-321;
+    const state = fold([obs({ ts: BASE, eventId: 'e1', commentId: 'a', embedding: unit(0) }), obs({ ts: BASE, eventId: 'e2', commentId: 'b', embedding: Float64Array.from(unit(0), (x, i) => -x + tiny[i]!) })]);
+    const { meta, centroid } = encodeState(state);
+    const decoded = decodeState(meta, centroid, DIM);
+    expectRoundTrip(state, decoded);
+    expect(finalize(state, PARAMS).centroid[DIM - 1]).toBe(1); // float64 normalises the leftover 5e-321 to a unit direction
+    expect(Array.from(finalize(decoded, PARAMS).centroid)).toEqual(new Array(DIM).fill(0)); // float32 holds no direction
+    expect(finalize(decoded, PARAMS).interests).toEqual(finalize(state, PARAMS).interests);
   });
 
   it('round-trips the empty state, refTime -Infinity written as null', () => {
