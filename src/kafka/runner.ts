@@ -45,14 +45,15 @@ const REBALANCE_TIMEOUT_MS = 60_000;
 
 /**
  * How long past the session timeout the coordinator may stay silent before the runner joins again
- * (rejoin()). kafkajs recovers from most coordinator losses by itself, with a restart after its
- * retries (seen 9-18 s after a SIGKILL); the rejoin is for when it does not, and must not run in
- * the middle of that restart (two members in one process), so it waits well past it.
+ * (rejoin()). The consumer recovers from most coordinator losses by itself: kafkajs's retries, then
+ * a crash the CRASH handler restarts (seen 9-18 s after a SIGKILL); the rejoin is for when it does
+ * not, and must not stop that restart's join midway (kafkajs's stop() does not stop a join, which
+ * would then run beside the rejoin's: two members in one process), so it waits well past it.
  */
 const SILENCE_GRACE_MS = 30_000;
 
-/** How long restartConsumer() waits after stopping the consumer for a crash of its runner to be announced (see the CRASH handler). */
-const CRASH_SETTLE_MS = 1500;
+/** kafkajs's wait before a restart after a crash (its `retry.initialRetryTime` default), when the crash names none. */
+const CRASH_RESTART_MS = 300;
 
 /** How often assigned partitions are checked even when they bring no records (a lost state is rebuilt on idle partitions too). */
 const SWEEP_INTERVAL_MS = 5000;
@@ -135,6 +136,8 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
   private failingSince: number | undefined;
   /** out of the group after failing too long, until the dependencies answer (release()) */
   private releasing = false;
+  /** retriable crashes kafkajs announced: the runner restarts them itself (see `restartOnFailure` in start()) */
+  private readonly restartable = new WeakSet<Error>();
   private runConsumer: (() => Promise<void>) | undefined;
   private readonly stalls = new StallWatch(STALL_WARN_MS);
   /** the partition each message sent went to (complete-send.ts) */
@@ -182,7 +185,18 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
       // the fetch in flight, which an idle broker holds for up to this long (kafkajs default 5 s)
       ...(this.opts.stopAt ? { maxWaitTimeInMs: 250 } : {}),
       allowAutoTopicCreation: false,
-      retry: { retries: 8 },
+      retry: {
+        retries: 8,
+        // kafkajs restarts a crashed consumer by itself, from a timer that bypasses run()'s "already
+        // running" check: a runner this one had stopped could crash on its way out and be restarted
+        // beside the new one (two members in one process, pushing each other out every session
+        // timeout: docs/reliability.md F7). It never restarts now; the CRASH handler below restarts
+        // through restartConsumer(), one restart at a time, and only run() starts a member.
+        restartOnFailure: async (err: Error) => {
+          this.restartable.add(err);
+          return false;
+        },
+      },
     });
     this.consumer = consumer;
     const guard = this.hooks.guard;
@@ -207,19 +221,23 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
       (err, offsets) => this.log.warn({ err: (err as Error)?.message ?? String(err), offsets }, 'offset commit failed; a later commit or the next owner covers it'),
     );
     consumer.on(consumer.events.CRASH, (e) => {
-      const { error, restart } = e.payload;
-      // kafkajs restarts by itself, with a join: a stop() meanwhile would not stop that join, and a
-      // rejoin of ours would run a second member beside it (reliability/broker-restart.test.ts)
-      if (restart) this.stalls.joining();
-      // the runner our restartConsumer() stopped crashed on its way out: kafkajs would start one of
-      // its own after its retry time, beside the one restartConsumer() runs (two members in one
-      // process, pushing each other out every session timeout: replicated-kafka.test.ts in CI).
-      // stop() cancels that restart; on the next tick, once kafkajs has scheduled it.
-      if (restart && this.releasing) setImmediate(() => void consumer.stop().catch(() => {}));
-      if (!restart && !this.stopping) {
+      const { error } = e.payload;
+      if (this.stopping) return;
+      if (!this.restartable.has(error)) {
         this.log.error({ err: error }, 'consumer crashed and will not restart');
         this.resolveDone(error);
+        return;
       }
+      // kafkajs has stopped and disconnected the consumer: run it again after kafkajs's retry time.
+      // A crash during a restart under way (a rejoin, a release) is left to that restart.
+      const retryMs = (error as { retryTime?: number }).retryTime || CRASH_RESTART_MS;
+      this.stalls.joining();
+      void this.restartConsumer({
+        leaving: () => this.log.warn({ err: error.message, retryMs, groupId: this.opts.groupId }, 'consumer crashed on a retriable error: joining the group again'),
+        outside: () => sleep(retryMs),
+        rejoined: () => this.log.info({ groupId: this.opts.groupId }, 'joined the consumer group again after a crash'),
+        failure: 'could not restart the consumer after a crash',
+      });
     });
     consumer.on(consumer.events.FETCH_START, () => this.stalls.fetched());
     consumer.on(consumer.events.HEARTBEAT, () => this.stalls.heartbeat());
@@ -500,10 +518,6 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
     this.releasing = true;
     how.leaving();
     try {
-      await this.consumer.stop();
-      // a crash of the stopped runner is announced once kafkajs has disconnected it, after stop()
-      // resolved: give it that time while `releasing`, so its restart is cancelled (CRASH above)
-      await sleep(CRASH_SETTLE_MS);
       await this.consumer.stop();
       this.assigned.clear();
       this.positions.clear();

@@ -44,9 +44,13 @@ describe('Kafka broker restart mid-stream', () => {
       throw err;
     });
     expect(await committedTotal(admin, s.b.groupId, s.comments)).toBe(total);
+    // one processor, one member: a restart after a crash never runs beside another (docs/reliability.md F7)
+    expect((await admin.describeGroups([s.b.groupId])).groups[0]!.members.length).toBe(1);
     await stopRun(run);
     // it did notice: the broker refused connections while it was away
     expect(run.stderr()).toContain(`ECONNREFUSED ${broker.bootstrap}`);
+    const said = (msg: string): number => run.stderr().split(msg).length - 1;
+    console.info(`[broker-restart] ${JSON.stringify({ crashRestarts: said('consumer crashed on a retriable error'), rejoins: said('joining the group again, which finds the coordinator') })}`);
 
     await compareRuns(s, { versions: 'equal', gapFree: true });
   }, 300_000);
