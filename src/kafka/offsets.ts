@@ -5,6 +5,7 @@
  */
 import type { Admin, Kafka } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { askAgain } from './ask-again.js';
 import type { PartitionOffsets } from './types.js';
 
 export type { PartitionOffsets } from './types.js';
@@ -41,17 +42,8 @@ export const COORDINATOR_WAIT_MS = 60_000;
  * doubling to 2 s) for up to `waitMs` while the group's coordinator is not ready.
  */
 export async function committedOffsets(admin: Pick<Admin, 'fetchOffsets'>, groupId: string, topic: string, waitMs = COORDINATOR_WAIT_MS, pause: (ms: number) => Promise<unknown> = sleep): Promise<Map<number, number | undefined>> {
-  let waited = 0;
-  for (let delay = 250; ; delay = Math.min(delay * 2, 2000)) {
-    try {
-      const res = await admin.fetchOffsets({ groupId, topics: [topic] });
-      return new Map((res[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset) >= 0 ? Number(p.offset) : undefined]));
-    } catch (err) {
-      if (!COORDINATOR_NOT_READY.has(String((err as { type?: unknown } | null)?.type ?? '')) || waited + delay > waitMs) throw err;
-      await pause(delay);
-      waited += delay;
-    }
-  }
+  const res = await askAgain(COORDINATOR_NOT_READY, () => admin.fetchOffsets({ groupId, topics: [topic] }), waitMs, pause);
+  return new Map((res[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset) >= 0 ? Number(p.offset) : undefined]));
 }
 
 /**
