@@ -138,6 +138,8 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
   private releasing = false;
   /** retriable crashes kafkajs announced: the runner restarts them itself (see `restartOnFailure` in start()) */
   private readonly restartable = new WeakSet<Error>();
+  /** crashes kafkajs announced so far (a run that crashed in its join has not rejoined) */
+  private crashes = 0;
   private runConsumer: (() => Promise<void>) | undefined;
   private readonly stalls = new StallWatch(STALL_WARN_MS);
   /** the partition each message sent went to (complete-send.ts) */
@@ -222,6 +224,7 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
     );
     consumer.on(consumer.events.CRASH, (e) => {
       const { error } = e.payload;
+      this.crashes++;
       if (this.stopping) return;
       if (!this.restartable.has(error)) {
         this.log.error({ err: error }, 'consumer crashed and will not restart');
@@ -511,27 +514,36 @@ export class CommentsRunner<O extends HandlerOutput = HandlerOutput> implements 
   /**
    * Stop the consumer (the chunks in flight give up, nothing of theirs committed; it leaves the
    * group), wait for `outside` (unless stopping meanwhile), then run it again: a new join. One at a
-   * time (`releasing`), never while stopping; a failure to run again ends the runner.
+   * time (`releasing`), never while stopping; a failure to run again ends the runner. `releasing` is
+   * cleared before the run and not touched after it: a crash of the join starts a restart of its
+   * own (the CRASH handler), which this one must not mark as finished, nor announce as rejoined.
    */
   private async restartConsumer(how: { leaving: () => void; outside?: () => Promise<void>; rejoined: () => void; failure: string }): Promise<void> {
     if (this.releasing || this.stopping || !this.consumer || !this.runConsumer) return;
     this.releasing = true;
     how.leaving();
+    const fail = (err: unknown) => {
+      this.log.error({ err }, how.failure);
+      this.resolveDone(err instanceof Error ? err : new Error(String(err)));
+    };
     try {
       await this.consumer.stop();
       this.assigned.clear();
       this.positions.clear();
       await how.outside?.();
-      if (this.stopping) return;
-      this.releasing = false;
-      this.stalls.joining();
-      await this.runConsumer();
-      how.rejoined();
     } catch (err) {
-      this.log.error({ err }, how.failure);
-      this.resolveDone(err instanceof Error ? err : new Error(String(err)));
-    } finally {
       this.releasing = false;
+      return fail(err);
+    }
+    this.releasing = false;
+    if (this.stopping) return;
+    this.stalls.joining();
+    const crashes = this.crashes;
+    try {
+      await this.runConsumer();
+      if (this.crashes === crashes) how.rejoined();
+    } catch (err) {
+      fail(err);
     }
   }
 
