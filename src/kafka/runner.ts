@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConsumeLoop, HandlerOutput, InRecord, OutRecord, RecordHandler, RunnerHooks, RunnerOptions } from './types.js';
 
 export type { ChunkGuard, FaultPoint, RunnerHooks, RunnerOptions } from './types.js';
+import { kafkaErrorType } from './ask-again.js';
 import { BackgroundCommitter } from './committer.js';
 import { expectComplete, partitionRecorder, type Placements } from './complete-send.js';
 import { type ChunkStage, StallWatch } from './stall.js';
@@ -28,7 +29,7 @@ import type { Logger } from '../util/logger.js';
  */
 const REBALANCE_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID']);
 export function isRebalanceError(err: unknown): boolean {
-  return REBALANCE_ERRORS.has(String((err as { type?: unknown } | null)?.type ?? ''));
+  return REBALANCE_ERRORS.has(kafkaErrorType(err));
 }
 
 /**
